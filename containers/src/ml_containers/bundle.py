@@ -58,7 +58,11 @@ class ModelBundle:
     class probabilities of shape (rows, classes) and, for regression, values of shape (rows,)."""
 
     def __init__(
-        self, manifest: Manifest, schema: DatasetSchema, transform: FittedTransform, predictor: Predictor
+        self,
+        manifest: Manifest,
+        schema: DatasetSchema,
+        transform: FittedTransform,
+        predictor: Predictor,
     ) -> None:
         self.manifest = manifest
         self.schema = schema
@@ -120,22 +124,42 @@ def _load_xgboost(path: Path, manifest: Manifest) -> Predictor:
     iteration_range = (0, int(best) + 1) if best is not None else (0, 0)
 
     def predict(features: np.ndarray) -> np.ndarray:
-        return booster.inplace_predict(features, iteration_range=iteration_range, validate_features=False)
+        return booster.inplace_predict(
+            features, iteration_range=iteration_range, validate_features=False
+        )
 
     return predict
 
 
-# Types a scikit-learn bundle may contain. skops refuses anything else instead of executing it.
-SKOPS_TRUSTED_PREFIXES = ("sklearn.", "numpy.", "builtins.", "collections.", "scipy.sparse.")
+# Modules whose *classes* a scikit-learn bundle may contain beyond skops' own default trust list.
+# Only classes: a function reference (``builtins.eval``, ``posix.system``, even a function inside
+# sklearn) is refused, because skops would call it when the model is used.
+SKOPS_TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.sparse.")
+
+
+def _is_trusted_skops_type(name: str) -> bool:
+    import importlib
+
+    if not name.startswith(SKOPS_TRUSTED_PREFIXES):
+        return False
+    module_name, _, attribute = name.rpartition(".")
+    try:
+        found = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError, ValueError):
+        return False
+    return isinstance(found, type)
 
 
 def _load_skops(path: Path, manifest: Manifest) -> Predictor:
     import skops.io as sio
 
     untrusted = sio.get_untrusted_types(file=str(path))
-    refused = [t for t in untrusted if not t.startswith(SKOPS_TRUSTED_PREFIXES)]
+    refused = [t for t in untrusted if not _is_trusted_skops_type(t)]
     if refused:
-        raise BundleError(f"refusing to load {path.name}: it contains untrusted types {refused}")
+        raise BundleError(
+            f"refusing to load {path.name}: it references {refused}, which are not "
+            "scikit-learn/numpy/scipy classes; re-save the model without custom code or functions"
+        )
     model = sio.load(str(path), trusted=untrusted)
     if manifest.problem_type is ProblemType.REGRESSION:
         return lambda features: model.predict(features)
@@ -147,7 +171,9 @@ def _load_onnx(path: Path, manifest: Manifest) -> Predictor:
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1  # one serving worker per core; no oversubscription
-    session = ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(
+        str(path), sess_options=options, providers=["CPUExecutionProvider"]
+    )
     input_name = session.get_inputs()[0].name
     outputs = [o.name for o in session.get_outputs()]
     if manifest.problem_type is ProblemType.REGRESSION:
@@ -155,7 +181,9 @@ def _load_onnx(path: Path, manifest: Manifest) -> Predictor:
     else:
         probability_outputs = [o for o in outputs if "prob" in o.lower()]
         if not probability_outputs:
-            raise BundleError(f"ONNX classifier {path.name} has no probability output (outputs: {outputs})")
+            raise BundleError(
+                f"ONNX classifier {path.name} has no probability output (outputs: {outputs})"
+            )
         wanted = probability_outputs[0]
 
     def predict(features: np.ndarray) -> np.ndarray:

@@ -1,0 +1,135 @@
+"""``preprocess``: the Processing job's entry point (``ContainerEntrypoint: ["preprocess", ...]``).
+
+Exit codes: 0 success; 1 the data, schema or settings make the job impossible (the reason is on
+stderr and in ``/opt/ml/output/message``); 2 bad command-line arguments (argparse's message).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+
+from .. import paths
+from ..schema import SchemaError
+from .errors import PreprocessError, report_failure
+from .inputs import INPUT_DATA_DIR, INPUT_SCHEMA_DIR, OUTPUT_DIR
+from .pipeline import PreprocessConfig, run_preprocess
+
+
+def _fraction(allow_zero: bool, allow_one: bool) -> Callable[[str], float]:
+    """An argparse type for a fraction in [0, 1], excluding the ends that make no sense."""
+    low, high = "[0" if allow_zero else "(0", "1]" if allow_one else "1)"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        too_low = value < 0 or (value == 0 and not allow_zero)
+        too_high = value > 1 or (value == 1 and not allow_one)
+        if too_low or too_high or value != value:
+            raise argparse.ArgumentTypeError(f"{text} is outside {low}, {high}")
+        return value
+
+    return parse
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} must be at least 1")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} must be 0 or more")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="preprocess",
+        description=(
+            f"Validate, split and transform the CSV files in {INPUT_DATA_DIR} against the schema "
+            f"in {INPUT_SCHEMA_DIR}; outputs go below {OUTPUT_DIR}. OPT_ML_ROOT re-roots /opt/ml."
+        ),
+    )
+    parser.add_argument(
+        "--rejection-threshold",
+        type=_fraction(allow_zero=True, allow_one=True),
+        default=0.05,
+        help="fail when more than this fraction of rows is rejected (default 0.05)",
+    )
+    parser.add_argument(
+        "--validation-fraction",
+        type=_fraction(allow_zero=False, allow_one=False),
+        default=0.15,
+        help="share of accepted rows in the validation split (default 0.15)",
+    )
+    parser.add_argument(
+        "--test-fraction",
+        type=_fraction(allow_zero=False, allow_one=False),
+        default=0.15,
+        help="share of accepted rows in the test split (default 0.15)",
+    )
+    parser.add_argument("--seed", type=_seed, default=42, help="split and sampling seed (42)")
+    parser.add_argument(
+        "--chunk-rows",
+        type=_positive_int,
+        default=100_000,
+        help="rows per streamed chunk; bounds memory, does not change outputs (100000)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.validation_fraction + args.test_fraction >= 1:
+        parser.error(
+            "--validation-fraction plus --test-fraction must be below 1 so that training keeps "
+            f"some rows (got {args.validation_fraction:g} + {args.test_fraction:g})"
+        )
+    config = PreprocessConfig(
+        input_dir=paths.reroot(INPUT_DATA_DIR),
+        schema_dir=paths.reroot(INPUT_SCHEMA_DIR),
+        output_dir=paths.reroot(OUTPUT_DIR),
+        rejection_threshold=args.rejection_threshold,
+        validation_fraction=args.validation_fraction,
+        test_fraction=args.test_fraction,
+        seed=args.seed,
+        chunk_rows=args.chunk_rows,
+    )
+    try:
+        report = run_preprocess(config)
+    except (PreprocessError, SchemaError) as exc:
+        report_failure(str(exc))
+        return 1
+    except OSError as exc:
+        report_failure(f"cannot read or write {exc.filename or 'a file'}: {exc.strerror or exc}")
+        return 1
+    except Exception as exc:  # a bug: keep the traceback for the logs, still leave a reason
+        traceback.print_exc()
+        report_failure(f"internal error in preprocess: {type(exc).__name__}: {exc}")
+        return 1
+    summary = {
+        key: report[key]
+        for key in ("schema", "rows_in", "rows_accepted", "rows_rejected", "splits")
+    }
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

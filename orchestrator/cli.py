@@ -1,0 +1,152 @@
+"""The ``orchestrator`` command: parse arguments, call one command function, print, exit.
+
+Exit codes: 0 success; 1 the work itself failed (a pipeline execution failed, an endpoint check
+failed); 2 a user mistake (bad flag, environment file, data, definition), always with one
+paragraph naming the problem and the fix; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import UserError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line naming the command to get help from."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}. Run '{self.prog} --help' for usage.\n")
+
+
+def _common(output_format: bool = True) -> argparse.ArgumentParser:
+    """Flags every command takes. batch-transform's ``--output`` is a file, so it goes without
+    the ``--output table|json`` flag and always prints a table."""
+    parent = _Parser(add_help=False)
+    parent.add_argument("--env", default="local", help="environment name (default: local)")
+    parent.add_argument(
+        "--environments-dir", type=Path, default=None, help="folder of <env>.yaml files"
+    )
+    if output_format:
+        parent.add_argument(
+            "--output", choices=("table", "json"), default="table", help="table (default) or json"
+        )
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = _Parser(prog="orchestrator", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = commands.add_parser(
+        "run", parents=[common], help="run the whole job: pipeline, register, serve, batch"
+    )
+    run.add_argument("--data", type=Path, help="a CSV to train on instead of the environment's")
+    run.add_argument("--schema", type=Path, help="the dataset schema for --data")
+    run.set_defaults(handler="run")
+
+    executions = commands.add_parser("executions", help="pipeline executions").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    executions.add_parser("list", parents=[common], help="list executions").set_defaults(
+        handler="executions_list"
+    )
+    describe = executions.add_parser("describe", parents=[common], help="one execution's steps")
+    describe.add_argument("execution_id", help="an id from 'executions list' (or 'latest')")
+    describe.set_defaults(handler="executions_describe")
+
+    models = commands.add_parser("models", help="the model registry").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    listing = models.add_parser("list", parents=[common], help="list model versions")
+    listing.add_argument("--status", choices=("PendingManualApproval", "Approved", "Rejected"))
+    listing.set_defaults(handler="models_list")
+    for action in ("approve", "reject"):
+        change = models.add_parser(action, parents=[common], help=f"{action} a model version")
+        change.add_argument("version", type=int, help="the version number in the group")
+        change.add_argument("--reason", default="", help="recorded with the status change")
+        change.set_defaults(handler=f"models_{action}")
+
+    endpoint = commands.add_parser("endpoint", help="local endpoint").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    serve = endpoint.add_parser(
+        "serve", parents=[common], help="serve the latest approved model (foreground)"
+    )
+    serve.add_argument("--port", type=int, help="port on 127.0.0.1 (default: environment's)")
+    serve.add_argument("--version", type=int, help="a specific approved version")
+    serve.set_defaults(handler="endpoint_serve")
+
+    batch = commands.add_parser(
+        "batch-transform",
+        parents=[_common(output_format=False)],
+        help="predict every line of a file",
+    )
+    batch.add_argument("--input", type=Path, required=True, help="CSV/JSON Lines input file")
+    batch.add_argument("--output", dest="output_file", type=Path, required=True, help="output file")
+    batch.add_argument("--version", type=int, help="model version (default: latest approved)")
+    batch.add_argument(
+        "--content-type",
+        default="text/csv",
+        choices=("text/csv", "application/jsonlines"),
+        help="input format (default text/csv)",
+    )
+    batch.set_defaults(handler="batch_transform")
+    return parser
+
+
+def _error_types() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
+    """(user mistakes -> exit 2, work that failed -> exit 1). Each module raises its own error
+    type with a message that names the problem and the fix; the CLI only sorts them."""
+    from ml_containers.schema import SchemaError
+
+    from .local.errors import ArtifactError, RunnerInputError
+    from .local.serving_errors import BatchTransformError, EndpointError, InvocationError
+    from .outputs import StackOutputsError
+    from .pipeline.errors import DefinitionError
+    from .registry import RegistryError
+
+    user = (UserError, SchemaError, RunnerInputError, DefinitionError, StackOutputsError)
+    return (*user, RegistryError, ArtifactError), (
+        EndpointError,
+        InvocationError,
+        BatchTransformError,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from . import commands  # imported late: `--help` stays fast
+
+    user_errors, failures = _error_types()
+    try:
+        return int(getattr(commands, args.handler)(args) or 0)
+    except user_errors as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except failures as exc:
+        print(f"failed: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug, not a user mistake: say so, keep details for --debug
+        if os.environ.get("ORCHESTRATOR_DEBUG"):
+            traceback.print_exc()
+        print(
+            f"internal error: {type(exc).__name__}: {exc}. This is a bug; rerun with "
+            "ORCHESTRATOR_DEBUG=1 for the traceback and report it.",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

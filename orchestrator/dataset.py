@@ -1,0 +1,151 @@
+"""Choosing, checking and staging the training data before anything runs.
+
+The data is checked against its schema here, in seconds, so a CSV that does not match (a missing
+column, a wrong type in most rows) fails before any training starts. Staged data lands in the
+store under a content-addressed prefix (a digest of the CSV and the schema): a changed file gets
+a new URI, so step caching, which SageMaker keys on arguments rather than on data, can never
+reuse results computed from old data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ml_containers.data.bundled import DEMO_DATASETS, load_bundled_schema, write_schema
+from ml_containers.data.demo import write_demo
+from ml_containers.preprocess.checks import CsvCheck, check_csv
+from ml_containers.preprocess.errors import PreprocessError
+from ml_containers.schema import DatasetSchema, SchemaError, load_schema
+
+from .config import EnvironmentConfig
+from .errors import UserError
+from .local.artifacts import ArtifactStore
+
+SCHEMA_NAME = "schema.yaml"
+
+
+class DataError(UserError):
+    """The data or its schema cannot be used; the message names the file and the fix."""
+
+
+@dataclass(frozen=True)
+class StagedDataset:
+    """Data and schema as the pipeline sees them: ``s3://`` prefixes plus what was checked."""
+
+    name: str
+    source: str
+    data_uri: str
+    schema_uri: str
+    schema: DatasetSchema
+    check: CsvCheck
+
+
+def choose_sources(
+    config: EnvironmentConfig, data: Path | None, schema: Path | None
+) -> tuple[Path | str, Path | None]:
+    """(CSV path or ``demo:<name>``, schema path or None for a bundled demo schema)."""
+    if data is not None:
+        chosen_schema = schema or (
+            config.resolve_path(config.dataset.schema_file) if config.dataset.schema_file else None
+        )
+        if chosen_schema is None:
+            raise DataError(
+                f"--data {data} needs a schema: pass --schema FILE (draft one with "
+                "'orchestrator schema infer --data FILE')"
+            )
+        return data, chosen_schema
+    if schema is not None:
+        raise DataError("--schema goes with --data; pass both, or neither to use the environment's")
+    demo = config.dataset.demo_name
+    if demo is not None:
+        if demo not in DEMO_DATASETS:
+            raise DataError(
+                f"environment {config.name}: unknown demo dataset {demo!r}; use one of "
+                f"{', '.join(f'demo:{n}' for n in DEMO_DATASETS)}"
+            )
+        return f"demo:{demo}", None
+    if config.dataset.data.startswith("s3://"):
+        raise DataError(
+            f"environment {config.name} names S3 data ({config.dataset.data}); a local run needs a "
+            "local CSV: pass --data FILE --schema FILE"
+        )
+    assert config.dataset.schema_file is not None  # the config model requires it
+    return config.resolve_path(config.dataset.data), config.resolve_path(config.dataset.schema_file)
+
+
+def stage_dataset(
+    config: EnvironmentConfig,
+    store: ArtifactStore,
+    bucket: str,
+    data: Path | None = None,
+    schema: Path | None = None,
+) -> StagedDataset:
+    """Check the chosen data against its schema and copy both into the store."""
+    source, schema_path = choose_sources(config, data, schema)
+    with tempfile.TemporaryDirectory(prefix="dataset-") as scratch:
+        if isinstance(source, str):  # demo data: written fresh, byte-identical every time
+            name = source.removeprefix("demo:")
+            csv_path = Path(scratch) / f"{name}.csv"
+            write_demo(name, csv_path)
+            schema_path = Path(scratch) / SCHEMA_NAME
+            write_schema(name, schema_path)
+            dataset_schema = load_bundled_schema(name)
+        else:
+            csv_path = source
+            if not csv_path.is_file():
+                raise DataError(f"data file {csv_path} does not exist; pass the path of a CSV")
+            assert schema_path is not None
+            try:
+                dataset_schema = load_schema(schema_path)
+            except SchemaError as exc:
+                raise DataError(str(exc)) from None
+        check = check_data(csv_path, dataset_schema, config.pipeline.preprocess.rejection_threshold)
+        digest = _digest(csv_path, schema_path)
+        prefix = f"s3://{bucket}/datasets/{dataset_schema.name}/{digest}"
+        data_uri, schema_uri = f"{prefix}/data/", f"{prefix}/schema/"
+        if not store.exists(data_uri + csv_path.name):
+            store.publish(csv_path, data_uri + csv_path.name)
+        if not store.exists(schema_uri + SCHEMA_NAME):
+            store.publish(schema_path, schema_uri + SCHEMA_NAME)
+    return StagedDataset(
+        name=dataset_schema.name,
+        source=str(source),
+        data_uri=data_uri,
+        schema_uri=schema_uri,
+        schema=dataset_schema,
+        check=check,
+    )
+
+
+def check_data(path: Path, schema: DatasetSchema, rejection_threshold: float) -> CsvCheck:
+    """Run preprocessing's own row checks; fail when the job would fail on them."""
+    try:
+        check = check_csv(path, schema)
+    except PreprocessError as exc:
+        raise DataError(f"{path} does not match its schema: {exc}") from None
+    if check.rows_checked == 0:
+        raise DataError(f"{path} has a header but no data rows; add rows to train on")
+    if check.rejection_rate > rejection_threshold:
+        reasons = ", ".join(f"{reason} ({count})" for reason, count in check.reasons.most_common(5))
+        examples = "; ".join(check.examples[:3])
+        raise DataError(
+            f"{path}: {check.rows_rejected} of {check.rows_checked} rows "
+            f"({check.rejection_rate:.1%}) do not match schema {schema.name!r}, above the "
+            f"rejection threshold {rejection_threshold:.1%}. Most common problems: {reasons}. "
+            f"First examples: {examples}. Fix the data or the schema (types, ranges, "
+            "categories), or raise pipeline.preprocess.rejection_threshold."
+        )
+    return check
+
+
+def _digest(*paths: Path) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        with path.open("rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]

@@ -1,0 +1,22 @@
+"""Errors of the local endpoint and batch transform, each carrying a message that names the
+problem and the fix, so the CLI can print it as one paragraph and exit non-zero."""
+
+from __future__ import annotations
+
+
+class EndpointError(RuntimeError):
+    """A model could not be deployed or served (bad artifact, server failed to start, failed its
+    health check). The previously deployed model, if any, keeps serving."""
+
+
+class InvocationError(RuntimeError):
+    """The model server answered an invocation with an error status."""
+
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(f"the endpoint answered {status_code}: {message}")
+        self.status_code = status_code
+        self.message = message
+
+
+class BatchTransformError(RuntimeError):
+    """A batch transform could not run or produced output that breaks its contract."""

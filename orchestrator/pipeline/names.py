@@ -1,0 +1,54 @@
+"""Names shared by the builder, the local runner and the AWS runner.
+
+Step names, parameter names, property-file names and container paths are part of the definition's
+contract: the runners and tests look them up here instead of repeating string literals.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+DEFINITION_VERSION: Final = "2020-12-01"
+
+# Steps, in execution order (the condition's branches are nested inside QualityGate).
+PREPROCESS: Final = "Preprocess"
+TUNE: Final = "Tune"
+EVALUATE: Final = "Evaluate"
+QUALITY_GATE: Final = "QualityGate"
+REGISTER: Final = "Register"
+GATE_FAILED: Final = "QualityGateFailed"
+
+# Pipeline parameters.
+INPUT_DATA: Final = "InputData"
+SCHEMA_URI: Final = "SchemaUri"
+METRIC_THRESHOLD: Final = "MetricThreshold"
+MODEL_APPROVAL_STATUS: Final = "ModelApprovalStatus"
+PROCESSING_INSTANCE_TYPE: Final = "ProcessingInstanceType"
+PROCESSING_INSTANCE_COUNT: Final = "ProcessingInstanceCount"
+TRAINING_INSTANCE_TYPE: Final = "TrainingInstanceType"
+TRAINING_INSTANCE_COUNT: Final = "TrainingInstanceCount"
+REJECTION_THRESHOLD: Final = "RejectionThreshold"
+MAX_TUNING_JOBS: Final = "MaxTuningJobs"
+MAX_PARALLEL_TUNING_JOBS: Final = "MaxParallelTuningJobs"
+
+# The Evaluate step's property file and the file it points at.
+EVALUATION_REPORT: Final = "EvaluationReport"
+EVALUATION_OUTPUT: Final = "evaluation"
+EVALUATION_FILE: Final = "evaluation.json"
+
+# Preprocess outputs (docs/architecture.md), in the order the container writes them.
+PREPROCESS_OUTPUTS: Final = ("train", "validation", "test", "transform", "batch", "report")
+
+# Training channels the `train` program reads.
+TRAINING_CHANNELS: Final = ("train", "validation", "transform")
+
+# Container paths (docs/architecture.md, "Container contracts").
+PROCESSING_INPUT_DATA: Final = "/opt/ml/processing/input/data"
+PROCESSING_INPUT_SCHEMA: Final = "/opt/ml/processing/input/schema"
+PROCESSING_INPUT_MODEL: Final = "/opt/ml/processing/input/model"
+PROCESSING_INPUT_TEST: Final = "/opt/ml/processing/input/test"
+PROCESSING_OUTPUT_ROOT: Final = "/opt/ml/processing/output"
+PROCESSING_EVALUATION: Final = "/opt/ml/processing/evaluation"
+
+# Where SageMaker puts a training job's model: <S3OutputPath>/<TrainingJobName>/output/model.tar.gz
+MODEL_ARTIFACT_SUFFIX: Final = "output/model.tar.gz"

@@ -1,0 +1,60 @@
+"""The Preprocess step: raw CSV + schema in, splits, preprocessing bundle and reports out.
+
+Runs the image's ``preprocess`` program (docs/architecture.md, "preprocess"). The rejection
+threshold is a pipeline parameter so one run can loosen data-quality gating without a redeploy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orchestrator.outputs import StackOutputs
+from orchestrator.pipeline import expressions as ex
+from orchestrator.pipeline import locations, names
+from orchestrator.pipeline.config import PipelineConfig
+from orchestrator.pipeline.processing import (
+    processing_arguments,
+    processing_input,
+    processing_output,
+    processing_step,
+)
+
+
+def preprocess_step(
+    config: PipelineConfig, outputs: StackOutputs, image_uri: str, pipeline: str
+) -> dict[str, Any]:
+    settings = config.preprocess
+    container_arguments: list[Any] = [
+        "--rejection-threshold",
+        ex.parameter(names.REJECTION_THRESHOLD),
+        "--validation-fraction",
+        repr(settings.validation_fraction),
+        "--test-fraction",
+        repr(settings.test_fraction),
+        "--seed",
+        str(settings.seed),
+        "--chunk-rows",
+        str(settings.chunk_rows),
+    ]
+    inputs = [
+        processing_input("data", ex.parameter(names.INPUT_DATA), names.PROCESSING_INPUT_DATA),
+        processing_input("schema", ex.parameter(names.SCHEMA_URI), names.PROCESSING_INPUT_SCHEMA),
+    ]
+    job_outputs = [
+        processing_output(
+            output,
+            locations.step_output_uri(outputs, pipeline, names.PREPROCESS, output),
+            f"{names.PROCESSING_OUTPUT_ROOT}/{output}",
+        )
+        for output in names.PREPROCESS_OUTPUTS
+    ]
+    arguments = processing_arguments(
+        config,
+        outputs,
+        image_uri,
+        entrypoint=["preprocess"],
+        container_arguments=container_arguments,
+        inputs=inputs,
+        job_outputs=job_outputs,
+    )
+    return processing_step(names.PREPROCESS, arguments, config)

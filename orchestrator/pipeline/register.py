@@ -1,0 +1,80 @@
+"""The Register step: a model package version in the stack's model package group.
+
+Arguments are a CreateModelPackage request (the SDK's RegisterModel step shape): the serving
+container with the best training job's model, the content types the `serve` program accepts, the
+approval status parameter, the evaluation report as ModelQuality statistics, and lineage (code
+version, input data, schema, gate metric value) in MetadataProperties/CustomerMetadataProperties
+so a registered version can be traced back to what produced it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orchestrator.outputs import StackOutputs
+from orchestrator.pipeline import expressions as ex
+from orchestrator.pipeline import locations, names
+from orchestrator.pipeline.config import PipelineConfig
+from orchestrator.pipeline.evaluate import gate_metric_value
+
+
+def lineage_metadata(config: PipelineConfig, outputs: StackOutputs) -> dict[str, Any]:
+    """CustomerMetadataProperties: string values only, so numbers are rendered with Std:Join."""
+    gate = config.dataset.gate
+    return {
+        "code_version": config.code_version,
+        "project": outputs.project,
+        "environment": outputs.environment,
+        "input_data": ex.parameter(names.INPUT_DATA),
+        "schema_uri": ex.parameter(names.SCHEMA_URI),
+        "schema_name": config.dataset.name,
+        "problem_type": config.dataset.problem_type.value,
+        "gate_metric": gate.name,
+        "gate_metric_value": ex.as_text(gate_metric_value(gate.name)),
+        "gate_threshold": ex.as_text(ex.parameter(names.METRIC_THRESHOLD)),
+    }
+
+
+def register_step(
+    config: PipelineConfig, outputs: StackOutputs, image_uri: str, pipeline: str
+) -> dict[str, Any]:
+    inference = config.inference
+    metadata: dict[str, Any] = {
+        "CommitId": config.code_version,
+        "GeneratedBy": ex.execution("PipelineExecutionArn"),
+    }
+    if config.code_repository:
+        metadata["Repository"] = config.code_repository
+    arguments = {
+        "ModelPackageGroupName": outputs.model_package_group_name,
+        "ModelPackageDescription": (
+            f"{config.dataset.name} ({config.dataset.problem_type.value}) from pipeline {pipeline}"
+        ),
+        "InferenceSpecification": {
+            "Containers": [
+                {
+                    "Image": image_uri,
+                    "Environment": dict(sorted(inference.environment.items())),
+                    "ModelDataUrl": locations.best_model_uri(outputs, pipeline),
+                }
+            ],
+            "SupportedContentTypes": list(inference.content_types),
+            "SupportedResponseMIMETypes": list(inference.response_types),
+            "SupportedRealtimeInferenceInstanceTypes": list(inference.realtime_instance_types),
+            "SupportedTransformInstanceTypes": list(inference.transform_instance_types),
+        },
+        "ModelApprovalStatus": ex.parameter(names.MODEL_APPROVAL_STATUS),
+        "ModelMetrics": {
+            "ModelQuality": {
+                "Statistics": {
+                    "ContentType": "application/json",
+                    "S3Uri": locations.evaluation_report_uri(),
+                }
+            }
+        },
+        "MetadataProperties": metadata,
+        "CustomerMetadataProperties": lineage_metadata(config, outputs),
+        # No Tags: a versioned package takes its group's tags; CreateModelPackage rejects both.
+        "SkipModelValidation": "None",
+    }
+    return {"Name": names.REGISTER, "Type": "RegisterModel", "Arguments": arguments}

@@ -1,0 +1,24 @@
+output "key_arns" {
+  description = "Key ARN per purpose: data, artifacts, logs."
+  value       = { for purpose, key in aws_kms_key.this : purpose => key.arn }
+}
+
+output "data_key_arn" {
+  description = "Key for the data bucket and SageMaker volumes."
+  value       = aws_kms_key.this["data"].arn
+}
+
+output "artifacts_key_arn" {
+  description = "Key for the artifacts bucket, pipeline outputs and the ECR repository."
+  value       = aws_kms_key.this["artifacts"].arn
+}
+
+output "logs_key_arn" {
+  description = "Key for log groups, the alert topic and the access-log bucket."
+  value       = aws_kms_key.this["logs"].arn
+}
+
+output "alias_names" {
+  description = "Alias name per purpose."
+  value       = { for purpose, alias in aws_kms_alias.this : purpose => alias.name }
+}

@@ -1,0 +1,287 @@
+# What tells the team that something is wrong: KMS-encrypted log groups with a retention per
+# environment, one encrypted SNS alert topic, endpoint alarms (5XX and 4XX rates, p99 model
+# latency, CPU and memory), an EventBridge rule for failed pipeline executions, a monthly cost
+# budget with threshold notifications, and a dashboard of the same signals.
+
+locals {
+  topic_name   = "${var.name_prefix}-alerts"
+  pipeline_arn = "arn:${var.partition}:sagemaker:${var.region}:${var.account_id}:pipeline/${lower(var.pipeline_name)}"
+  endpoint_dimensions = {
+    EndpointName = var.endpoint_name
+    VariantName  = var.variant_name
+  }
+
+  # Error rates in percent of invocations: a quiet endpoint with one failure is not an outage.
+  error_rate_alarms = {
+    "5xx" = { metric = "Invocation5XXErrors", threshold = var.alarm_thresholds.endpoint_5xx_rate_percent }
+    "4xx" = { metric = "Invocation4XXErrors", threshold = var.alarm_thresholds.endpoint_4xx_rate_percent }
+  }
+  utilization_alarms = {
+    cpu    = { metric = "CPUUtilization", threshold = var.alarm_thresholds.cpu_utilization_percent }
+    memory = { metric = "MemoryUtilization", threshold = var.alarm_thresholds.memory_utilization_percent }
+  }
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  for_each = var.log_group_names
+
+  name              = each.value
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.logs_kms_key_arn
+  tags              = merge(var.tags, { Purpose = each.key })
+}
+
+resource "aws_sns_topic" "alerts" {
+  name              = local.topic_name
+  display_name      = "${var.name_prefix} alerts"
+  kms_master_key_id = var.logs_kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_sns_topic_policy" "alerts" {
+  arn = aws_sns_topic.alerts.arn
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "AlarmsAndBudgetsPublish"
+        Effect    = "Allow"
+        Principal = { Service = ["budgets.amazonaws.com", "cloudwatch.amazonaws.com"] }
+        Action    = "sns:Publish"
+        Resource  = aws_sns_topic.alerts.arn
+        Condition = { StringEquals = { "aws:SourceAccount" = var.account_id } }
+      },
+      {
+        Sid       = "PipelineFailureRulePublishes"
+        Effect    = "Allow"
+        Principal = { Service = "events.amazonaws.com" }
+        Action    = "sns:Publish"
+        Resource  = aws_sns_topic.alerts.arn
+        Condition = { ArnEquals = { "aws:SourceArn" = aws_cloudwatch_event_rule.pipeline_failed.arn } }
+      },
+      {
+        Sid       = "DenyInsecureTransport"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "sns:Publish"
+        Resource  = aws_sns_topic.alerts.arn
+        Condition = { Bool = { "aws:SecureTransport" = "false" } }
+      },
+    ]
+  })
+}
+
+resource "aws_sns_topic_subscription" "email" {
+  for_each = toset(var.alert_email_addresses)
+
+  topic_arn = aws_sns_topic.alerts.arn
+  protocol  = "email"
+  endpoint  = each.value
+}
+
+resource "aws_cloudwatch_metric_alarm" "endpoint_error_rate" {
+  for_each = local.error_rate_alarms
+
+  alarm_name          = "${var.endpoint_name}-${each.key}-rate"
+  alarm_description   = "More than ${each.value.threshold}% of ${var.endpoint_name} invocations returned ${upper(each.key)}"
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = each.value.threshold
+  evaluation_periods  = 3
+  datapoints_to_alarm = 2
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+  ok_actions          = [aws_sns_topic.alerts.arn]
+
+  metric_query {
+    id          = "rate"
+    expression  = "IF(invocations > 0, 100 * errors / invocations, 0)"
+    label       = "${upper(each.key)} rate (%)"
+    return_data = true
+  }
+
+  metric_query {
+    id = "errors"
+
+    metric {
+      namespace   = "AWS/SageMaker"
+      metric_name = each.value.metric
+      dimensions  = local.endpoint_dimensions
+      period      = 300
+      stat        = "Sum"
+    }
+  }
+
+  metric_query {
+    id = "invocations"
+
+    metric {
+      namespace   = "AWS/SageMaker"
+      metric_name = "Invocations"
+      dimensions  = local.endpoint_dimensions
+      period      = 300
+      stat        = "Sum"
+    }
+  }
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "model_latency_p99" {
+  alarm_name          = "${var.endpoint_name}-model-latency-p99"
+  alarm_description   = "p99 ModelLatency of ${var.endpoint_name} above ${var.alarm_thresholds.model_latency_p99_ms} ms"
+  namespace           = "AWS/SageMaker"
+  metric_name         = "ModelLatency"
+  dimensions          = local.endpoint_dimensions
+  extended_statistic  = "p99"
+  period              = 300
+  evaluation_periods  = 3
+  datapoints_to_alarm = 2
+  comparison_operator = "GreaterThanThreshold"
+  # ModelLatency is reported in microseconds.
+  threshold          = var.alarm_thresholds.model_latency_p99_ms * 1000
+  treat_missing_data = "notBreaching"
+  alarm_actions      = [aws_sns_topic.alerts.arn]
+  ok_actions         = [aws_sns_topic.alerts.arn]
+  tags               = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "endpoint_utilization" {
+  for_each = local.utilization_alarms
+
+  alarm_name          = "${var.endpoint_name}-${each.key}-utilization"
+  alarm_description   = "${each.value.metric} of ${var.endpoint_name} above ${each.value.threshold}%"
+  namespace           = "/aws/sagemaker/Endpoints"
+  metric_name         = each.value.metric
+  dimensions          = local.endpoint_dimensions
+  statistic           = "Average"
+  period              = 300
+  evaluation_periods  = 3
+  datapoints_to_alarm = 3
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = each.value.threshold
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+  ok_actions          = [aws_sns_topic.alerts.arn]
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_event_rule" "pipeline_failed" {
+  name        = "${var.name_prefix}-pipeline-failed"
+  description = "A ${var.pipeline_name} pipeline execution failed"
+  event_pattern = jsonencode({
+    source        = ["aws.sagemaker"]
+    "detail-type" = ["SageMaker Model Building Pipeline Execution Status Change"]
+    detail = {
+      currentPipelineExecutionStatus = ["Failed"]
+      pipelineArn                    = [local.pipeline_arn]
+    }
+  })
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "pipeline_failed" {
+  rule      = aws_cloudwatch_event_rule.pipeline_failed.name
+  target_id = "alerts-topic"
+  arn       = aws_sns_topic.alerts.arn
+
+  input_transformer {
+    input_paths = {
+      execution = "$.detail.pipelineExecutionArn"
+      status    = "$.detail.currentPipelineExecutionStatus"
+    }
+    input_template = "\"Pipeline ${var.pipeline_name}: execution <execution> is <status>.\""
+  }
+}
+
+resource "aws_budgets_budget" "monthly" {
+  name         = "${var.name_prefix}-monthly"
+  budget_type  = "COST"
+  limit_amount = format("%.2f", var.monthly_budget_usd)
+  limit_unit   = "USD"
+  time_unit    = "MONTHLY"
+
+  cost_filter {
+    name   = "TagKeyValue"
+    values = [format("user:Project$%s", var.project)]
+  }
+
+  dynamic "notification" {
+    for_each = toset(var.budget_alert_thresholds_percent)
+
+    content {
+      comparison_operator        = "GREATER_THAN"
+      notification_type          = "ACTUAL"
+      threshold                  = notification.value
+      threshold_type             = "PERCENTAGE"
+      subscriber_sns_topic_arns  = [aws_sns_topic.alerts.arn]
+      subscriber_email_addresses = var.alert_email_addresses
+    }
+  }
+
+  notification {
+    comparison_operator        = "GREATER_THAN"
+    notification_type          = "FORECASTED"
+    threshold                  = 100
+    threshold_type             = "PERCENTAGE"
+    subscriber_sns_topic_arns  = [aws_sns_topic.alerts.arn]
+    subscriber_email_addresses = var.alert_email_addresses
+  }
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_dashboard" "this" {
+  dashboard_name = var.name_prefix
+  dashboard_body = jsonencode({
+    widgets = [
+      {
+        type = "metric", x = 0, y = 0, width = 12, height = 6
+        properties = {
+          title  = "Invocations and errors"
+          region = var.region
+          stat   = "Sum"
+          period = 300
+          metrics = [
+            ["AWS/SageMaker", "Invocations", "EndpointName", var.endpoint_name, "VariantName", var.variant_name],
+            ["AWS/SageMaker", "Invocation4XXErrors", "EndpointName", var.endpoint_name, "VariantName", var.variant_name],
+            ["AWS/SageMaker", "Invocation5XXErrors", "EndpointName", var.endpoint_name, "VariantName", var.variant_name],
+          ]
+        }
+      },
+      {
+        type = "metric", x = 12, y = 0, width = 12, height = 6
+        properties = {
+          title   = "ModelLatency p99 (microseconds)"
+          region  = var.region
+          stat    = "p99"
+          period  = 300
+          metrics = [["AWS/SageMaker", "ModelLatency", "EndpointName", var.endpoint_name, "VariantName", var.variant_name]]
+        }
+      },
+      {
+        type = "metric", x = 0, y = 6, width = 12, height = 6
+        properties = {
+          title  = "CPU and memory (%)"
+          region = var.region
+          stat   = "Average"
+          period = 300
+          metrics = [
+            ["/aws/sagemaker/Endpoints", "CPUUtilization", "EndpointName", var.endpoint_name, "VariantName", var.variant_name],
+            ["/aws/sagemaker/Endpoints", "MemoryUtilization", "EndpointName", var.endpoint_name, "VariantName", var.variant_name],
+          ]
+        }
+      },
+      {
+        type = "alarm", x = 12, y = 6, width = 12, height = 6
+        properties = {
+          title = "Alarms"
+          alarms = concat(
+            [for alarm in aws_cloudwatch_metric_alarm.endpoint_error_rate : alarm.arn],
+            [aws_cloudwatch_metric_alarm.model_latency_p99.arn],
+            [for alarm in aws_cloudwatch_metric_alarm.endpoint_utilization : alarm.arn],
+          )
+        }
+      },
+    ]
+  })
+}

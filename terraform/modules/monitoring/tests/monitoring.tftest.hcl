@@ -1,0 +1,66 @@
+# Encrypted log groups with retention, an encrypted alert topic, the endpoint alarms, the
+# pipeline-failure rule and the budget all point at the alert topic.
+
+mock_provider "aws" {}
+
+variables {
+  name_prefix        = "mlops-demo-test"
+  project            = "mlops-demo"
+  account_id         = "123456789012"
+  partition          = "aws"
+  region             = "eu-west-1"
+  log_group_names    = { training_jobs = "/aws/sagemaker/TrainingJobs", endpoint = "/aws/sagemaker/Endpoints/mlops-demo-test-endpoint" }
+  log_retention_days = 30
+  logs_kms_key_arn   = "arn:aws:kms:eu-west-1:123456789012:key/logs"
+  endpoint_name      = "mlops-demo-test-endpoint"
+  pipeline_name      = "mlops-demo-test-training"
+  monthly_budget_usd = 100
+}
+
+run "alerts_are_wired" {
+  command = apply
+
+  assert {
+    condition     = alltrue([for group in aws_cloudwatch_log_group.this : group.kms_key_id == var.logs_kms_key_arn && group.retention_in_days == 30])
+    error_message = "Every log group must be KMS-encrypted with the environment's retention."
+  }
+
+  assert {
+    condition     = aws_sns_topic.alerts.kms_master_key_id == var.logs_kms_key_arn
+    error_message = "The alert topic must be KMS-encrypted."
+  }
+
+  assert {
+    condition = alltrue(concat(
+      [for alarm in aws_cloudwatch_metric_alarm.endpoint_error_rate : contains(alarm.alarm_actions, aws_sns_topic.alerts.arn)],
+      [for alarm in aws_cloudwatch_metric_alarm.endpoint_utilization : contains(alarm.alarm_actions, aws_sns_topic.alerts.arn)],
+      [contains(aws_cloudwatch_metric_alarm.model_latency_p99.alarm_actions, aws_sns_topic.alerts.arn)],
+    ))
+    error_message = "Every alarm must notify the alert topic."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.model_latency_p99.extended_statistic == "p99" && aws_cloudwatch_metric_alarm.model_latency_p99.threshold == 500000
+    error_message = "ModelLatency alarm must watch p99 with the threshold converted from ms to microseconds."
+  }
+
+  assert {
+    condition     = jsondecode(aws_cloudwatch_event_rule.pipeline_failed.event_pattern).detail.currentPipelineExecutionStatus == ["Failed"] && aws_cloudwatch_event_target.pipeline_failed.arn == aws_sns_topic.alerts.arn
+    error_message = "Failed pipeline executions must reach the alert topic."
+  }
+
+  assert {
+    condition     = aws_budgets_budget.monthly.limit_amount == "100.00" && length(aws_budgets_budget.monthly.notification) == 4
+    error_message = "The budget must carry the monthly limit and three actual plus one forecast notification."
+  }
+}
+
+run "rejects_a_retention_cloudwatch_does_not_accept" {
+  command = plan
+
+  variables {
+    log_retention_days = 42
+  }
+
+  expect_failures = [var.log_retention_days]
+}

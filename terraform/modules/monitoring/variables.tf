@@ -1,0 +1,133 @@
+variable "name_prefix" {
+  type        = string
+  description = "Prefix of topic, rule, budget and dashboard names, usually <project>-<environment>."
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,40}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 3-42 lowercase letters, digits or hyphens, starting with a letter."
+  }
+}
+
+variable "project" {
+  type        = string
+  description = "Project name; the budget counts costs tagged Project=<project> (activate it as a cost allocation tag)."
+}
+
+variable "account_id" {
+  type        = string
+  description = "AWS account id, used in ARNs and the topic policy's source-account condition."
+}
+
+variable "partition" {
+  type        = string
+  description = "AWS partition (aws, aws-cn, aws-us-gov) used to build ARNs."
+}
+
+variable "region" {
+  type        = string
+  description = "Region shown on the dashboard widgets."
+}
+
+variable "log_group_names" {
+  type        = map(string)
+  description = "Log groups to create, by purpose (processing_jobs, training_jobs, endpoint, ...)."
+}
+
+variable "log_retention_days" {
+  type        = number
+  description = "Retention of every log group in days (a value CloudWatch Logs accepts)."
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of the values CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+variable "logs_kms_key_arn" {
+  type        = string
+  description = "KMS key ARN that encrypts the log groups and the alert topic."
+}
+
+variable "endpoint_name" {
+  type        = string
+  description = "SageMaker endpoint the alarms and dashboard watch."
+}
+
+variable "variant_name" {
+  type        = string
+  description = "Production variant of the endpoint the alarms watch."
+  default     = "AllTraffic"
+}
+
+variable "pipeline_name" {
+  type        = string
+  description = "SageMaker pipeline whose failed executions raise an alert."
+}
+
+variable "alarm_thresholds" {
+  type = object({
+    endpoint_5xx_rate_percent  = number
+    endpoint_4xx_rate_percent  = number
+    model_latency_p99_ms       = number
+    cpu_utilization_percent    = number
+    memory_utilization_percent = number
+  })
+  description = "Alarm thresholds: 5XX and 4XX rates in percent of invocations, p99 model latency in milliseconds, CPU and memory in percent."
+  default = {
+    endpoint_5xx_rate_percent  = 1
+    endpoint_4xx_rate_percent  = 5
+    model_latency_p99_ms       = 500
+    cpu_utilization_percent    = 80
+    memory_utilization_percent = 80
+  }
+
+  validation {
+    condition = alltrue([
+      for value in [
+        var.alarm_thresholds.endpoint_5xx_rate_percent,
+        var.alarm_thresholds.endpoint_4xx_rate_percent,
+        var.alarm_thresholds.cpu_utilization_percent,
+        var.alarm_thresholds.memory_utilization_percent,
+      ] : value > 0 && value <= 100
+    ]) && var.alarm_thresholds.model_latency_p99_ms > 0
+    error_message = "alarm_thresholds: percentages must be in (0, 100] and model_latency_p99_ms must be positive."
+  }
+}
+
+variable "alert_email_addresses" {
+  type        = list(string)
+  description = "Addresses subscribed to the alert topic and the budget notifications (each must confirm by mail)."
+  default     = []
+
+  validation {
+    condition     = alltrue([for address in var.alert_email_addresses : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", address))])
+    error_message = "alert_email_addresses must be e-mail addresses such as ml-oncall@example.com."
+  }
+}
+
+variable "monthly_budget_usd" {
+  type        = number
+  description = "Monthly cost budget in US dollars for resources tagged with the project."
+
+  validation {
+    condition     = var.monthly_budget_usd > 0
+    error_message = "monthly_budget_usd must be a positive amount of US dollars."
+  }
+}
+
+variable "budget_alert_thresholds_percent" {
+  type        = list(number)
+  description = "Percentages of the budget at which actual spend notifies the alert topic."
+  default     = [50, 80, 100]
+
+  validation {
+    condition     = length(var.budget_alert_thresholds_percent) > 0 && alltrue([for value in var.budget_alert_thresholds_percent : value > 0 && value <= 1000])
+    error_message = "budget_alert_thresholds_percent must list at least one percentage between 0 (exclusive) and 1000."
+  }
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Tags added to every resource."
+  default     = {}
+}

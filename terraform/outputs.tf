@@ -1,0 +1,112 @@
+# The contract the orchestrator reads (`terraform output -json`). Documented in README.md;
+# renaming or removing one is a breaking change for orchestrator/.
+
+output "region" {
+  description = "AWS region of the stack."
+  value       = var.region
+}
+
+output "account_id" {
+  description = "AWS account id the stack lives in."
+  value       = local.account_id
+}
+
+output "environment" {
+  description = "Environment name (dev, staging, prod)."
+  value       = var.environment
+}
+
+output "project" {
+  description = "Project name."
+  value       = var.project
+}
+
+output "data_bucket" {
+  description = "Bucket for input data; the orchestrator uploads here, jobs read."
+  value       = module.storage.data_bucket
+}
+
+output "artifacts_bucket" {
+  description = "Bucket for pipeline outputs, model bundles and evaluation reports."
+  value       = module.storage.artifacts_bucket
+}
+
+output "access_logs_bucket" {
+  description = "Bucket receiving S3 server access logs of the data and artifacts buckets."
+  value       = module.storage.access_logs_bucket
+}
+
+output "data_kms_key_arn" {
+  description = "KMS key of the data bucket; also the VolumeKmsKeyId of every job and endpoint config."
+  value       = module.kms.data_key_arn
+}
+
+output "artifacts_kms_key_arn" {
+  description = "KMS key of the artifacts bucket and ECR; also the output KmsKeyId of every job."
+  value       = module.kms.artifacts_key_arn
+}
+
+output "logs_kms_key_arn" {
+  description = "KMS key of the log groups, the alert topic and the access-log bucket."
+  value       = module.kms.logs_key_arn
+}
+
+output "sagemaker_execution_role_arn" {
+  description = "Role that jobs, models and endpoints run as."
+  value       = module.iam.execution_role_arn
+}
+
+output "pipeline_role_arn" {
+  description = "Role ARN to give the SageMaker pipeline (RoleArn in CreatePipeline)."
+  value       = module.iam.pipeline_role_arn
+}
+
+output "orchestrator_policy_arn" {
+  description = "Policy to attach to the CI / orchestrator principal."
+  value       = module.iam.orchestrator_policy_arn
+}
+
+output "vpc_id" {
+  description = "VPC of the SageMaker workloads."
+  value       = module.network.vpc_id
+}
+
+output "private_subnet_ids" {
+  description = "Subnets for NetworkConfig / VpcConfig of every job and model."
+  value       = module.network.private_subnet_ids
+}
+
+output "sagemaker_security_group_ids" {
+  description = "Security groups for NetworkConfig / VpcConfig of every job and model."
+  value       = [module.network.sagemaker_security_group_id]
+}
+
+output "model_package_group_name" {
+  description = "Model package group the pipeline registers models in."
+  value       = module.registry.model_package_group_name
+}
+
+output "ecr_repository_url" {
+  description = "ECR repository of the project's container image (push with an immutable tag)."
+  value       = module.registry.ecr_repository_url
+}
+
+output "alerts_topic_arn" {
+  description = "SNS topic that receives alarms, pipeline failures and budget notifications."
+  value       = module.monitoring.alerts_topic_arn
+}
+
+output "log_group_names" {
+  description = "Log group name per purpose: processing_jobs, training_jobs, transform_jobs, endpoint, orchestrator, vpc_flow_logs."
+  value       = merge(module.monitoring.log_group_names, { vpc_flow_logs = module.network.flow_log_group_name })
+}
+
+output "pipeline_name" {
+  description = "Name the orchestrator must give the SageMaker pipeline (the IAM policies allow only it)."
+  value       = local.pipeline_name
+}
+
+output "endpoint_name" {
+  description = "Name the orchestrator must give the endpoint; endpoint configs and models must start with <endpoint_name>-."
+  value       = local.endpoint_name
+}

@@ -1,0 +1,331 @@
+# Security properties of the composed stack, once per environment's variables (the same
+# tests/fixtures/<environment>.tfvars.json files the pytest plan checks use). The AWS provider is
+# mocked, so plan and apply run offline; data sources that feed names and ARNs are overridden.
+
+mock_provider "aws" {
+  override_data {
+    target = data.aws_caller_identity.current
+    values = {
+      account_id = "123456789012"
+      arn        = "arn:aws:iam::123456789012:role/terraform"
+      user_id    = "AROAEXAMPLE"
+    }
+  }
+
+  override_data {
+    target = data.aws_partition.current
+    values = {
+      partition  = "aws"
+      dns_suffix = "amazonaws.com"
+    }
+  }
+}
+
+run "load_dev" {
+  module {
+    source = "./tests/fixtures/loader"
+  }
+
+  variables {
+    environment = "dev"
+  }
+}
+
+run "dev" {
+  command = apply
+
+  variables {
+    project                           = run.load_dev.vars.project
+    region                            = run.load_dev.vars.region
+    availability_zones                = run.load_dev.vars.availability_zones
+    environment                       = run.load_dev.vars.environment
+    vpc_cidr                          = run.load_dev.vars.vpc_cidr
+    log_retention_days                = run.load_dev.vars.log_retention_days
+    force_destroy                     = run.load_dev.vars.force_destroy
+    kms_deletion_window_days          = run.load_dev.vars.kms_deletion_window_days
+    noncurrent_version_retention_days = run.load_dev.vars.noncurrent_version_retention_days
+    access_log_retention_days         = run.load_dev.vars.access_log_retention_days
+    monthly_budget_usd                = run.load_dev.vars.monthly_budget_usd
+    alert_email_addresses             = run.load_dev.vars.alert_email_addresses
+    alarm_thresholds                  = run.load_dev.vars.alarm_thresholds
+    ecr_image_retention_count         = run.load_dev.vars.ecr_image_retention_count
+    orchestrator_principal_arns       = run.load_dev.vars.orchestrator_principal_arns
+    orchestrator_role_names           = run.load_dev.vars.orchestrator_role_names
+    tags                              = run.load_dev.vars.tags
+  }
+
+  assert {
+    condition = alltrue([
+      for name in [
+        output.region, output.account_id, output.environment, output.project, output.data_bucket,
+        output.artifacts_bucket, output.access_logs_bucket, output.data_kms_key_arn,
+        output.artifacts_kms_key_arn, output.logs_kms_key_arn, output.sagemaker_execution_role_arn,
+        output.pipeline_role_arn, output.orchestrator_policy_arn, output.vpc_id,
+        output.model_package_group_name, output.ecr_repository_url, output.alerts_topic_arn,
+        output.pipeline_name, output.endpoint_name,
+      ] : length(name) > 0
+    ])
+    error_message = "Every output of the orchestrator contract must be set."
+  }
+
+  assert {
+    condition     = output.environment == "dev" && startswith(output.pipeline_name, "${var.project}-dev-")
+    error_message = "Names must carry the environment."
+  }
+
+  assert {
+    condition = alltrue([
+      for purpose in ["data", "artifacts", "access_logs"] :
+      module.storage.encryption[purpose].sse_algorithm == "aws:kms" && module.storage.encryption[purpose].bucket_key_enabled
+    ]) && length(module.storage.encryption) == length(module.storage.bucket_names)
+    error_message = "Every bucket must default to SSE-KMS with the bucket key."
+  }
+
+  assert {
+    condition = (
+      module.storage.encryption["data"].kms_master_key_id == output.data_kms_key_arn &&
+      module.storage.encryption["artifacts"].kms_master_key_id == output.artifacts_kms_key_arn &&
+      module.storage.encryption["access_logs"].kms_master_key_id == output.logs_kms_key_arn
+    )
+    error_message = "Buckets must be encrypted with the keys the outputs hand to the orchestrator."
+  }
+
+  assert {
+    condition     = length(distinct([output.data_kms_key_arn, output.artifacts_kms_key_arn, output.logs_kms_key_arn])) == 3
+    error_message = "Data, artifacts and logs must use three different keys."
+  }
+
+  assert {
+    condition     = length(output.private_subnet_ids) == length(var.availability_zones) && length(output.private_subnet_ids) >= 2
+    error_message = "One private subnet per availability zone, at least two."
+  }
+
+  assert {
+    condition = alltrue([
+      for purpose in ["processing_jobs", "training_jobs", "transform_jobs", "endpoint", "orchestrator", "vpc_flow_logs"] :
+      contains(keys(output.log_group_names), purpose)
+    ])
+    error_message = "log_group_names must name every log group the platform writes to."
+  }
+
+  assert {
+    condition     = output.log_group_names["endpoint"] == "/aws/sagemaker/Endpoints/${output.endpoint_name}"
+    error_message = "The endpoint log group must be the one SageMaker writes to for this endpoint."
+  }
+
+  assert {
+    condition     = length(module.monitoring.alarm_names) == 5
+    error_message = "Expected alarms for 5XX rate, 4XX rate, p99 model latency, CPU and memory."
+  }
+
+  assert {
+    condition     = alltrue([for name in keys(module.kms.key_arns) : contains(["data", "artifacts", "logs"], name)])
+    error_message = "Only the three documented keys may exist."
+  }
+}
+
+run "load_staging" {
+  module {
+    source = "./tests/fixtures/loader"
+  }
+
+  variables {
+    environment = "staging"
+  }
+}
+
+run "staging" {
+  command = apply
+
+  variables {
+    project                           = run.load_staging.vars.project
+    region                            = run.load_staging.vars.region
+    availability_zones                = run.load_staging.vars.availability_zones
+    environment                       = run.load_staging.vars.environment
+    vpc_cidr                          = run.load_staging.vars.vpc_cidr
+    log_retention_days                = run.load_staging.vars.log_retention_days
+    force_destroy                     = run.load_staging.vars.force_destroy
+    kms_deletion_window_days          = run.load_staging.vars.kms_deletion_window_days
+    noncurrent_version_retention_days = run.load_staging.vars.noncurrent_version_retention_days
+    access_log_retention_days         = run.load_staging.vars.access_log_retention_days
+    monthly_budget_usd                = run.load_staging.vars.monthly_budget_usd
+    alert_email_addresses             = run.load_staging.vars.alert_email_addresses
+    alarm_thresholds                  = run.load_staging.vars.alarm_thresholds
+    ecr_image_retention_count         = run.load_staging.vars.ecr_image_retention_count
+    orchestrator_principal_arns       = run.load_staging.vars.orchestrator_principal_arns
+    orchestrator_role_names           = run.load_staging.vars.orchestrator_role_names
+    tags                              = run.load_staging.vars.tags
+  }
+
+  assert {
+    condition = alltrue([
+      for name in [
+        output.region, output.account_id, output.environment, output.project, output.data_bucket,
+        output.artifacts_bucket, output.access_logs_bucket, output.data_kms_key_arn,
+        output.artifacts_kms_key_arn, output.logs_kms_key_arn, output.sagemaker_execution_role_arn,
+        output.pipeline_role_arn, output.orchestrator_policy_arn, output.vpc_id,
+        output.model_package_group_name, output.ecr_repository_url, output.alerts_topic_arn,
+        output.pipeline_name, output.endpoint_name,
+      ] : length(name) > 0
+    ])
+    error_message = "Every output of the orchestrator contract must be set."
+  }
+
+  assert {
+    condition     = output.environment == "staging" && startswith(output.pipeline_name, "${var.project}-staging-")
+    error_message = "Names must carry the environment."
+  }
+
+  assert {
+    condition = alltrue([
+      for purpose in ["data", "artifacts", "access_logs"] :
+      module.storage.encryption[purpose].sse_algorithm == "aws:kms" && module.storage.encryption[purpose].bucket_key_enabled
+    ]) && length(module.storage.encryption) == length(module.storage.bucket_names)
+    error_message = "Every bucket must default to SSE-KMS with the bucket key."
+  }
+
+  assert {
+    condition = (
+      module.storage.encryption["data"].kms_master_key_id == output.data_kms_key_arn &&
+      module.storage.encryption["artifacts"].kms_master_key_id == output.artifacts_kms_key_arn &&
+      module.storage.encryption["access_logs"].kms_master_key_id == output.logs_kms_key_arn
+    )
+    error_message = "Buckets must be encrypted with the keys the outputs hand to the orchestrator."
+  }
+
+  assert {
+    condition     = length(distinct([output.data_kms_key_arn, output.artifacts_kms_key_arn, output.logs_kms_key_arn])) == 3
+    error_message = "Data, artifacts and logs must use three different keys."
+  }
+
+  assert {
+    condition     = length(output.private_subnet_ids) == length(var.availability_zones) && length(output.private_subnet_ids) >= 2
+    error_message = "One private subnet per availability zone, at least two."
+  }
+
+  assert {
+    condition = alltrue([
+      for purpose in ["processing_jobs", "training_jobs", "transform_jobs", "endpoint", "orchestrator", "vpc_flow_logs"] :
+      contains(keys(output.log_group_names), purpose)
+    ])
+    error_message = "log_group_names must name every log group the platform writes to."
+  }
+
+  assert {
+    condition     = output.log_group_names["endpoint"] == "/aws/sagemaker/Endpoints/${output.endpoint_name}"
+    error_message = "The endpoint log group must be the one SageMaker writes to for this endpoint."
+  }
+
+  assert {
+    condition     = length(module.monitoring.alarm_names) == 5
+    error_message = "Expected alarms for 5XX rate, 4XX rate, p99 model latency, CPU and memory."
+  }
+
+  assert {
+    condition     = alltrue([for name in keys(module.kms.key_arns) : contains(["data", "artifacts", "logs"], name)])
+    error_message = "Only the three documented keys may exist."
+  }
+}
+
+run "load_prod" {
+  module {
+    source = "./tests/fixtures/loader"
+  }
+
+  variables {
+    environment = "prod"
+  }
+}
+
+run "prod" {
+  command = apply
+
+  variables {
+    project                           = run.load_prod.vars.project
+    region                            = run.load_prod.vars.region
+    availability_zones                = run.load_prod.vars.availability_zones
+    environment                       = run.load_prod.vars.environment
+    vpc_cidr                          = run.load_prod.vars.vpc_cidr
+    log_retention_days                = run.load_prod.vars.log_retention_days
+    force_destroy                     = run.load_prod.vars.force_destroy
+    kms_deletion_window_days          = run.load_prod.vars.kms_deletion_window_days
+    noncurrent_version_retention_days = run.load_prod.vars.noncurrent_version_retention_days
+    access_log_retention_days         = run.load_prod.vars.access_log_retention_days
+    monthly_budget_usd                = run.load_prod.vars.monthly_budget_usd
+    alert_email_addresses             = run.load_prod.vars.alert_email_addresses
+    alarm_thresholds                  = run.load_prod.vars.alarm_thresholds
+    ecr_image_retention_count         = run.load_prod.vars.ecr_image_retention_count
+    orchestrator_principal_arns       = run.load_prod.vars.orchestrator_principal_arns
+    orchestrator_role_names           = run.load_prod.vars.orchestrator_role_names
+    tags                              = run.load_prod.vars.tags
+  }
+
+  assert {
+    condition = alltrue([
+      for name in [
+        output.region, output.account_id, output.environment, output.project, output.data_bucket,
+        output.artifacts_bucket, output.access_logs_bucket, output.data_kms_key_arn,
+        output.artifacts_kms_key_arn, output.logs_kms_key_arn, output.sagemaker_execution_role_arn,
+        output.pipeline_role_arn, output.orchestrator_policy_arn, output.vpc_id,
+        output.model_package_group_name, output.ecr_repository_url, output.alerts_topic_arn,
+        output.pipeline_name, output.endpoint_name,
+      ] : length(name) > 0
+    ])
+    error_message = "Every output of the orchestrator contract must be set."
+  }
+
+  assert {
+    condition     = output.environment == "prod" && startswith(output.pipeline_name, "${var.project}-prod-")
+    error_message = "Names must carry the environment."
+  }
+
+  assert {
+    condition = alltrue([
+      for purpose in ["data", "artifacts", "access_logs"] :
+      module.storage.encryption[purpose].sse_algorithm == "aws:kms" && module.storage.encryption[purpose].bucket_key_enabled
+    ]) && length(module.storage.encryption) == length(module.storage.bucket_names)
+    error_message = "Every bucket must default to SSE-KMS with the bucket key."
+  }
+
+  assert {
+    condition = (
+      module.storage.encryption["data"].kms_master_key_id == output.data_kms_key_arn &&
+      module.storage.encryption["artifacts"].kms_master_key_id == output.artifacts_kms_key_arn &&
+      module.storage.encryption["access_logs"].kms_master_key_id == output.logs_kms_key_arn
+    )
+    error_message = "Buckets must be encrypted with the keys the outputs hand to the orchestrator."
+  }
+
+  assert {
+    condition     = length(distinct([output.data_kms_key_arn, output.artifacts_kms_key_arn, output.logs_kms_key_arn])) == 3
+    error_message = "Data, artifacts and logs must use three different keys."
+  }
+
+  assert {
+    condition     = length(output.private_subnet_ids) == length(var.availability_zones) && length(output.private_subnet_ids) >= 2
+    error_message = "One private subnet per availability zone, at least two."
+  }
+
+  assert {
+    condition = alltrue([
+      for purpose in ["processing_jobs", "training_jobs", "transform_jobs", "endpoint", "orchestrator", "vpc_flow_logs"] :
+      contains(keys(output.log_group_names), purpose)
+    ])
+    error_message = "log_group_names must name every log group the platform writes to."
+  }
+
+  assert {
+    condition     = output.log_group_names["endpoint"] == "/aws/sagemaker/Endpoints/${output.endpoint_name}"
+    error_message = "The endpoint log group must be the one SageMaker writes to for this endpoint."
+  }
+
+  assert {
+    condition     = length(module.monitoring.alarm_names) == 5
+    error_message = "Expected alarms for 5XX rate, 4XX rate, p99 model latency, CPU and memory."
+  }
+
+  assert {
+    condition     = alltrue([for name in keys(module.kms.key_arns) : contains(["data", "artifacts", "logs"], name)])
+    error_message = "Only the three documented keys may exist."
+  }
+}

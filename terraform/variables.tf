@@ -1,0 +1,202 @@
+variable "project" {
+  type        = string
+  description = "Project name: the first part of every resource name and the Project tag the budget filters on."
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,18}[a-z0-9]$", var.project))
+    error_message = "project must be 3-20 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen (it becomes part of S3 bucket names)."
+  }
+}
+
+variable "environment" {
+  type        = string
+  description = "Environment name; one state, one backend file and one variables file per environment."
+
+  validation {
+    condition     = contains(["dev", "staging", "prod"], var.environment)
+    error_message = "environment must be one of dev, staging, prod."
+  }
+}
+
+variable "region" {
+  type        = string
+  description = "AWS region of the whole stack, e.g. eu-west-1."
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$", var.region))
+    error_message = "region must be an AWS region code such as eu-west-1 or us-gov-west-1."
+  }
+}
+
+variable "availability_zones" {
+  type        = list(string)
+  description = "Availability zones of the private subnets (one subnet each, at least two). Pinned per environment so the subnets never move when AWS adds a zone."
+
+  validation {
+    condition     = length(var.availability_zones) >= 2 && length(distinct(var.availability_zones)) == length(var.availability_zones)
+    error_message = "availability_zones must list at least two distinct zones, e.g. [\"eu-west-1a\", \"eu-west-1b\"]."
+  }
+
+  validation {
+    condition     = alltrue([for zone in var.availability_zones : startswith(zone, var.region) && can(regex("^[a-z0-9-]+[a-z]$", zone))])
+    error_message = "Every availability zone must belong to var.region: eu-west-1a, eu-west-1b, ... for region eu-west-1."
+  }
+}
+
+variable "vpc_cidr" {
+  type        = string
+  description = "IPv4 CIDR of the VPC (/16 to /24); private subnets are carved from it."
+
+  validation {
+    condition     = can(cidrhost(var.vpc_cidr, 0)) && can(regex("^[0-9.]+/(1[6-9]|2[0-4])$", var.vpc_cidr))
+    error_message = "vpc_cidr must be an IPv4 CIDR block with a prefix length from /16 to /24, e.g. 10.20.0.0/16."
+  }
+}
+
+variable "log_retention_days" {
+  type        = number
+  description = "Retention of every CloudWatch log group, in days. prod must keep at least a year."
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of the values CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+
+  validation {
+    condition     = var.environment != "prod" || var.log_retention_days >= 365
+    error_message = "prod must keep logs at least 365 days; raise log_retention_days."
+  }
+}
+
+variable "force_destroy" {
+  type        = bool
+  description = "Let `terraform destroy` remove non-empty buckets and the ECR repository with its images. Only for throw-away environments; refused for prod."
+
+  validation {
+    condition     = !(var.force_destroy && var.environment == "prod")
+    error_message = "force_destroy must be false in prod: destroying the stack must never delete production data."
+  }
+}
+
+variable "kms_deletion_window_days" {
+  type        = number
+  description = "Days between scheduling a KMS key deletion and the deletion (7-30)."
+
+  validation {
+    condition     = var.kms_deletion_window_days >= 7 && var.kms_deletion_window_days <= 30
+    error_message = "kms_deletion_window_days must be between 7 and 30."
+  }
+}
+
+variable "noncurrent_version_retention_days" {
+  type        = number
+  description = "Days an overwritten or deleted S3 object version is kept before it expires."
+
+  validation {
+    condition     = var.noncurrent_version_retention_days >= 1 && floor(var.noncurrent_version_retention_days) == var.noncurrent_version_retention_days
+    error_message = "noncurrent_version_retention_days must be a whole number of days, at least 1."
+  }
+}
+
+variable "access_log_retention_days" {
+  type        = number
+  description = "Days S3 server access logs are kept in the access-log bucket."
+
+  validation {
+    condition     = var.access_log_retention_days >= 1 && floor(var.access_log_retention_days) == var.access_log_retention_days
+    error_message = "access_log_retention_days must be a whole number of days, at least 1."
+  }
+}
+
+variable "monthly_budget_usd" {
+  type        = number
+  description = "Monthly cost budget in US dollars for resources tagged Project=<project>."
+
+  validation {
+    condition     = var.monthly_budget_usd > 0
+    error_message = "monthly_budget_usd must be a positive amount of US dollars."
+  }
+}
+
+variable "alert_email_addresses" {
+  type        = list(string)
+  description = "Addresses subscribed to alerts and budget notifications (each confirms its subscription by mail)."
+  default     = []
+
+  validation {
+    condition     = alltrue([for address in var.alert_email_addresses : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", address))])
+    error_message = "alert_email_addresses must be e-mail addresses such as ml-oncall@example.com."
+  }
+}
+
+variable "alarm_thresholds" {
+  type = object({
+    endpoint_5xx_rate_percent  = number
+    endpoint_4xx_rate_percent  = number
+    model_latency_p99_ms       = number
+    cpu_utilization_percent    = number
+    memory_utilization_percent = number
+  })
+  description = "Endpoint alarm thresholds: 5XX and 4XX rates in percent of invocations, p99 model latency in milliseconds, CPU and memory utilisation in percent."
+
+  validation {
+    condition = alltrue([
+      for value in [
+        var.alarm_thresholds.endpoint_5xx_rate_percent,
+        var.alarm_thresholds.endpoint_4xx_rate_percent,
+        var.alarm_thresholds.cpu_utilization_percent,
+        var.alarm_thresholds.memory_utilization_percent,
+      ] : value > 0 && value <= 100
+    ]) && var.alarm_thresholds.model_latency_p99_ms > 0
+    error_message = "alarm_thresholds: percentages must be in (0, 100] and model_latency_p99_ms must be positive."
+  }
+}
+
+variable "ecr_image_retention_count" {
+  type        = number
+  description = "How many images the ECR lifecycle policy keeps."
+
+  validation {
+    condition     = var.ecr_image_retention_count >= 1 && floor(var.ecr_image_retention_count) == var.ecr_image_retention_count
+    error_message = "ecr_image_retention_count must be a whole number, at least 1."
+  }
+}
+
+variable "orchestrator_principal_arns" {
+  type        = list(string)
+  description = "Existing IAM roles or users that run the orchestrator (CI); the data and artifacts key policies name them. Attach orchestrator_policy_arn to them too."
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.orchestrator_principal_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/.+$", arn))])
+    error_message = "orchestrator_principal_arns must be IAM role or user ARNs such as arn:aws:iam::123456789012:role/ci-deployer."
+  }
+}
+
+variable "orchestrator_role_names" {
+  type        = list(string)
+  description = "Names of existing IAM roles to which this stack attaches the orchestrator policy. Empty attaches nothing."
+  default     = []
+
+  validation {
+    condition     = alltrue([for name in var.orchestrator_role_names : can(regex("^[\\w+=,.@-]{1,64}$", name))])
+    error_message = "orchestrator_role_names must be IAM role names (1-64 characters of letters, digits and +=,.@_-), not ARNs."
+  }
+}
+
+variable "permissions_boundary_arn" {
+  type        = string
+  description = "Optional permissions boundary policy ARN for the roles this stack creates."
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/.+$", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be null or an IAM policy ARN."
+  }
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Extra tags on every resource (Project, Environment and ManagedBy are always set)."
+  default     = {}
+}

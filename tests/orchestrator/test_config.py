@@ -1,0 +1,97 @@
+"""Environment files: the shipped ones load, and each kind of mistake names file, key and fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from orchestrator.config import load_environment
+from orchestrator.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    (tmp_path / f"{name}.yaml").write_text(text)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "path", sorted((REPO / "environments").glob("*.yaml")), ids=lambda p: p.stem
+)
+def test_shipped_environments_load(path: Path) -> None:
+    config = load_environment(path.stem, path.parent)
+    assert config.name == path.stem
+
+
+def test_local_defaults() -> None:
+    config = load_environment("local", REPO / "environments")
+    assert config.backend == "local"
+    assert config.dataset.demo_name == "breast_cancer"
+    assert config.pipeline.approval_status == "Approved"
+
+
+def test_unknown_environment_lists_known_ones(tmp_path: Path) -> None:
+    write(tmp_path, "local", "backend: local\n")
+    with pytest.raises(
+        ConfigError, match=r"unknown environment 'qa'.*Available environments: local"
+    ):
+        load_environment("qa", tmp_path)
+
+
+def test_invalid_environment_name(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not a valid environment name"):
+        load_environment("../etc/passwd", tmp_path)
+
+
+def test_malformed_yaml_names_line(tmp_path: Path) -> None:
+    write(tmp_path, "dev", "backend: local\npipeline:\n  approval: [auto\n")
+    with pytest.raises(ConfigError, match=r"dev.yaml is not valid YAML at line \d+"):
+        load_environment("dev", tmp_path)
+
+
+def test_unknown_key_is_named(tmp_path: Path) -> None:
+    write(tmp_path, "dev", "backend: local\npipeline:\n  aproval: auto\n")
+    with pytest.raises(ConfigError, match=r"pipeline\.aproval: unknown key"):
+        load_environment("dev", tmp_path)
+
+
+def test_value_not_allowed_says_what_is(tmp_path: Path) -> None:
+    write(tmp_path, "dev", "backend: local\npipeline:\n  approval: sometimes\n")
+    with pytest.raises(ConfigError, match=r"pipeline\.approval: not allowed; .*'auto' or 'manual'"):
+        load_environment("dev", tmp_path)
+
+
+def test_tuning_parallelism_checked(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "dev",
+        "backend: local\npipeline:\n  tuning: {max_jobs: 2, max_parallel_jobs: 3}\n",
+    )
+    with pytest.raises(ConfigError, match=r"max_parallel_jobs \(3\) exceeds max_jobs \(2\)"):
+        load_environment("dev", tmp_path)
+
+
+def test_bad_duration(tmp_path: Path) -> None:
+    write(tmp_path, "dev", "backend: local\npipeline:\n  caching: {expire_after: 30 days}\n")
+    with pytest.raises(ConfigError, match="is not an ISO 8601 duration"):
+        load_environment("dev", tmp_path)
+
+
+def test_aws_needs_account(tmp_path: Path) -> None:
+    write(tmp_path, "dev", "backend: aws\n")
+    with pytest.raises(ConfigError, match="needs 'account_id'"):
+        load_environment("dev", tmp_path)
+
+
+def test_name_must_match_file(tmp_path: Path) -> None:
+    write(tmp_path, "dev", "name: prod\nbackend: local\n")
+    with pytest.raises(ConfigError, match="make them match"):
+        load_environment("dev", tmp_path)
+
+
+def test_own_data_needs_schema(tmp_path: Path) -> None:
+    write(tmp_path, "dev", "backend: local\ndataset: {data: my.csv}\n")
+    with pytest.raises(ConfigError, match="needs 'schema"):
+        load_environment("dev", tmp_path)

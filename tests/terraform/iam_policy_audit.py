@@ -1,0 +1,92 @@
+"""Least-privilege audit of every IAM policy document in a Terraform plan.
+
+Why here and not only in terraform test: the plan JSON holds every policy of every module after
+Terraform has rendered it, so one walk checks identity, trust and resource policies alike,
+including ones a future module adds without writing a test for them.
+
+Rules for `Allow` statements (`Deny` statements only restrict and are not audited):
+- no action "*" or "<service>:*", and no NotAction / NotResource;
+- Resource "*" only in identity policies for the actions in RESOURCE_STAR_ALLOWLIST, which AWS
+  requires because they support no resource-level permissions. In KMS key policies "*" means
+  "this key", so key policies are exempt from the resource rule.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+# action -> why AWS requires Resource "*". Mirrored in terraform/README.md.
+RESOURCE_STAR_ALLOWLIST: dict[str, str] = {
+    "ecr:GetAuthorizationToken": "returns a registry login token; ECR defines no resource for it",
+    "ec2:DescribeDhcpOptions": "EC2 Describe actions support no resource-level permissions",
+    "ec2:DescribeNetworkInterfaces": "EC2 Describe actions support no resource-level permissions",
+    "ec2:DescribeSecurityGroups": "EC2 Describe actions support no resource-level permissions",
+    "ec2:DescribeSubnets": "EC2 Describe actions support no resource-level permissions",
+    "ec2:DescribeVpcs": "EC2 Describe actions support no resource-level permissions",
+    "cloudwatch:PutMetricData": "no resource type; limited by the cloudwatch:namespace condition",
+    "sagemaker:ListModelPackages": "List action without resource types; returns metadata only",
+}
+
+POLICY_ATTRIBUTES = ("policy", "assume_role_policy")
+
+
+@dataclass(frozen=True)
+class PolicyDocument:
+    """One rendered policy document and where it came from."""
+
+    address: str
+    resource_type: str
+    attribute: str
+    document: dict[str, Any]
+
+
+def _resources(module: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield from module.get("resources", [])
+    for child in module.get("child_modules", []):
+        yield from _resources(child)
+
+
+def policy_documents(module: dict[str, Any]) -> Iterator[PolicyDocument]:
+    """Every IAM-style document (a JSON string with a Statement list) under a plan module."""
+    for resource in _resources(module):
+        values = resource.get("values") or {}
+        for attribute in POLICY_ATTRIBUTES:
+            raw = values.get(attribute)
+            if not isinstance(raw, str) or not raw.strip().startswith("{"):
+                continue
+            document = json.loads(raw)
+            if "Statement" in document:
+                yield PolicyDocument(resource["address"], resource["type"], attribute, document)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def violations(policy: PolicyDocument) -> list[str]:
+    """Human-readable least-privilege violations of one document (empty when it is clean)."""
+    found: list[str] = []
+    is_key_policy = policy.resource_type == "aws_kms_key"
+    is_trust_policy = policy.attribute == "assume_role_policy"
+    for index, statement in enumerate(_as_list(policy.document.get("Statement"))):
+        if statement.get("Effect") != "Allow":
+            continue
+        where = f"{policy.address} ({policy.attribute}) statement {statement.get('Sid', index)}"
+        if "NotAction" in statement or "NotResource" in statement:
+            found.append(f"{where}: Allow with NotAction/NotResource grants everything else")
+        actions = [str(action) for action in _as_list(statement.get("Action"))]
+        for action in actions:
+            if action == "*" or action.endswith(":*"):
+                found.append(f"{where}: wildcard action {action!r}")
+        if is_key_policy or is_trust_policy:
+            continue
+        if "*" in _as_list(statement.get("Resource")):
+            for action in actions:
+                if action not in RESOURCE_STAR_ALLOWLIST:
+                    found.append(f"{where}: {action} on Resource '*' is not in the allowlist")
+    return found

@@ -104,12 +104,15 @@ def _real_provider_env(env: dict[str, str]) -> ProviderSetup:
             'terraform {\n  required_providers {\n    aws = {\n      source  = "hashicorp/aws"\n'
             '      version = ">= 6.0, < 7.0"\n    }\n  }\n}\n'
         )
-        result = run_terraform(["init", "-backend=false", "-input=false"], Path(probe), configured)
+        result = run_terraform(
+            ["init", "-backend=false", "-input=false", "-no-color"], Path(probe), configured
+        )
     if result.returncode != 0:
+        errors = [line.strip("│ ") for line in result.output.splitlines() if "Error" in line]
         return ProviderSetup(
             None,
             f"no AWS provider: {STANDIN_SETUP} is absent and `terraform init` could not install "
-            f"hashicorp/aws ({result.output.strip().splitlines()[-1:]})",
+            f"hashicorp/aws ({'; '.join(errors[:2]) or 'init failed'})",
             "registry",
         )
     return ProviderSetup(configured, None, "registry")

@@ -8,6 +8,9 @@ rendered policy document is present in the plan's prior state for the least-priv
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,9 +26,6 @@ from terraform_harness import (
     copy_tree,
     run_terraform,
 )
-
-# One worker builds the plans once; the checks below only read them.
-pytestmark = pytest.mark.xdist_group("terraform-plan")
 
 LOCAL_BACKEND_OVERRIDE = 'terraform {\n  backend "local" {}\n}\n'
 REQUIRED_OUTPUTS = {
@@ -64,28 +64,43 @@ def of_type(module: dict[str, Any], resource_type: str) -> list[dict[str, Any]]:
     return [r for r in resources(module) if r["type"] == resource_type and r["mode"] == "managed"]
 
 
-@pytest.fixture(scope="session")
-def plan_workdir(tmp_path_factory: pytest.TempPathFactory, tf_env: dict[str, str]) -> Path:
-    workdir = copy_tree(TERRAFORM_DIR, tmp_path_factory.mktemp("plan") / "terraform")
+def build_plans(workdir: Path, tf_env: dict[str, str]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per environment: the first plan, and the plan taken after applying it."""
+    copy_tree(TERRAFORM_DIR, workdir)
     (workdir / "zz_local_backend_override.tf").write_text(LOCAL_BACKEND_OVERRIDE)
     result = run_terraform(["init", "-input=false"], workdir, tf_env)
     assert result.returncode == 0, result.output
-    return workdir
-
-
-@pytest.fixture(scope="session")
-def plans(plan_workdir: Path, tf_env: dict[str, str]) -> dict[str, dict[str, dict[str, Any]]]:
-    """Per environment: the first plan, and the plan taken after applying it."""
-    runner = tftest.TerraformTest(plan_workdir, binary=str(TERRAFORM_SHIM), env=tf_env)
-    result: dict[str, dict[str, dict[str, Any]]] = {}
+    runner = tftest.TerraformTest(workdir, binary=str(TERRAFORM_SHIM), env=tf_env)
+    plans: dict[str, dict[str, dict[str, Any]]] = {}
     for environment in ENVIRONMENTS:
         var_file = str(FIXTURES_DIR / f"{environment}.tfvars.json")
-        state = str(plan_workdir / f"{environment}.tfstate")
+        state = str(workdir / f"{environment}.tfstate")
         first = runner.plan(output=True, tf_var_file=var_file, state=state)
         runner.apply(tf_var_file=var_file, state=state)
         second = runner.plan(output=True, tf_var_file=var_file, state=state, refresh=False)
-        result[environment] = {"planned": first._raw, "applied": second._raw}
-    return result
+        plans[environment] = {"planned": first._raw, "applied": second._raw}
+    return plans
+
+
+@pytest.fixture(scope="session")
+def plans(
+    tmp_path_factory: pytest.TempPathFactory, tf_env: dict[str, str]
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """The plans, built once per test run even when xdist spreads these tests over workers.
+
+    Building takes tens of seconds; the first worker builds under a file lock in the temp
+    directory all workers share, the others read its JSON.
+    """
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    cache = shared / "terraform-plans.json"
+    with (shared / "terraform-plans.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if cache.is_file():
+            return json.loads(cache.read_text())
+        plans = build_plans(shared / "terraform-plan-workdir", tf_env)
+        cache.write_text(json.dumps(plans))
+        return plans
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)

@@ -26,14 +26,17 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import orjson
 
+from orchestrator.registry import ModelPackage
+
 from .csv_jsonpath import FieldSelector, parse_filter
 from .loopback_http import LoopbackHttp, LoopbackHttpError
+from .model_unpack import unpack_model
 from .serve_process import ServeProcess
-from .serving_errors import BatchTransformError
+from .serving_errors import BatchTransformError, EndpointError
 
 # SageMaker's defaults when the container does not publish execution parameters.
 DEFAULT_MAX_PAYLOAD_MB = 6.0
@@ -130,6 +133,27 @@ def run_batch_transform(
         if server is not None:
             server.stop()
     return BatchTransformResult(output_path, records, requests, payload_mb, concurrency)
+
+
+def run_batch_transform_for_package(
+    package: ModelPackage,
+    store_root: Path,
+    work_root: Path,
+    input_path: Path,
+    output_path: Path,
+    **options: Any,
+) -> BatchTransformResult:
+    """Transform with a registered version: unpack its model (once) and serve it for the job.
+    ``options`` are :func:`run_batch_transform`'s keyword arguments (content types, limits,
+    ``data_processing``, ``progress``)."""
+    try:
+        model_dir = unpack_model(package, store_root, work_root)
+    except EndpointError as exc:
+        raise BatchTransformError(str(exc)) from None
+    log_dir = Path(work_root) / "logs" / f"transform-{package.group}-v{package.version}"
+    return run_batch_transform(
+        input_path, output_path, model_dir=model_dir, work_dir=log_dir, **options
+    )
 
 
 def _check_arguments(

@@ -11,6 +11,7 @@ saying why. See ``switching_proxy`` for why a proxy rather than a shared port.
 
 from __future__ import annotations
 
+import signal
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -152,13 +153,13 @@ class LocalEndpoint:
                 serve_command=self.serve_command,
             )
             previous = self._active
-            if test_body is not None:
-                bodies = [test_body]
-            else:
-                bodies = [typical_row_csv(model_dir)]
-                if previous is not None and check_compatibility:
-                    bodies.append(typical_row_csv(previous.model_dir))
             try:
+                if test_body is not None:
+                    bodies = [test_body]
+                else:
+                    bodies = [_typical_request(model_dir)]
+                    if previous is not None and check_compatibility:
+                        bodies.append(_typical_request(previous.model_dir))
                 for body in bodies:
                     self._health_check(server, package, body, test_content_type)
             except BaseException:
@@ -268,6 +269,16 @@ class LocalEndpoint:
         self.stop()
 
 
+def _typical_request(model_dir: Path) -> bytes:
+    try:
+        return typical_row_csv(model_dir)
+    except (OSError, ValueError, KeyError) as exc:  # SchemaError is a ValueError
+        raise EndpointError(
+            f"cannot build a test request from the bundle in {model_dir} ({exc}); its schema.json "
+            "and transform.json must describe the same features: re-register a bundle from train"
+        ) from None
+
+
 def _error_message(response: httpx.Response) -> str:
     """The server's JSON error message, or the start of its body."""
     try:
@@ -275,3 +286,27 @@ def _error_message(response: httpx.Response) -> str:
         return str(error["message"] if isinstance(error, dict) else error)
     except (orjson.JSONDecodeError, KeyError, TypeError):
         return response.content[:300].decode(errors="replace") or "(empty body)"
+
+
+def serve_in_foreground(endpoint: LocalEndpoint, stop: threading.Event | None = None) -> None:
+    """Block until SIGINT/SIGTERM (or ``stop`` is set), then stop ``endpoint``: what
+    ``orchestrator endpoint serve`` does after deploying. Signal handlers are installed only
+    when called from the main thread, and the previous handlers are restored afterwards."""
+    stop = stop or threading.Event()
+    previous: dict[signal.Signals, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            deployment = endpoint._active
+            if deployment is not None and not deployment.server.is_running():
+                raise EndpointError(
+                    f"the model server for version {deployment.package.version} of "
+                    f"{deployment.package.group} stopped unexpectedly; its last output:\n"
+                    f"{deployment.server.stderr_tail()}"
+                )
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        endpoint.stop()

@@ -98,17 +98,20 @@ class LocalModelRegistry:
         self.account = account
         try:
             self.db_path.parent.mkdir(parents=True, exist_ok=True)
-            with self._connection() as db:
+            db = sqlite3.connect(self.db_path, timeout=LOCK_TIMEOUT_SECONDS, isolation_level=None)
+            try:
                 db.execute("PRAGMA journal_mode=WAL")
                 if db.execute("PRAGMA user_version").fetchone()[0] == 0:
                     # Idempotent statements in one transaction: racing first opens are harmless.
-                    db.execute("BEGIN")
+                    db.execute("BEGIN IMMEDIATE")
                     for statement in _SCHEMA.split(";"):
                         if statement.strip():
                             db.execute(statement)
                     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                     db.execute("COMMIT")
-        except sqlite3.DatabaseError as exc:
+            finally:
+                db.close()
+        except (OSError, sqlite3.Error) as exc:
             raise RegistryError(
                 f"cannot open the model registry database {self.db_path}: {exc}; point the "
                 "registry at a writable path, or move a damaged file aside to start a new one"
@@ -124,11 +127,20 @@ class LocalModelRegistry:
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
         # isolation_level=None: no implicit transactions; every write below opens its own.
-        db = sqlite3.connect(self.db_path, timeout=LOCK_TIMEOUT_SECONDS, isolation_level=None)
+        try:
+            db = sqlite3.connect(self.db_path, timeout=LOCK_TIMEOUT_SECONDS, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise RegistryError(f"cannot open the model registry {self.db_path}: {exc}") from None
         try:
             db.execute("PRAGMA foreign_keys=ON")
             db.execute("PRAGMA synchronous=FULL")  # a committed registration survives power loss
             yield db
+        except sqlite3.Error as exc:
+            # Disk full, read-only file, I/O error: the environment, not the request, is at fault.
+            raise RegistryError(
+                f"the model registry {self.db_path} failed: {exc}; check that the file and its "
+                "directory are writable and the disk has room, then retry"
+            ) from None
         finally:
             db.close()
 
@@ -137,7 +149,7 @@ class LocalModelRegistry:
         """One all-or-nothing write transaction holding the database's write lock throughout."""
         with self._connection() as db:
             try:
-                db.execute("BEGIN")
+                db.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
                 raise RegistryError(
                     f"the model registry {self.db_path} stayed locked by another writer for "

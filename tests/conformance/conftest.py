@@ -18,24 +18,52 @@ registry; yield-style factories are supported so the moto context is closed afte
 from __future__ import annotations
 
 import inspect
+import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, cast
+from unittest import mock
 
 import pytest
+from moto import mock_aws
 
+from orchestrator.aws.clients import connect
+from orchestrator.aws.registry import AwsModelRegistry
 from orchestrator.local.registry import LocalModelRegistry
 from orchestrator.registry import ModelRegistry
+
+# moto_patches lives with the AWS tests (tests/aws); it corrects moto's UpdateModelPackage, which
+# drops CustomerMetadataProperties that SageMaker keeps.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "aws"))
+from moto_patches import REGION, sagemaker_patched, shared_session
 
 
 def _local_registry(tmp_path: Path) -> LocalModelRegistry:
     return LocalModelRegistry(tmp_path / "registry.sqlite")
 
 
+def _aws_registry(tmp_path: Path) -> Iterator[AwsModelRegistry]:
+    """The SageMaker-backed registry on moto (in-process), with fake credentials only."""
+    fake_credentials = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-aws-credentials"),
+    }
+    no_profile = {k: v for k, v in os.environ.items() if k not in ("AWS_PROFILE",)}
+    with (
+        mock.patch.dict(os.environ, {**no_profile, **fake_credentials}, clear=True),
+        mock_aws(),
+        sagemaker_patched(),
+    ):
+        yield AwsModelRegistry(connect(REGION, session=shared_session()).sagemaker)
+
+
 RegistryFactory = Callable[[Path], Any]
 REGISTRY_BACKENDS: dict[str, RegistryFactory] = {
     "local-sqlite": _local_registry,
-    # "aws-moto": _aws_registry,  <- the AWS backend plugs in here (see the module docstring)
+    "aws-moto": _aws_registry,
 }
 
 

@@ -10,9 +10,19 @@ import numpy as np
 import orjson
 import pytest
 from ml_containers.bundle import load_bundle
-from test_local_endpoint_bundles import breast_cancer, build_bundle, feature_rows_csv
+from test_local_endpoint_bundles import (
+    breast_cancer,
+    build_bundle,
+    feature_rows_csv,
+    register_bundle,
+)
 
-from orchestrator.local.batch_transform import DataProcessing, run_batch_transform
+from orchestrator.local.batch_transform import (
+    DataProcessing,
+    run_batch_transform,
+    run_batch_transform_for_package,
+)
+from orchestrator.local.registry import LocalModelRegistry
 from orchestrator.local.serve_process import ServeProcess
 from orchestrator.local.serving_errors import BatchTransformError
 
@@ -80,12 +90,15 @@ def test_id_column_filtered_out_joined_back_and_selected(tmp_path: Path, bundle_
     with open(tmp_path / "with_ids.csv", "w") as handle:
         for number, line in enumerate(feature_rows_csv(rows).decode().splitlines()):
             handle.write(f"patient-{number},{line}\n")
-    # Given a model directory, the transform starts (and stops) its own server.
-    result = run_batch_transform(
+    registry = LocalModelRegistry(tmp_path / "registry.sqlite")
+    package = register_bundle(registry, tmp_path / "store", bundle_dir, "scoring")
+    # Given a registered version, the transform unpacks it and starts (and stops) its own server.
+    result = run_batch_transform_for_package(
+        package,
+        tmp_path / "store",
+        tmp_path / "work",
         tmp_path / "with_ids.csv",
         tmp_path / "scored.csv",
-        model_dir=bundle_dir,
-        work_dir=tmp_path / "logs",
         data_processing=DataProcessing(
             input_filter="$[1:]", join_source="Input", output_filter="$[0,-1]"
         ),

@@ -3,6 +3,8 @@ refuse what must not serve, and swap models under load without dropping a reques
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -21,7 +23,7 @@ from test_local_endpoint_bundles import (
     register_unloadable,
 )
 
-from orchestrator.local.endpoint import LocalEndpoint
+from orchestrator.local.endpoint import LocalEndpoint, serve_in_foreground
 from orchestrator.local.registry import LocalModelRegistry
 from orchestrator.local.serving_errors import EndpointError, InvocationError
 from orchestrator.registry import ModelPackage
@@ -132,10 +134,6 @@ def test_a_model_that_fails_its_test_invocation_is_never_switched_to(
         endpoint.deploy(models.narrower)
     assert endpoint.active == models.v1
     assert endpoint.invoke(feature_rows_csv(breast_cancer()[1][:1])).model_version == "1"
-    # A caller's own test request is held to the same rule.
-    with pytest.raises(EndpointError, match=r"test invocation with 400"):
-        endpoint.deploy(models.v2, test_body=b"1,2,3\n")
-    assert endpoint.active == models.v1
 
 
 def test_swap_under_load_drops_no_request(models: Models) -> None:
@@ -195,7 +193,21 @@ def test_stop_releases_the_port(models: Models) -> None:
     with pytest.raises(InvocationError) as caught:
         serving.invoke(b"1\n")  # nothing deployed yet: the proxy says so
     assert caught.value.status_code == 503
-    serving.stop()
+    stop = threading.Event()
+    stop.set()
+    serve_in_foreground(serving, stop)  # returns at once and stops the endpoint
     serving.stop()  # idempotent
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{url}/ping", timeout=2.0, trust_env=False)
+
+
+def test_foreground_serving_reports_a_dead_model_server(models: Models) -> None:
+    serving = LocalEndpoint(models.store, models.root / "foreground-work")
+    serving.deploy(models.v1)
+    server = serving._active.server if serving._active else None
+    assert server is not None
+    os.killpg(server.process.pid, signal.SIGKILL)  # the server this test started dies
+    with pytest.raises(EndpointError, match="stopped unexpectedly"):
+        serve_in_foreground(serving, threading.Event())
+    with pytest.raises(httpx.ConnectError):  # and the endpoint was stopped on the way out
+        httpx.get(f"{serving.url}/ping", timeout=2.0, trust_env=False)

@@ -51,7 +51,7 @@ def _aws_registry(tmp_path: Path) -> Iterator[AwsModelRegistry]:
         "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
         "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-aws-credentials"),
     }
-    no_profile = {k: v for k, v in os.environ.items() if k not in ("AWS_PROFILE",)}
+    no_profile = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     with (
         mock.patch.dict(os.environ, {**no_profile, **fake_credentials}, clear=True),
         mock_aws(),

@@ -1,0 +1,60 @@
+"""Errors of the AWS backend, sorted the way the CLI sorts them.
+
+:class:`AwsSetupError` and :class:`AwsRequestError` are :class:`~orchestrator.errors.UserError`
+subclasses (exit 2): missing credentials or region, a refused request, a bad override. The rest
+derive from :class:`AwsOperationFailed` (exit 1): the request was fine but the work failed or
+did not finish in time (a failed pipeline execution, a rolled-back deployment, a wait timeout).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orchestrator.errors import UserError
+
+
+class AwsSetupError(UserError):
+    """No usable credentials or region; the message is one sentence saying how to fix it."""
+
+
+class AwsRequestError(UserError):
+    """AWS refused a request (access denied, validation, unknown resource); says which and why."""
+
+
+class AwsOperationFailed(Exception):
+    """Work submitted to AWS failed or did not finish; the CLI exits 1 with the message."""
+
+    exit_code = 1
+
+
+class WaitTimeout(AwsOperationFailed):
+    """A bounded wait ran out; ``last`` is the last state seen (the work may still be running)."""
+
+    def __init__(self, message: str, last: Any = None) -> None:
+        super().__init__(message)
+        self.last = last
+
+
+class PipelineExecutionFailed(AwsOperationFailed):
+    """A pipeline execution ended Failed or Stopped; ``result`` holds its steps."""
+
+    def __init__(self, message: str, result: Any) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+class DeploymentFailed(AwsOperationFailed):
+    """An endpoint create/update did not end InService on the requested config."""
+
+
+class DeploymentRolledBack(DeploymentFailed):
+    """An update did not take: the endpoint still (or again) runs the previous config."""
+
+    def __init__(self, message: str, *, serving_config: str | None, requested_config: str) -> None:
+        super().__init__(message)
+        self.serving_config = serving_config
+        self.requested_config = requested_config
+
+
+class TransformJobFailed(AwsOperationFailed):
+    """A batch transform job ended Failed or Stopped."""

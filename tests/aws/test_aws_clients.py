@@ -1,0 +1,90 @@
+"""Clients: standard retries that really retry a throttled call, bounded attempts, and missing
+or rejected credentials/region as one clear sentence (exit 2)."""
+
+from __future__ import annotations
+
+import pytest
+from moto import mock_aws
+from moto_patches import REGION, InjectError, sagemaker_patched, shared_session
+
+from orchestrator.aws import AwsModelRegistry, AwsRequestError, AwsSetupError
+from orchestrator.aws.clients import AwsClients, client_config, connect
+from orchestrator.errors import UserError
+
+
+def test_client_config_uses_standard_retries_with_bounded_attempts() -> None:
+    config = client_config(max_attempts=5)
+    assert config.retries == {"mode": "standard", "total_max_attempts": 5}
+    assert config.connect_timeout and config.read_timeout
+    with pytest.raises(ValueError, match="at least 1"):
+        client_config(max_attempts=0)
+
+
+def test_every_client_carries_the_retry_config(aws: AwsClients) -> None:
+    for client in (aws.sagemaker, aws.autoscaling, aws.cloudwatch):
+        assert client.meta.config.retries["mode"] == "standard"
+        assert client.meta.region_name == REGION
+
+
+def test_a_throttled_call_is_retried_and_succeeds(aws: AwsClients) -> None:
+    registry = AwsModelRegistry(aws.sagemaker)
+    registry.ensure_group("churn-model")
+    throttle = InjectError(aws.sagemaker, "ListModelPackageGroups", times=1)
+    assert registry.list_groups() == ["churn-model"]
+    assert throttle.calls == 2  # the throttled attempt and its retry
+
+
+def test_throttling_beyond_the_attempt_budget_is_a_clear_error(aws_credentials: None) -> None:
+    with mock_aws(), sagemaker_patched():
+        clients = connect(REGION, session=shared_session(), max_attempts=2)
+        throttle = InjectError(clients.sagemaker, "ListModelPackageGroups", times=5)
+        with pytest.raises(AwsRequestError, match="ThrottlingException") as caught:
+            AwsModelRegistry(clients.sagemaker).list_groups()
+    assert throttle.calls == 2  # bounded: exactly max_attempts requests
+    assert "list model package groups" in str(caught.value)
+
+
+def test_missing_credentials_is_one_sentence_with_exit_code_2(
+    aws_credentials: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    # No instance metadata lookups: fail fast instead of probing 169.254.169.254.
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    with pytest.raises(AwsSetupError) as caught:
+        connect(REGION)
+    message = str(caught.value)
+    assert message.startswith("no AWS credentials were found")
+    assert "AWS_PROFILE" in message and "\n" not in message
+    assert isinstance(caught.value, UserError) and caught.value.exit_code == 2
+
+
+def test_missing_region_is_one_sentence(
+    aws_credentials: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    with pytest.raises(AwsSetupError, match="no AWS region is set") as caught:
+        connect(None)
+    assert "\n" not in str(caught.value)
+
+
+def test_unknown_profile_is_named(aws_credentials: None) -> None:
+    with pytest.raises(AwsSetupError, match="'no-such-profile' does not exist"):
+        connect(REGION, profile="no-such-profile")
+
+
+@pytest.mark.parametrize(
+    ("code", "error", "words"),
+    [
+        ("ExpiredTokenException", AwsSetupError, "rejected the credentials"),
+        ("AccessDeniedException", AwsRequestError, "orchestrator_policy_arn"),
+    ],
+)
+def test_rejected_credentials_and_access_denied_are_explained(
+    aws: AwsClients, code: str, error: type[Exception], words: str
+) -> None:
+    InjectError(aws.sagemaker, "ListModelPackageGroups", times=1, code=code)
+    with pytest.raises(error, match=words) as caught:
+        AwsModelRegistry(aws.sagemaker).list_groups()
+    assert "\n" not in str(caught.value)

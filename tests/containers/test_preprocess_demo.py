@@ -1,4 +1,4 @@
-"""``preprocess`` as a real process on the three demo datasets, laid out as SageMaker lays it out."""
+"""``preprocess`` as a real process on the three demo datasets, laid out as SageMaker does."""
 
 from __future__ import annotations
 
@@ -37,8 +37,11 @@ def test_every_demo_row_is_accepted_and_splits_add_up(preprocessed_dataset, name
     assert report["schema"] == name and report["seed"] == 42
     splits = report["splits"]
     assert sum(splits.values()) == rows
+    # Classification splits are stratified (within a row or two per class); regression's are
+    # random per row.
+    tolerance = 3 / rows if name != "diabetes" else 0.08
     for split, fraction in (("validation", 0.15), ("test", 0.15), ("train", 0.7)):
-        assert abs(splits[split] / rows - fraction) < 0.08, splits
+        assert abs(splits[split] / rows - fraction) <= 2 * tolerance, splits
     assert json.loads(data.stdout)["splits"] == splits
     assert data.quarantine.read_text().count("\n") == 1  # the header only
 
@@ -87,6 +90,15 @@ def test_batch_rows_transform_to_exactly_the_test_split(preprocessed_dataset, na
     features = transform.apply_columns(checked.feature_columns(), checked.rows)
     assert np.array_equal(features, test[:, 1:].astype(np.float32))
     assert np.array_equal(checked.labels.astype(np.float64), test[:, 0])
+
+
+@pytest.mark.parametrize("name", ["breast_cancer", "wine"])
+def test_classification_splits_are_stratified(preprocessed_dataset, name):
+    counts = json.loads(preprocessed_dataset(name).report.read_text())["class_counts"]
+    for cls in counts["train"]:
+        total = sum(counts[split][cls] for split in counts)
+        for split in ("validation", "test"):
+            assert abs(counts[split][cls] - 0.15 * total) <= 2, (cls, counts)
 
 
 def test_binary_class_counts_and_transform_outputs_are_reported(preprocessed_demo):

@@ -207,3 +207,36 @@ def test_undecodable_bytes_fail_with_the_file_named(tmp_path, encoding_problem):
     result = run_program("preprocess", root=root)
     assert result.returncode == 1
     assert "latin1.csv" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_several_files_in_any_column_order_with_bom_crlf_and_extra_columns(tmp_path):
+    first = tmp_path / "a.csv"
+    first.write_text("\n".join([HEADER, *clean_rows(40)]) + "\n")
+    second = tmp_path / "sub" / "b.csv"
+    second.parent.mkdir()
+    reordered = [",".join(["note", *reversed(line.split(","))]) for line in clean_rows(80)[40:]]
+    header = "extra," + ",".join(reversed(HEADER.split(",")))
+    second.write_bytes(
+        b"\xef\xbb\xbf" + "\r\n".join([header, *reordered, "x,no,1,red,1,abc"]).encode()
+    )
+    schema_file = tmp_path / "schema.yaml"
+    schema_file.write_text(TINY_SCHEMA)
+    root = lay_out_processing_inputs(tmp_path / "opt_ml", [first], schema_file)
+    nested = root / "processing" / "input" / "data" / "sub"
+    nested.mkdir()
+    (nested / "b.csv").write_bytes(second.read_bytes())
+    result = run_program("preprocess", "--rejection-threshold", "0.1", root=root)
+    assert result.returncode == 0, result.stderr
+    report = read_report(root)
+    assert report["input_files"] == [
+        {"file": "a.csv", "rows": 40},
+        {"file": "sub/b.csv", "rows": 41},
+    ]
+    assert (report["rows_in"], report["rows_rejected"]) == (81, 1)
+    (row,) = read_quarantine(root)
+    assert (row["source_file"], row["row"], row["x"], row["label"]) == (
+        "sub/b.csv",
+        "41",
+        "abc",
+        "no",
+    )

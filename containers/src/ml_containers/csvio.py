@@ -22,8 +22,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-# pyarrow parses one block at a time; 4 MiB keeps the parser fast without holding much at once.
-READ_BLOCK_BYTES = 4 << 20
+# pyarrow's streaming reader parses one block at a time but reads a few dozen blocks ahead, so
+# the block size bounds memory: 128 KiB blocks keep the read-ahead near 4 MiB and still parse at
+# hundreds of MB/s. Wide tables get larger blocks (a row must fit in one block).
+READ_BLOCK_BYTES = 128 << 10
+_BLOCK_BYTES_PER_HEADER_BYTE = 64
 _NEEDS_QUOTES = r'[",\r\n]|^\s|\s$'
 
 
@@ -88,8 +91,10 @@ def iter_text_chunks(
         )
         return "skip"
 
+    header_bytes = len(",".join(header).encode())
+    block_size = max(READ_BLOCK_BYTES, header_bytes * _BLOCK_BYTES_PER_HEADER_BYTE)
     read_options = pacsv.ReadOptions(
-        column_names=list(header), skip_rows=1, block_size=READ_BLOCK_BYTES, use_threads=False
+        column_names=list(header), skip_rows=1, block_size=block_size, use_threads=False
     )
     parse_options = pacsv.ParseOptions(invalid_row_handler=handle_invalid)
     convert_options = pacsv.ConvertOptions(
@@ -98,36 +103,37 @@ def iter_text_chunks(
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
     )
-    try:
-        reader = pacsv.open_csv(
-            path,
-            read_options=read_options,
-            parse_options=parse_options,
-            convert_options=convert_options,
-        )
-    except pa.ArrowInvalid as exc:
-        if "Empty CSV file" in str(exc):
-            return
-        raise CsvFormatError(f"{path}: cannot parse CSV: {exc}") from None
-    pending: list[pa.RecordBatch] = []
-    pending_rows = 0
-    while True:
+    with Path(path).open("rb") as handle:
         try:
-            batch = reader.read_next_batch()
-        except StopIteration:
-            break
+            reader = pacsv.open_csv(
+                pa.PythonFile(handle, mode="r"),
+                read_options=read_options,
+                parse_options=parse_options,
+                convert_options=convert_options,
+            )
         except pa.ArrowInvalid as exc:
+            if "Empty CSV file" in str(exc):
+                return
             raise CsvFormatError(f"{path}: cannot parse CSV: {exc}") from None
-        pending.append(batch)
-        pending_rows += batch.num_rows
-        while pending_rows >= chunk_rows:
-            table = pa.Table.from_batches(pending, schema=reader.schema)
-            yield table.slice(0, chunk_rows).combine_chunks()
-            rest = table.slice(chunk_rows)
-            pending = rest.to_batches()
-            pending_rows = rest.num_rows
-    if pending_rows:
-        yield pa.Table.from_batches(pending, schema=reader.schema).combine_chunks()
+        pending: list[pa.RecordBatch] = []
+        pending_rows = 0
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            except pa.ArrowInvalid as exc:
+                raise CsvFormatError(f"{path}: cannot parse CSV: {exc}") from None
+            pending.append(batch)
+            pending_rows += batch.num_rows
+            while pending_rows >= chunk_rows:
+                table = pa.Table.from_batches(pending, schema=reader.schema)
+                yield table.slice(0, chunk_rows).combine_chunks()
+                rest = table.slice(chunk_rows)
+                pending = rest.to_batches()
+                pending_rows = rest.num_rows
+        if pending_rows:
+            yield pa.Table.from_batches(pending, schema=reader.schema).combine_chunks()
 
 
 def csv_field(values: pa.Array | pa.ChunkedArray) -> pa.Array:

@@ -56,7 +56,8 @@ def resource_config_file() -> Path:
 
 
 def channel_dir(channel: str) -> Path:
-    """A training channel's directory; ``SM_CHANNEL_<NAME>`` overrides it as in SageMaker's toolkits."""
+    """A training channel's directory; ``SM_CHANNEL_<NAME>`` overrides it, as in SageMaker's
+    training toolkits."""
     override = os.environ.get(f"SM_CHANNEL_{channel.upper()}")
     return Path(override) if override else opt_ml("input", "data", channel)
 

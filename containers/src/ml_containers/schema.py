@@ -120,7 +120,8 @@ OBJECTIVES: dict[ProblemType, TrainingObjective] = {
 
 
 class Column(BaseModel):
-    """One feature column. ``min``/``max`` bound numeric values; ``categories`` lists allowed values."""
+    """One feature column: ``min``/``max`` bound numeric values, ``categories`` lists the
+    allowed values of a categorical one."""
 
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1)
@@ -150,7 +151,9 @@ class Column(BaseModel):
             if len(set(self.categories)) != len(self.categories):
                 raise ValueError(f"column {self.name!r} lists a category twice")
             if self.min is not None or self.max is not None:
-                raise ValueError(f"column {self.name!r} is categorical; min/max apply to numbers only")
+                raise ValueError(
+                    f"column {self.name!r} is categorical; min/max apply to numbers only"
+                )
         else:
             if self.categories is not None:
                 raise ValueError(
@@ -311,7 +314,9 @@ def parse_schema(data: Any, source: str = "<schema>") -> DatasetSchema:
             where = ".".join(str(p) for p in err["loc"]) or "(top level)"
             message = err["msg"].removeprefix("Value error, ")
             problems.append(f"{where}: {message}")
-        raise SchemaError(f"{source} is not a valid dataset schema: " + "; ".join(problems)) from None
+        raise SchemaError(
+            f"{source} is not a valid dataset schema: " + "; ".join(problems)
+        ) from None
 
 
 def load_schema(path: Path) -> DatasetSchema:

@@ -76,7 +76,9 @@ class TransformFitter:
         self.schema = schema
         rng = np.random.default_rng(seed)
         self._numeric = {
-            c.name: NumericStats(rng) for c in schema.features if c.type is not ColumnType.CATEGORICAL
+            c.name: NumericStats(rng)
+            for c in schema.features
+            if c.type is not ColumnType.CATEGORICAL
         }
         self._counts = {
             c.name: np.zeros(len(c.categories or []), dtype=np.int64)
@@ -98,7 +100,9 @@ class TransformFitter:
                 codes = category_codes(columns[column.name], column.categories or [])
                 sizes.add(codes.size)
                 valid = codes[codes >= 0]
-                self._counts[column.name] += np.bincount(valid, minlength=len(column.categories or []))
+                self._counts[column.name] += np.bincount(
+                    valid, minlength=len(column.categories or [])
+                )
         self.rows += max(sizes) if sizes else 0
 
     def finish(self) -> FittedTransform:
@@ -112,18 +116,24 @@ class TransformFitter:
                         "name": column.name,
                         "kind": "categorical",
                         "categories": categories,
-                        "impute": categories[int(np.argmax(counts))] if counts.sum() else categories[0],
+                        "impute": categories[int(np.argmax(counts))]
+                        if counts.sum()
+                        else categories[0],
                     }
                 )
             else:
-                columns.append({"name": column.name, "kind": "numeric", **self._numeric[column.name].result()})
+                columns.append(
+                    {"name": column.name, "kind": "numeric", **self._numeric[column.name].result()}
+                )
         return FittedTransform(columns=columns, fitted_rows=self.rows)
 
 
 def category_codes(values: Any, categories: list[str]) -> np.ndarray:
     """Index of each value in ``categories``; -1 for missing or unknown values."""
-    array = values if isinstance(values, pa.Array | pa.ChunkedArray) else pa.array(
-        [None if v is None else str(v) for v in values], type=pa.string()
+    array = (
+        values
+        if isinstance(values, pa.Array | pa.ChunkedArray)
+        else pa.array([None if v is None else str(v) for v in values], type=pa.string())
     )
     if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
         array = pc.cast(array, pa.string())
@@ -179,8 +189,10 @@ class FittedTransform:
                 at += 1
             else:
                 categories = column["categories"]
-                array = values if isinstance(values, pa.Array | pa.ChunkedArray) else pa.array(
-                    [None if v is None else str(v) for v in values], type=pa.string()
+                array = (
+                    values
+                    if isinstance(values, pa.Array | pa.ChunkedArray)
+                    else pa.array([None if v is None else str(v) for v in values], type=pa.string())
                 )
                 array = pc.fill_null(array, column["impute"])
                 codes = category_codes(array, categories)
@@ -191,7 +203,11 @@ class FittedTransform:
 
     # -- persistence ---------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return {"format_version": FORMAT_VERSION, "fitted_rows": self.fitted_rows, "columns": self.columns}
+        return {
+            "format_version": FORMAT_VERSION,
+            "fitted_rows": self.fitted_rows,
+            "columns": self.columns,
+        }
 
     def save(self, directory: Path) -> Path:
         path = Path(directory) / TRANSFORM_FILE

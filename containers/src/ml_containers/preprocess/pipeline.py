@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -38,11 +38,11 @@ from ..validation import ValidatedChunk, reason_message, validate_chunk
 from .dedupe import SeenHashes, mark_duplicates, row_hashes
 from .errors import PreprocessError
 from .inputs import check_header, find_input_files, read_schema
-from .split import SPLIT_NAMES, TEST, TRAIN, VALIDATION, assign_splits
+from .split import SPLIT_NAMES, TEST, TRAIN, VALIDATION, StratifiedSplitter, assign_splits
 
 # The fitter sees training rows in blocks of this size whatever --chunk-rows is, so its
 # floating-point sums and its reservoir sample (and so every output byte) do not depend on it.
-FIT_BLOCK_ROWS = 65_536
+FIT_BLOCK_ROWS = 8_192
 _FIRST_REASONS = 3
 _MALFORMED_TEXT_CHARS = 80
 
@@ -214,7 +214,9 @@ class _Quarantine:
     def write_malformed(self, source: str, rows: list[MalformedRow]) -> None:
         empty = [""] * len(self.columns)
         for row in rows:
-            text = row.text[:_MALFORMED_TEXT_CHARS] + ("..." if len(row.text) > 80 else "")
+            text = row.text[:_MALFORMED_TEXT_CHARS]
+            if len(row.text) > _MALFORMED_TEXT_CHARS:
+                text += "..."
             where = f"line {row.line}" if row.line is not None else "a line"
             reason = (
                 f"malformed row: {where} has {row.actual_fields} fields, the header has "
@@ -313,6 +315,7 @@ def _first_pass(
     columns = schema.required_columns()
     key_columns = schema.id_columns or columns
     seen = SeenHashes()
+    splitter = _make_splitter(config, schema)
     global_row = 0
     for path in files:
         source = str(path.relative_to(config.input_dir))
@@ -324,12 +327,7 @@ def _first_pass(
                 rows = table.num_rows
                 checked = validate_chunk(table, schema)
                 _reject_duplicates(checked, schema, key_columns, seen)
-                splits = assign_splits(
-                    np.arange(global_row, global_row + rows),
-                    config.seed,
-                    config.validation_fraction,
-                    config.test_fraction,
-                )
+                splits = splitter(checked, np.arange(global_row, global_row + rows))
                 _route_chunk(checked, splits, spools, fitter, report)
                 rejected = ~checked.accepted
                 if rejected.any():
@@ -352,6 +350,28 @@ def _first_pass(
     report.distinct_keys = len(seen)
     report.dedupe_bytes = seen.nbytes
     report.check_invariant()
+
+
+def _make_splitter(
+    config: PreprocessConfig, schema: DatasetSchema
+) -> Callable[[ValidatedChunk, np.ndarray], np.ndarray]:
+    """Split codes per chunk row (-1 for rejected rows): stratified by class for
+    classification, by row index for regression (see :mod:`.split`)."""
+    fractions = (config.validation_fraction, config.test_fraction)
+    if schema.problem_type.is_classification:
+        stratified = StratifiedSplitter(schema.num_classes, config.seed, *fractions)
+
+        def by_class(checked: ValidatedChunk, row_indices: np.ndarray) -> np.ndarray:
+            codes = np.full(checked.rows, -1, dtype=np.int8)
+            codes[checked.accepted] = stratified.assign(checked.labels[checked.accepted])
+            return codes
+
+        return by_class
+
+    def by_row(checked: ValidatedChunk, row_indices: np.ndarray) -> np.ndarray:
+        return assign_splits(row_indices, config.seed, *fractions)
+
+    return by_row
 
 
 def _flush_malformed(

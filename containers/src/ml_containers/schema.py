@@ -79,7 +79,10 @@ class TrainingObjective(BaseModel):
     """How XGBoost and the tuner treat one problem type.
 
     ``tuning_metric`` is the metric the train program prints as ``validation:<name>=<value>``
-    and the tuning job's MetricDefinitions regex reads.
+    and the tuning job's MetricDefinitions regex reads. ``early_stopping_metric`` is the loss
+    that early stopping watches: a ranking metric such as AUC plateaus after a few trees while
+    the probabilities are still far from calibrated, so stopping on it keeps a model whose
+    scores rank well but whose labels are all one class.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -87,6 +90,7 @@ class TrainingObjective(BaseModel):
     eval_metrics: tuple[str, ...]
     tuning_metric: str
     tuning_direction: Literal["Maximize", "Minimize"]
+    early_stopping_metric: str
 
     @property
     def tuning_metric_name(self) -> str:
@@ -103,18 +107,21 @@ OBJECTIVES: dict[ProblemType, TrainingObjective] = {
         eval_metrics=("logloss", "auc"),
         tuning_metric="auc",
         tuning_direction="Maximize",
+        early_stopping_metric="logloss",
     ),
     ProblemType.MULTICLASS: TrainingObjective(
         xgboost_objective="multi:softprob",
         eval_metrics=("merror", "mlogloss"),
         tuning_metric="mlogloss",
         tuning_direction="Minimize",
+        early_stopping_metric="mlogloss",
     ),
     ProblemType.REGRESSION: TrainingObjective(
         xgboost_objective="reg:squarederror",
         eval_metrics=("mae", "rmse"),
         tuning_metric="rmse",
         tuning_direction="Minimize",
+        early_stopping_metric="rmse",
     ),
 }
 

@@ -48,18 +48,10 @@ def format_metric(value: float) -> str:
 def build_matrices(
     train: LabeledData, validation: LabeledData, config: TrainingConfig
 ) -> tuple[xgb.DMatrix, xgb.DMatrix]:
-    """Training and validation matrices; with ``hist`` the validation set shares the training
-    set's bin boundaries (QuantileDMatrix ``ref``), as early stopping requires."""
+    """Plain DMatrix for every tree method. Measured at 1M rows x 20 features, building a
+    QuantileDMatrix (train, plus validation with ``ref``) costs more than the binning ``hist``
+    does inside ``xgboost.train`` on a DMatrix, so the plain path is the faster one end to end."""
     threads = int(config.params["nthread"])
-    if config.uses_quantile_matrix:
-        max_bin = int(config.params["max_bin"])
-        dtrain = xgb.QuantileDMatrix(
-            train.features, label=train.labels, max_bin=max_bin, nthread=threads
-        )
-        dvalid = xgb.QuantileDMatrix(
-            validation.features, label=validation.labels, ref=dtrain, nthread=threads
-        )
-        return dtrain, dvalid
     dtrain = xgb.DMatrix(train.features, label=train.labels, nthread=threads)
     dvalid = xgb.DMatrix(validation.features, label=validation.labels, nthread=threads)
     return dtrain, dvalid
@@ -68,15 +60,17 @@ def build_matrices(
 def fit(
     dtrain: xgb.DMatrix, dvalid: xgb.DMatrix, config: TrainingConfig, schema: DatasetSchema
 ) -> TrainingResult:
+    """Train with early stopping on the problem type's loss (``early_stopping_metric``, see
+    ``schema.TrainingObjective``); keep only the best rounds."""
     objective = schema.objective
     callbacks: list[xgb.callback.TrainingCallback] = []
     if config.early_stopping_rounds > 0:
         callbacks.append(
             xgb.callback.EarlyStopping(
                 rounds=config.early_stopping_rounds,
-                metric_name=objective.tuning_metric,
+                metric_name=objective.early_stopping_metric,
                 data_name=VALIDATION,
-                maximize=objective.tuning_direction == "Maximize",
+                maximize=False,  # early_stopping_metric is always a loss
                 save_best=False,
             )
         )

@@ -97,8 +97,49 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("text/csv", "application/jsonlines"),
         help="input format (default text/csv)",
     )
+    _add_data_processing_flags(batch)
     batch.set_defaults(handler="batch_transform")
+    _add_schema_commands(commands)
     return parser
+
+
+def _add_data_processing_flags(batch: argparse.ArgumentParser) -> None:
+    """SageMaker's TransformJob DataProcessing, by its own names (CSV input and output only)."""
+    batch.add_argument(
+        "--input-filter",
+        default="$",
+        help="fields sent to the model, e.g. '$[1:]' drops a leading ID column (default '$')",
+    )
+    batch.add_argument(
+        "--join-source",
+        choices=("None", "Input"),
+        default="None",
+        help="Input: append each prediction to its input line (default None)",
+    )
+    batch.add_argument(
+        "--output-filter",
+        default="$",
+        help="fields written out, e.g. '$[0,-1]' keeps the ID and the last field (default '$')",
+    )
+
+
+def _add_schema_commands(commands: argparse._SubParsersAction) -> None:
+    """``schema infer``: draft a dataset schema from a CSV (reads no environment file)."""
+    schema = commands.add_parser("schema", help="dataset schema files").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    infer = schema.add_parser(
+        "infer", help="draft a schema from a CSV for you to review (YAML with comments)"
+    )
+    infer.add_argument("--data", type=Path, required=True, help="the CSV, with a header row")
+    infer.add_argument("--target", help="the column to predict (default: the last column)")
+    infer.add_argument(
+        "--problem-type",
+        help="binary, multiclass or regression (default: guessed from the target)",
+    )
+    infer.add_argument("--out", type=Path, help="write the draft here (default: stdout)")
+    infer.add_argument("--force", action="store_true", help="replace an existing --out file")
+    infer.set_defaults(handler="schema_infer")
 
 
 def _error_types() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
@@ -106,6 +147,7 @@ def _error_types() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseExce
     type with a message that names the problem and the fix; the CLI only sorts them."""
     from ml_containers.schema import SchemaError
 
+    from .aws.errors import AwsOperationFailed
     from .local.errors import ArtifactError, RunnerInputError
     from .local.serving_errors import BatchTransformError, EndpointError, InvocationError
     from .outputs import StackOutputsError
@@ -117,6 +159,7 @@ def _error_types() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseExce
         EndpointError,
         InvocationError,
         BatchTransformError,
+        AwsOperationFailed,
     )
 
 

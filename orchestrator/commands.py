@@ -201,6 +201,11 @@ def _set_status(args: argparse.Namespace, status: str) -> int:
     from .registry import RegistryError
 
     workspace = _local_workspace(args)
+    if workspace.model_group not in workspace.registry().list_groups():
+        raise UserError(
+            f"model package group {workspace.model_group} has no versions yet; train and "
+            f"register one with 'orchestrator run --env {args.env}' first"
+        )
     try:
         package = workspace.registry().set_status(
             workspace.model_group,
@@ -251,9 +256,8 @@ def _package_to_serve(workspace: Any, version: int | None) -> ModelPackage:
 
 
 def endpoint_serve(args: argparse.Namespace) -> int:
-    import time
-
-    from .local.endpoint import LocalEndpoint
+    from .local.endpoint import LocalEndpoint, serve_in_foreground
+    from .local.serving_errors import EndpointError
 
     workspace = _local_workspace(args)
     package = _package_to_serve(workspace, args.version)
@@ -267,7 +271,7 @@ def endpoint_serve(args: argparse.Namespace) -> int:
             port=port,
             workers=workspace.config.endpoint.workers or 1,
         )
-    except OSError as exc:
+    except (OSError, EndpointError) as exc:
         raise UserError(f"cannot listen on 127.0.0.1:{port} ({exc}); pick another --port") from None
     with endpoint:
         endpoint.deploy(package)
@@ -277,12 +281,29 @@ def endpoint_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            print("stopping", file=sys.stderr)
+        serve_in_foreground(endpoint)
     return 0
+
+
+def _data_processing(args: argparse.Namespace):  # -> DataProcessing
+    """The DataProcessing flags, checked before a model server starts: a bad filter is a usage
+    mistake (exit 2), not a failed transform."""
+    from .local.batch_transform import DataProcessing
+    from .local.csv_jsonpath import parse_filter
+    from .local.serving_errors import BatchTransformError
+
+    processing = DataProcessing(args.input_filter, args.join_source, args.output_filter)
+    try:
+        parse_filter(processing.input_filter, "--input-filter")
+        parse_filter(processing.output_filter, "--output-filter")
+    except BatchTransformError as exc:
+        raise UserError(str(exc)) from None
+    if processing != DataProcessing() and args.content_type != "text/csv":
+        raise UserError(
+            "--input-filter, --join-source and --output-filter work on CSV only; use "
+            "--content-type text/csv or drop them"
+        )
+    return processing
 
 
 def batch_transform(args: argparse.Namespace) -> int:
@@ -292,6 +313,7 @@ def batch_transform(args: argparse.Namespace) -> int:
     workspace = _local_workspace(args)
     if not args.input.is_file():
         raise UserError(f"--input {args.input} does not exist; pass a CSV or JSON Lines file")
+    processing = _data_processing(args)
     package = _package_to_serve(workspace, args.version)
     model_dir = unpack_model(package, workspace.store_root, workspace.endpoints_root)
     accept = "text/csv" if args.content_type == "text/csv" else "application/jsonlines"
@@ -302,6 +324,7 @@ def batch_transform(args: argparse.Namespace) -> int:
         work_dir=workspace.batch_root,
         content_type=args.content_type,
         accept=accept,
+        data_processing=processing,
     )
     print(
         format_pairs(
@@ -312,5 +335,27 @@ def batch_transform(args: argparse.Namespace) -> int:
                 ("output", result.output_path),
             ]
         )
+    )
+    return 0
+
+
+# -- schema --------------------------------------------------------------------------------------
+def schema_infer(args: argparse.Namespace) -> int:
+    """Draft a schema from a CSV: to ``--out`` (never silently replaced) or stdout."""
+    from .schema_infer import check_writable, infer_schema, write_draft
+
+    if args.out is not None:
+        check_writable(args.out, args.force)  # before profiling a large file, not after
+    text, schema = infer_schema(args.data, target=args.target, problem_type=args.problem_type)
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    write_draft(text, args.out, force=args.force)
+    ids = f", ID columns {', '.join(schema.id_columns)}" if schema.id_columns else ""
+    print(
+        f"wrote {args.out}: {schema.problem_type.value}, target {schema.target.name!r}, "
+        f"{len(schema.features)} features{ids}. Review it, then run: orchestrator run --env "
+        f"local --data {args.data} --schema {args.out}",
+        file=sys.stderr,
     )
     return 0

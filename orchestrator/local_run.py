@@ -8,16 +8,22 @@ one summary. Each arrow calls one module; this file only sequences them and coll
 
 from __future__ import annotations
 
+import csv
+import io
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
+
+from ml_containers.schema import DatasetSchema
 
 from .config import EnvironmentConfig
 from .dataset import StagedDataset, stage_dataset
 from .errors import UserError
-from .local.batch_transform import run_batch_transform
+from .local.batch_transform import DataProcessing, run_batch_transform
+from .local.csv_jsonpath import parse_filter
 from .local.endpoint import LocalEndpoint
 from .local.executions import Execution
 from .local.progress import ProgressEvent
@@ -157,6 +163,7 @@ def run_local(
         return summary, 0
 
     batch_input = batch_input_path(workspace, execution)
+    processing = id_column_processing(staged.schema)
     exit_code = 0
     try:
         with LocalEndpoint(
@@ -166,16 +173,19 @@ def run_local(
         ) as endpoint:
             printer.note(f"deploying model version {served.version} to a local endpoint")
             endpoint.deploy(served)
-            summary["endpoint"] = check_endpoint(endpoint, batch_input)
+            summary["endpoint"] = check_endpoint(endpoint, batch_input, processing)
             printer.note(f"endpoint answered: {summary['endpoint']['sample_prediction']}")
             output = workspace.batch_root / execution.execution_id / f"{batch_input.name}.out"
             output.parent.mkdir(parents=True, exist_ok=True)
-            result = run_batch_transform(batch_input, output, endpoint_url=endpoint.url)
+            result = run_batch_transform(
+                batch_input, output, endpoint_url=endpoint.url, data_processing=processing
+            )
             summary["batch_transform"] = {
                 "input": str(batch_input),
                 "output": str(result.output_path),
                 "records": result.records,
                 "requests": result.requests,
+                "data_processing": asdict(processing),
             }
             printer.note(f"batch transform wrote {result.records} lines to {result.output_path}")
     except (EndpointError, InvocationError, BatchTransformError) as exc:
@@ -246,10 +256,44 @@ def batch_input_path(workspace: LocalWorkspace, execution: Execution) -> Path:
     raise UserError("the Preprocess step has no 'batch' output; the definition is not ours")
 
 
-def check_endpoint(endpoint: LocalEndpoint, batch_input: Path) -> dict[str, Any]:
+def id_column_processing(schema: DatasetSchema) -> DataProcessing:
+    """SageMaker's JoinSource association for a schema with ID columns.
+
+    ``batch.csv`` rows are the ID columns, then the features (docs/architecture.md). The model
+    must see the features only (InputFilter drops the IDs), and each output line should say which
+    row it is about: JoinSource=Input appends the prediction to the original row and OutputFilter
+    keeps the IDs and the prediction's fields. Indexes are listed one by one (``$[0,1,15:]``),
+    the form SageMaker documents, so the same settings work on a real TransformJob.
+    """
+    ids = len(schema.id_columns)
+    if not ids:
+        return DataProcessing()
+    record_width = ids + len(schema.features)
+    kept = ",".join([*(str(i) for i in range(ids)), f"{record_width}:"])
+    return DataProcessing(
+        input_filter=f"$[{ids}:]", join_source="Input", output_filter=f"$[{kept}]"
+    )
+
+
+def _model_input(line: bytes, processing: DataProcessing) -> bytes:
+    """One batch row as the model sees it (after the InputFilter)."""
+    selector = parse_filter(processing.input_filter, "InputFilter")
+    if selector.is_identity:
+        return line
+    fields = next(csv.reader([line.decode("utf-8")]))
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(selector.select(fields, 1))
+    return buffer.getvalue().encode()
+
+
+def check_endpoint(
+    endpoint: LocalEndpoint, batch_input: Path, processing: DataProcessing | None = None
+) -> dict[str, Any]:
     """Send a few real test rows; the endpoint must answer 200 with one prediction per row."""
     with batch_input.open("rb") as handle:
         rows = [line for _, line in zip(range(SAMPLE_ROWS), handle, strict=False)]
+    if processing is not None:
+        rows = [_model_input(row, processing) for row in rows]
     body = b"".join(rows)
     started = time.perf_counter()
     answer = endpoint.invoke(body, content_type="text/csv", accept="application/json")

@@ -1,0 +1,92 @@
+"""``orchestrator.dataset``'s pre-flight checks: data whose target leaves nothing to learn is
+refused before staging, while ordinary data (also with a missing target here and there) passes;
+an environment file's own dataset and schema are staged. Real demo tables, shipped schemas."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from ml_containers.data.bundled import load_bundled_schema, write_schema
+from ml_containers.data.demo import write_demo
+
+from orchestrator.config import load_environment
+from orchestrator.dataset import DataError, check_data, stage_dataset, target_value_counts
+from orchestrator.local.workspace import LocalWorkspace
+
+
+def rewritten(source: Path, target: Path, keep) -> Path:  # type: ignore[no-untyped-def]
+    with source.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    with target.open("w", newline="") as handle:
+        csv.writer(handle).writerows([rows[0], *[row for row in rows[1:] if keep(row)]])
+    return target
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    folder = tmp_path_factory.mktemp("demo")
+
+    def path(name: str) -> Path:
+        out = folder / f"{name}.csv"
+        if not out.exists():
+            write_demo(name, out)
+        return out
+
+    return path
+
+
+@pytest.mark.parametrize("name", ["breast_cancer", "wine", "diabetes"])
+def test_the_demo_tables_pass(demo, name: str) -> None:  # type: ignore[no-untyped-def]
+    check = check_data(demo(name), load_bundled_schema(name), rejection_threshold=0.05)
+    assert check.rows_rejected == 0 and check.rows_checked > 100
+
+
+def test_a_single_class_target_is_refused(demo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = rewritten(demo("wine"), tmp_path / "one.csv", lambda row: row[-1] == "class_2")
+    with pytest.raises(DataError, match=r"holds only the class 'class_2'.*at least two classes"):
+        check_data(data, load_bundled_schema("wine"), rejection_threshold=0.05)
+
+
+def test_two_of_three_classes_are_enough(demo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = rewritten(demo("wine"), tmp_path / "two.csv", lambda row: row[-1] != "class_2")
+    check_data(data, load_bundled_schema("wine"), rejection_threshold=0.05)
+
+
+def test_a_constant_regression_target_is_refused(demo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    source = demo("diabetes")
+    with source.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    data = tmp_path / "flat.csv"
+    with data.open("w", newline="") as handle:
+        csv.writer(handle).writerows([rows[0], *[[*row[:-1], "151"] for row in rows[1:]]])
+    with pytest.raises(DataError, match="one value in every row"):
+        check_data(data, load_bundled_schema("diabetes"), rejection_threshold=0.05)
+
+
+def test_target_counts_leave_out_missing_values(tmp_path: Path) -> None:
+    data = tmp_path / "t.csv"
+    data.write_text("x,diagnosis\n1, benign\n2,NA\n3,malignant\n4,\n5,benign\n")
+    counts = target_value_counts(data, load_bundled_schema("breast_cancer"))
+    assert counts == {"benign": 2, "malignant": 1}
+
+
+def test_an_environment_file_names_its_dataset_and_schema(demo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "wine.csv").write_bytes(demo("wine").read_bytes())
+    write_schema("wine", tmp_path / "data" / "wine.yaml")
+    environments = tmp_path / "environments"
+    environments.mkdir()
+    (environments / "local.yaml").write_text(  # paths relative to the environment file
+        "backend: local\ndataset:\n  data: ../data/wine.csv\n  schema: ../data/wine.yaml\n"
+        f"local:\n  state_dir: {tmp_path / 'state'}\n"
+    )
+    config = load_environment("local", environments)
+    workspace = LocalWorkspace(config)
+    staged = stage_dataset(config, workspace.store, workspace.outputs.data_bucket)
+    assert staged.name == "wine" and staged.source == str(tmp_path / "data" / "wine.csv")
+    assert staged.check.rows_checked == 178
+    assert workspace.store.exists(staged.data_uri + "wine.csv")
+    again = stage_dataset(config, workspace.store, workspace.outputs.data_bucket)
+    assert again.data_uri == staged.data_uri  # content-addressed: same bytes, same prefix

@@ -9,14 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import skops.io as sio
 from ml_containers.bundle import (
     BundleError,
-    Manifest,
     load_bundle,
     pack_model_dir,
     safe_extract,
-    write_manifest,
 )
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression
@@ -27,7 +24,8 @@ from test_train_support import (
     lay_out_training_job,
     prepare,
     run_program,
-    write_preprocessing_bundle,
+    write_bundle_around_model,
+    write_skops_bundle,
 )
 
 
@@ -39,28 +37,6 @@ def breast_cancer() -> PreparedDataset:
 @pytest.fixture(scope="module")
 def wine() -> PreparedDataset:
     return prepare("wine")
-
-
-def write_bundle(directory: Path, data: PreparedDataset, fmt: str, model_file: str) -> Path:
-    """Manifest, schema and transform next to an already written model file."""
-    write_preprocessing_bundle(directory, data)
-    manifest = Manifest(
-        format=fmt,
-        model_file=model_file,
-        problem_type=data.schema.problem_type,
-        classes=data.schema.classes,
-        input_columns=data.schema.feature_names,
-        feature_names=data.transform.output_names,
-        model_id=f"test-{fmt}",
-    )
-    write_manifest(directory, manifest)
-    return directory
-
-
-def dump_skops(model, directory: Path) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    sio.dump(model, directory / "model.skops")
-    return directory
 
 
 @pytest.mark.slow
@@ -82,7 +58,7 @@ def test_xgboost_bundle_from_train_loads_from_its_tarball(breast_cancer, tmp_pat
 def test_skops_classifier_bundle_predicts_probabilities(breast_cancer, tmp_path):
     model = HistGradientBoostingClassifier(max_iter=30, random_state=0)
     model.fit(breast_cancer.train.features, breast_cancer.train.labels)
-    directory = write_bundle(dump_skops(model, tmp_path), breast_cancer, "skops", "model.skops")
+    directory = write_skops_bundle(model, tmp_path, breast_cancer)
     bundle = load_bundle(directory)
     probabilities = bundle.predict(breast_cancer.test.features)
     assert probabilities.shape == (breast_cancer.test.labels.size, 2)
@@ -93,7 +69,7 @@ def test_skops_regressor_bundle_predicts_values(tmp_path):
     diabetes = prepare("diabetes")
     model = HistGradientBoostingRegressor(max_iter=30, random_state=0)
     model.fit(diabetes.train.features, diabetes.train.labels)
-    directory = write_bundle(dump_skops(model, tmp_path), diabetes, "skops", "model.skops")
+    directory = write_skops_bundle(model, tmp_path, diabetes)
     values = load_bundle(directory).predict(diabetes.test.features)
     assert values.shape == (diabetes.test.labels.size,)
     np.testing.assert_allclose(values, model.predict(diabetes.test.features))
@@ -106,7 +82,7 @@ def test_onnx_sklearn_classifier_bundle_predicts_probabilities(breast_cancer, tm
     model.fit(breast_cancer.train.features, breast_cancer.train.labels)
     onnx_model = to_onnx(model, breast_cancer.train.features[:1])  # ZipMap output: class dicts
     (tmp_path / "model.onnx").write_bytes(onnx_model.SerializeToString())
-    bundle = load_bundle(write_bundle(tmp_path, breast_cancer, "onnx", "model.onnx"))
+    bundle = load_bundle(write_bundle_around_model(tmp_path, breast_cancer, "onnx", "model.onnx"))
     probabilities = bundle.predict(breast_cancer.test.features)
     assert probabilities.shape == (breast_cancer.test.labels.size, 2)
     np.testing.assert_allclose(
@@ -126,7 +102,7 @@ def test_onnx_xgboost_multiclass_bundle_predicts_probabilities(wine, tmp_path):
         model, initial_types=[("features", FloatTensorType([None, width]))]
     )
     (tmp_path / "model.onnx").write_bytes(onnx_model.SerializeToString())
-    bundle = load_bundle(write_bundle(tmp_path, wine, "onnx", "model.onnx"))
+    bundle = load_bundle(write_bundle_around_model(tmp_path, wine, "onnx", "model.onnx"))
     probabilities = bundle.predict(wine.test.features)
     assert probabilities.shape == (wine.test.labels.size, 3)
     np.testing.assert_allclose(probabilities, model.predict_proba(wine.test.features), atol=1e-5)
@@ -147,7 +123,7 @@ class CustomScaler(StandardScaler):
 )
 def test_untrusted_skops_content_is_refused(breast_cancer, tmp_path, model, refused):
     # Unfitted on purpose: fitting the function transformers would call the functions.
-    directory = write_bundle(dump_skops(model, tmp_path), breast_cancer, "skops", "model.skops")
+    directory = write_skops_bundle(model, tmp_path, breast_cancer)
     with pytest.raises(BundleError, match=rf"refusing to load model\.skops.*{refused}"):
         load_bundle(directory)
 
@@ -191,7 +167,7 @@ def test_bundle_with_mismatched_transform_is_refused(breast_cancer, wine, tmp_pa
     model = HistGradientBoostingClassifier(max_iter=5).fit(
         breast_cancer.train.features, breast_cancer.train.labels
     )
-    directory = write_bundle(dump_skops(model, tmp_path), breast_cancer, "skops", "model.skops")
+    directory = write_skops_bundle(model, tmp_path, breast_cancer)
     wine.transform.save(directory)  # a transform from another dataset
     with pytest.raises(BundleError, match="disagree on the feature names"):
         load_bundle(directory)

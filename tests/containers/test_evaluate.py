@@ -20,6 +20,7 @@ from test_train_support import (
     prepare,
     run_program,
     write_labeled_csv,
+    write_skops_bundle,
 )
 
 pytestmark = pytest.mark.slow
@@ -156,6 +157,21 @@ def test_standard_deviations_are_numbers_from_200_rows(models, tmp_path):
     spreads = [section[m]["standard_deviation"] for m in MODEL_QUALITY_NAMES[ProblemType.BINARY]]
     assert all(isinstance(s, float) and s >= 0 for s in spreads)
     assert section["accuracy"]["standard_deviation"] > 0
+
+
+def test_a_skops_bundle_is_evaluated_like_an_xgboost_one(tmp_path):
+    from sklearn.linear_model import LogisticRegression
+
+    data = prepare("wine")
+    model = LogisticRegression(max_iter=1000).fit(data.train.features, data.train.labels)
+    bundle_dir = write_skops_bundle(model, tmp_path / "bundle", data)
+    root = lay_out_processing_job(tmp_path / "ml", bundle_dir, data.test)
+    result = run_program("evaluate", root)
+    assert result.returncode == 0, result.stderr
+    report = json.loads((root / "processing/evaluation/evaluation.json").read_text())
+    assert report["model"]["format"] == "skops"
+    expected = skm.f1_score(data.test.labels, model.predict(data.test.features), average="macro")
+    assert report["metrics"]["macro_f1"]["value"] == pytest.approx(expected)
 
 
 # -- failures --------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import shutil
@@ -121,7 +122,8 @@ def test_breast_cancer_model_is_good(trained, prepared):
 
 
 def test_channels_can_come_from_sm_channel_variables_and_be_sharded(prepared, tmp_path):
-    """SM_CHANNEL_* overrides the default mount point; a channel may hold several CSV files."""
+    """SM_CHANNEL_* overrides the default mount point; a channel may hold several (gzipped)
+    CSV files."""
     data = prepared["wine"]
     root = lay_out_training_job(tmp_path / "ml", data)
     (root / "input/config/inputdataconfig.json").unlink()  # local runs have none
@@ -132,7 +134,11 @@ def test_channels_can_come_from_sm_channel_variables_and_be_sharded(prepared, tm
     for part, index in (("part-0.csv", slice(None, half)), ("part-1.csv", slice(half, None))):
         shard = type(data.train)(data.train.features[index], data.train.labels[index], {})
         write_labeled_csv(elsewhere / part, shard)
-    result = run_program("train", root, env={"SM_CHANNEL_TRAIN": str(elsewhere)})
+    compressed = elsewhere / "part-1.csv.gz"  # channels may hold gzipped CSV too
+    compressed.write_bytes(gzip.compress((elsewhere / "part-1.csv").read_bytes()))
+    (elsewhere / "part-1.csv").unlink()
+    # SageMaker starts the container as `<image> train`: the word may be passed through.
+    result = run_program("train", root, "train", env={"SM_CHANNEL_TRAIN": str(elsewhere)})
     assert result.returncode == 0, result.stderr
     assert f"{data.train.labels.size} train rows" in result.stdout
     assert read_manifest(root / "model").model_id.startswith("local-")
@@ -244,6 +250,21 @@ def test_label_out_of_range_fails(prepared, tmp_path):
     _fails(root, "label 3 at row 5 is out of range", "0..2")
 
 
+def test_single_class_validation_split_fails_before_training(prepared, tmp_path):
+    data = prepared["breast_cancer"]
+    root = lay_out_training_job(tmp_path, data)
+    benign = data.validation.labels == 1
+    write_labeled_csv(
+        root / "input/data/validation/validation.csv",
+        type(data.validation)(data.validation.features[benign], data.validation.labels[benign], {}),
+    )
+    _fails(
+        root,
+        "the validation channel holds a single class ('benign')",
+        "AUC (the tuning metric) is undefined",
+    )
+
+
 def test_non_numeric_value_fails_with_the_file_named(prepared, tmp_path):
     root = lay_out_training_job(tmp_path, prepared["diabetes"])
     path = root / "input/data/train/train.csv"
@@ -253,3 +274,9 @@ def test_non_numeric_value_fails_with_the_file_named(prepared, tmp_path):
     lines[2] = ",".join(fields)
     path.write_text("\n".join(lines) + "\n")
     _fails(root, "train.csv is not a numeric label-first CSV", "abc")
+
+
+def test_bad_command_line_is_a_usage_error(tmp_path):
+    result = run_program("train", tmp_path, "--verbose")
+    assert result.returncode == 2
+    assert "unrecognized arguments: --verbose" in result.stderr

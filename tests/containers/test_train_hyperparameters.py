@@ -31,7 +31,6 @@ def test_defaults_follow_the_problem_type_and_use_every_core():
     assert config.params["num_class"] == 4
     assert config.params["nthread"] == 7
     assert "scale_pos_weight" not in config.params
-    assert config.uses_quantile_matrix
 
 
 def test_string_values_become_typed_values():

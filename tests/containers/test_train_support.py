@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from ml_containers.bundle import SCHEMA_FILE
+import skops.io as sio
+from ml_containers.bundle import SCHEMA_FILE, Manifest, write_manifest
 from ml_containers.schema import ColumnType, DatasetSchema, parse_schema
 from ml_containers.transform import FittedTransform, TransformFitter
 from sklearn import datasets
@@ -124,6 +125,32 @@ def write_preprocessing_bundle(directory: Path, data: PreparedDataset) -> Path:
     data.transform.save(directory)
     data.schema.dump(directory / SCHEMA_FILE)
     return directory
+
+
+def write_bundle_around_model(
+    directory: Path, data: PreparedDataset, fmt: str, model_file: str
+) -> Path:
+    """Manifest, schema and transform next to an already written model file (any format), as
+    someone packaging a non-XGBoost model would."""
+    write_preprocessing_bundle(directory, data)
+    manifest = Manifest(
+        format=fmt,
+        model_file=model_file,
+        problem_type=data.schema.problem_type,
+        classes=data.schema.classes,
+        input_columns=data.schema.feature_names,
+        feature_names=data.transform.output_names,
+        model_id=f"test-{fmt}",
+    )
+    write_manifest(directory, manifest)
+    return directory
+
+
+def write_skops_bundle(model: Any, directory: Path, data: PreparedDataset) -> Path:
+    """A scikit-learn model saved with ``skops.io.dump``, bundled with ``data``'s transform."""
+    directory.mkdir(parents=True, exist_ok=True)
+    sio.dump(model, directory / "model.skops")
+    return write_bundle_around_model(directory, data, "skops", "model.skops")
 
 
 def lay_out_training_job(

@@ -25,7 +25,7 @@ from .channels import (
 )
 from .failure import JobFailure, run_job
 from .hyperparameters import parse_hyperparameters
-from .labeled_csv import check_labels, read_labeled_csv
+from .labeled_csv import check_binary_classes_present, check_labels, read_labeled_csv
 from .output import write_bundle
 
 
@@ -61,8 +61,10 @@ def train() -> None:
     n_features = transform.n_outputs
     train_data = read_labeled_csv(train_files, n_features, "the train channel")
     check_labels(train_data.labels, schema, "the train channel")
+    check_binary_classes_present(train_data.labels, schema, "the train channel")
     validation_data = read_labeled_csv(validation_files, n_features, "the validation channel")
     check_labels(validation_data.labels, schema, "the validation channel")
+    check_binary_classes_present(validation_data.labels, schema, "the validation channel")
     print(
         f"train: {schema.problem_type.value}, {train_data.rows} train rows, "
         f"{validation_data.rows} validation rows, {n_features} features, "

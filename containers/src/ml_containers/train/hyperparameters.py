@@ -123,12 +123,6 @@ class TrainingConfig:
     early_stopping_rounds: int
     given: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def uses_quantile_matrix(self) -> bool:
-        """``hist`` (and ``auto``, which is hist in XGBoost >= 2) can train from a
-        QuantileDMatrix: the data is binned once, which is faster and smaller than a DMatrix."""
-        return self.params["tree_method"] in ("hist", "auto")
-
     def effective(self) -> dict[str, Any]:
         """Every hyperparameter the model was trained with, defaults included."""
         return {

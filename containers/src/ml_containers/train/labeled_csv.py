@@ -50,7 +50,7 @@ def read_labeled_csv(files: list[Path], n_features: int, what: str) -> LabeledDa
             f"{what} has no data rows ({names}); point it at the split preprocess wrote"
         )
     table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
-    labels = _column_to_numpy(table.column(0), np.float64)
+    labels = np.asarray(table.column(0).to_numpy(), dtype=np.float64)
     features = np.empty((table.num_rows, n_features), dtype=np.float32)
     for j in range(n_features):
         at = 0
@@ -62,7 +62,7 @@ def read_labeled_csv(files: list[Path], n_features: int, what: str) -> LabeledDa
 
 
 def _read_one(path: Path, n_features: int, what: str) -> pa.Table:
-    width = _first_row_width(path)
+    width = _first_row_width(path, what)
     if width is None:
         return pa.table({})
     if width != n_features + 1:
@@ -90,7 +90,7 @@ def _read_one(path: Path, n_features: int, what: str) -> pa.Table:
         ) from None
 
 
-def _first_row_width(path: Path) -> int | None:
+def _first_row_width(path: Path, what: str) -> int | None:
     """Columns per row, from the first block only; None for an empty file. pyarrow's streaming
     reader handles quoting and .gz/.bz2 the same way the full read does."""
     try:
@@ -100,12 +100,8 @@ def _first_row_width(path: Path) -> int | None:
     except pa.ArrowInvalid as exc:
         if "Empty CSV" in str(exc):
             return None
-        raise JobFailure(f"cannot parse {path.name} as CSV: {exc}") from None
+        raise JobFailure(f"{what}: cannot parse {path.name} as CSV ({exc})") from None
     return len(reader.schema)
-
-
-def _column_to_numpy(column: pa.ChunkedArray, dtype: type) -> np.ndarray:
-    return np.asarray(column.to_numpy(), dtype=dtype)
 
 
 def check_labels(labels: np.ndarray, schema: DatasetSchema, what: str) -> None:
@@ -127,4 +123,19 @@ def check_labels(labels: np.ndarray, schema: DatasetSchema, what: str) -> None:
             f"{what}: label {labels[row - 1]:g} at row {row} is out of range: "
             f"{schema.problem_type.value} with classes {schema.classes} needs class indices "
             f"0..{k - 1} in the first column ({int(bad.sum())} rows affected)"
+        )
+
+
+def check_binary_classes_present(labels: np.ndarray, schema: DatasetSchema, what: str) -> None:
+    """AUC (the binary tuning metric) needs both classes in a split; say so before training
+    rather than after rounds of an undefined metric."""
+    if schema.problem_type is not ProblemType.BINARY:
+        return
+    present = set(np.unique(labels).astype(int).tolist())
+    if present != {0, 1}:
+        only = schema.classes[present.pop()] if present else "none"
+        raise JobFailure(
+            f"{what} holds a single class ({only!r}), so AUC (the tuning metric) is undefined and "
+            f"the model could not learn to separate the classes; it needs rows of both "
+            f"{schema.classes}"
         )

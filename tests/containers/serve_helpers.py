@@ -101,6 +101,7 @@ def build_bundle(
     model_id: str | None = None,
     rounds: int = 20,
     max_depth: int = 3,
+    xgboost_params: dict[str, Any] | None = None,
 ) -> BuiltBundle:
     """Fit a transform and a model on a scikit-learn dataset and write the bundle."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -121,7 +122,15 @@ def build_bundle(
     transform = fitter.finish()
     features = _apply(transform, schema, rows)
     model_file = _fit_model(
-        directory, fmt, kind, features, target, len(classes or []), rounds, max_depth
+        directory,
+        fmt,
+        kind,
+        features,
+        target,
+        len(classes or []),
+        rounds,
+        max_depth,
+        xgboost_params or {},
     )
     manifest = Manifest(
         format=fmt,
@@ -166,6 +175,7 @@ def _fit_model(
     num_classes: int,
     rounds: int,
     max_depth: int,
+    xgboost_params: dict[str, Any],
 ) -> str:
     if fmt == "xgboost":
         params: dict[str, Any] = {
@@ -180,6 +190,7 @@ def _fit_model(
         }
         if kind == "multiclass":
             params["num_class"] = num_classes
+        params.update(xgboost_params)
         booster = xgb.train(params, xgb.DMatrix(features, label=target), num_boost_round=rounds)
         booster.save_model(str(directory / "model.ubj"))
         return "model.ubj"

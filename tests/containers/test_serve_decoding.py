@@ -10,8 +10,6 @@ from pathlib import Path
 import numpy as np
 import orjson
 import pytest
-from serve_helpers import BuiltBundle, build_bundle
-
 from ml_containers.serve import decoding
 from ml_containers.serve.decoding import RequestLayout, decode
 from ml_containers.serve.encoding import PredictionEncoder
@@ -22,6 +20,7 @@ from ml_containers.serve.negotiation import (
     input_format,
     output_format,
 )
+from serve_helpers import BuiltBundle, build_bundle
 
 
 @pytest.fixture(scope="module")
@@ -345,3 +344,19 @@ def test_emf_record_shape(tmp_path: Path) -> None:
         assert all(isinstance(event[d], str) for d in dimension_set)
     assert all(isinstance(event[m["Name"]], int | float) for m in directive["Metrics"])
     assert event["ClientErrors"] == 1 and event["Status"] == 400 and event["Error"] == "bad"
+
+
+def test_complete_rows_skip_imputation_with_identical_features(binary: BuiltBundle) -> None:
+    from ml_containers.serve.model import ServedModel
+
+    model = ServedModel(binary.bundle, None)
+    layout = _layout(binary)
+    complete = decode(_csv(binary.raw_rows[:50]), InputFormat.CSV, "utf-8", layout)
+    rows = [list(r) for r in binary.raw_rows[:2]]
+    rows[1][4] = None
+    missing = decode(_csv(rows), InputFormat.CSV, "utf-8", layout)
+    assert complete.complete and not missing.complete
+    for batch in (complete, missing):
+        assert batch.matrix is not None
+        expected = binary.bundle.transform.apply_numeric_matrix(batch.matrix)
+        np.testing.assert_array_equal(model.features(batch), expected)  # bit for bit

@@ -17,11 +17,14 @@ import httpx
 import numpy as np
 import orjson
 import pytest
+from ml_containers.serve.worker import set_nodelay
 from serve_helpers import BuiltBundle, ServerProcess, build_bundle, start_servers
 
-from ml_containers.serve.worker import set_nodelay
-
 CLASSES = ["malignant", "benign"]
+
+
+# One xdist worker runs the whole module, so its servers start once (make test uses loadgroup).
+pytestmark = pytest.mark.xdist_group("serve-http")
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +84,9 @@ def _probabilities(response: httpx.Response) -> np.ndarray:
     else:
         predictions = orjson.loads(response.content)["predictions"]
     for prediction in predictions:
-        assert prediction["label"] == max(prediction["probabilities"], key=prediction["probabilities"].get)
+        assert prediction["label"] == max(
+            prediction["probabilities"], key=prediction["probabilities"].get
+        )
     return np.array([[p["probabilities"][c] for c in CLASSES] for p in predictions])
 
 
@@ -118,7 +123,9 @@ def test_every_content_type_and_accept_predicts_like_the_model(
     headers = {"Content-Type": content_type}
     if accept is not None:
         headers["Accept"] = accept
-    response = client.post("/invocations", content=_bodies(built, rows)[content_type], headers=headers)
+    response = client.post(
+        "/invocations", content=_bodies(built, rows)[content_type], headers=headers
+    )
     assert response.status_code == 200, response.text
     expected_type = {
         None: "application/json",
@@ -173,18 +180,29 @@ def _error(response: httpx.Response, status: int) -> dict[str, Any]:
 
 def test_415_406_and_400_errors(client: httpx.Client, built: BuiltBundle) -> None:
     row = _csv(built.raw_rows[:1])
-    error = _error(client.post("/invocations", content=row, headers={"Content-Type": "text/xml"}), 415)
+    error = _error(
+        client.post("/invocations", content=row, headers={"Content-Type": "text/xml"}), 415
+    )
     assert "text/csv" in error["message"]
     _error(client.post("/invocations", content=row), 415)  # no Content-Type at all
     headers = {"Content-Type": "text/csv", "Accept": "text/html"}
-    assert "text/html" in _error(client.post("/invocations", content=row, headers=headers), 406)["message"]
+    assert (
+        "text/html"
+        in _error(client.post("/invocations", content=row, headers=headers), 406)["message"]
+    )
     csv = {"Content-Type": "text/csv"}
     short = _csv([built.raw_rows[0], built.raw_rows[1][:-1]])
     error = _error(client.post("/invocations", content=short, headers=csv), 400)
-    assert "row 2" in error["message"] and "expected 30" in error["message"] and "got 29" in error["message"]
+    assert (
+        "row 2" in error["message"]
+        and "expected 30" in error["message"]
+        and "got 29" in error["message"]
+    )
     bad = [list(built.raw_rows[0])]
     bad[0][3] = "n/a"
-    error = _error(client.post("/invocations", content=_csv(bad).replace(b"'", b""), headers=csv), 400)
+    error = _error(
+        client.post("/invocations", content=_csv(bad).replace(b"'", b""), headers=csv), 400
+    )
     assert error["column"] == built.feature_names[3] and error["row"] == 1
     assert "empty" in _error(client.post("/invocations", content=b"", headers=csv), 400)["message"]
     for value in ("nan", "inf"):
@@ -192,7 +210,9 @@ def test_415_406_and_400_errors(client: httpx.Client, built: BuiltBundle) -> Non
         cells[0] = value  # column 0 is not nullable; inf is never allowed
         body = ",".join(cells).encode()
         assert _error(client.post("/invocations", content=body, headers=csv), 400)["row"] == 1
-    garbage = client.post("/invocations", content=b"\x00\xff" * 100, headers={"Content-Type": "application/x-npy"})
+    garbage = client.post(
+        "/invocations", content=b"\x00\xff" * 100, headers={"Content-Type": "application/x-npy"}
+    )
     _error(garbage, 400)
 
 
@@ -216,7 +236,9 @@ def _raw_exchange(port: int, payload: bytes) -> tuple[bytes, bytes]:
             received += chunk
         head, _, body = received.partition(b"\r\n\r\n")
         length = next(
-            int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")
+            int(line.split(b":")[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
         )
         while len(body) < length:
             body += sock.recv(65536)
@@ -235,7 +257,9 @@ def test_413_from_content_length_before_the_body_is_read(server: ServerProcess) 
 
 def test_413_reaches_a_client_that_sends_the_whole_body(client: httpx.Client) -> None:
     body = b"1," * (7 * 1024 * 1024 // 2)
-    error = _error(client.post("/invocations", content=body, headers={"Content-Type": "text/csv"}), 413)
+    error = _error(
+        client.post("/invocations", content=body, headers={"Content-Type": "text/csv"}), 413
+    )
     assert "6 MB" in error["message"]
     assert client.get("/ping").status_code == 200  # the connection is still usable
 
@@ -253,12 +277,16 @@ def test_413_for_a_chunked_body_past_the_limit(server: ServerProcess) -> None:
     assert orjson.loads(body)["error"]["code"] == 413
 
 
-def test_batch_of_1000_lines_gives_1000_lines_in_order(client: httpx.Client, built: BuiltBundle) -> None:
+def test_batch_of_1000_lines_gives_1000_lines_in_order(
+    client: httpx.Client, built: BuiltBundle
+) -> None:
     rows = (built.raw_rows * 2)[:1000]
     expected = built.expected(rows)
     for accept in ("text/csv", "application/jsonlines"):
         response = client.post(
-            "/invocations", content=_csv(rows), headers={"Content-Type": "text/csv", "Accept": accept}
+            "/invocations",
+            content=_csv(rows),
+            headers={"Content-Type": "text/csv", "Accept": accept},
         )
         assert response.status_code == 200
         assert len(response.content.splitlines()) == 1000
@@ -276,20 +304,28 @@ def test_batch_of_1000_lines_gives_1000_lines_in_order(client: httpx.Client, bui
 def test_large_body_within_the_limit(client: httpx.Client, built: BuiltBundle) -> None:
     rows = (built.raw_rows * 20)[:10000]  # ~3.5 MB: decoded with pyarrow in the prediction thread
     response = client.post(
-        "/invocations", content=_csv(rows), headers={"Content-Type": "text/csv", "Accept": "text/csv"}
+        "/invocations",
+        content=_csv(rows),
+        headers={"Content-Type": "text/csv", "Accept": "text/csv"},
     )
     assert response.status_code == 200
     np.testing.assert_allclose(_probabilities(response), built.expected(rows), rtol=1e-12)
 
 
-def test_one_emf_line_per_request(server: ServerProcess, client: httpx.Client, built: BuiltBundle) -> None:
+def test_one_emf_line_per_request(
+    server: ServerProcess, client: httpx.Client, built: BuiltBundle
+) -> None:
     ids = {"ok": "emf-ok-1", "bad": "emf-bad-1"}
     client.post(
         "/invocations",
         content=_csv(built.raw_rows[:3]),
         headers={"Content-Type": "text/csv", "X-Request-Id": ids["ok"]},
     )
-    client.post("/invocations", content=b"1,2", headers={"Content-Type": "text/csv", "X-Request-Id": ids["bad"]})
+    client.post(
+        "/invocations",
+        content=b"1,2",
+        headers={"Content-Type": "text/csv", "X-Request-Id": ids["bad"]},
+    )
     deadline = time.monotonic() + 5
     events: dict[str, dict[str, Any]] = {}
     while time.monotonic() < deadline and len(events) < 2:
@@ -305,7 +341,12 @@ def test_one_emf_line_per_request(server: ServerProcess, client: httpx.Client, b
     names = {m["Name"] for m in directive["Metrics"]}
     assert {"Latency", "Rows"} <= names
     assert all(isinstance(ok[name], int | float) for name in names)
-    assert (ok["Status"], ok["Rows"], ok["ClientErrors"], ok["ModelVersion"]) == (200, 3, 0, "binary-xgboost")
+    assert (ok["Status"], ok["Rows"], ok["ClientErrors"], ok["ModelVersion"]) == (
+        200,
+        3,
+        0,
+        "binary-xgboost",
+    )
     assert ok["Latency"] >= ok["InferenceLatency"] > 0
     assert (bad["Status"], bad["Rows"], bad["ClientErrors"]) == (400, 0, 1)
     assert "expected 30" in bad["Error"]

@@ -19,7 +19,9 @@ import pytest
 from serve_helpers import SERVE, BuiltBundle, ServerProcess, build_bundle, free_port
 
 
-def _run_serve(args: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _run_serve(
+    args: list[str], env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [SERVE, *args],
         capture_output=True,
@@ -34,17 +36,29 @@ def _port_is_closed(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
+# One xdist worker runs the whole module, so its servers start once (make test uses loadgroup).
+pytestmark = pytest.mark.xdist_group("serve-lifecycle")
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltBundle:
-    # Many deep trees: a 20,000-row request takes well over the 50 ms test timeout.
+    # 400 full-depth trees (slow learning keeps them growing): predicting the 160,000-row
+    # request below takes ~0.4 s on this machine, eight times the 50 ms test timeout.
     return build_bundle(
-        tmp_path_factory.mktemp("slow") / "model", "binary", "xgboost", rounds=300, max_depth=8
+        tmp_path_factory.mktemp("slow") / "model",
+        "binary",
+        "xgboost",
+        rounds=400,
+        max_depth=10,
+        xgboost_params={"eta": 0.01, "min_child_weight": 0, "lambda": 0},
     )
 
 
 def test_missing_model_dir_exits_1_and_never_listens(tmp_path: Path) -> None:
     port = free_port()
-    result = _run_serve(["--port", str(port), "--host", "127.0.0.1", "--model-dir", str(tmp_path / "none")])
+    result = _run_serve(
+        ["--port", str(port), "--host", "127.0.0.1", "--model-dir", str(tmp_path / "none")]
+    )
     assert result.returncode == 1
     assert "does not exist" in result.stderr and "Traceback" not in result.stderr
     assert _port_is_closed(port)
@@ -83,7 +97,9 @@ def test_bad_settings_exit_2(args: list[str], env: dict[str, str], named: str) -
 
 
 @pytest.fixture(scope="module")
-def env_server(built: BuiltBundle, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+def env_server(
+    built: BuiltBundle, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerProcess]:
     """Configured only as SageMaker configures a container: environment and /opt/ml."""
     root = tmp_path_factory.mktemp("opt_ml")
     shutil.copytree(built.directory, root / "model")
@@ -97,7 +113,7 @@ def env_server(built: BuiltBundle, tmp_path_factory: pytest.TempPathFactory) -> 
             "SAGEMAKER_BIND_TO_PORT": str(port),
             "SAGEMAKER_MODEL_SERVER_WORKERS": "2",
             "SAGEMAKER_MODEL_SERVER_TIMEOUT": "0.05",
-            "SAGEMAKER_MAX_PAYLOAD_IN_MB": "8",
+            "SAGEMAKER_MAX_PAYLOAD_IN_MB": "24",
             "MODEL_VERSION": "v7",
         },
         port=port,
@@ -114,16 +130,22 @@ def _npy(rows: np.ndarray) -> bytes:
 
 def test_environment_configuration(env_server: ServerProcess) -> None:
     parameters = httpx.get(f"{env_server.url}/execution-parameters").json()
-    assert parameters == {"MaxConcurrentTransforms": 2, "BatchStrategy": "MULTI_RECORD", "MaxPayloadInMB": 8}
+    assert parameters == {
+        "MaxConcurrentTransforms": 2,
+        "BatchStrategy": "MULTI_RECORD",
+        "MaxPayloadInMB": 24,
+    }
     ping = httpx.get(f"{env_server.url}/ping")
-    assert ping.headers["x-model-version"] == "v7" and ping.headers["x-model-id"] == "binary-xgboost"
+    assert (
+        ping.headers["x-model-version"] == "v7" and ping.headers["x-model-id"] == "binary-xgboost"
+    )
 
 
 def test_a_slow_prediction_times_out_and_the_worker_keeps_serving(
     env_server: ServerProcess, built: BuiltBundle
 ) -> None:
-    rows = np.array(built.raw_rows, dtype=np.float64)
-    big = np.tile(rows, (36, 1))[:20000]  # 4.8 MB
+    rows = np.array(built.raw_rows, dtype=np.float32)
+    big = np.tile(rows, (282, 1))[:160000]  # 19.2 MB of float32
     headers = {"Content-Type": "application/x-npy"}
     with httpx.Client(base_url=env_server.url, timeout=60) as client:
         for _ in range(2):  # twice: both workers hit it at least once in most runs

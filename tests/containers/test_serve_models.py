@@ -23,6 +23,10 @@ CASES = {
 }
 
 
+# One xdist worker runs the whole module, so its servers start once (make test uses loadgroup).
+pytestmark = pytest.mark.xdist_group("serve-models")
+
+
 @pytest.fixture(scope="module")
 def deployments(
     tmp_path_factory: pytest.TempPathFactory,
@@ -56,7 +60,9 @@ def _outputs(built: BuiltBundle, response: httpx.Response) -> np.ndarray:
     if kind.startswith("text/csv"):
         cells = [line.split(",") for line in response.text.splitlines()]
         if classes:
-            assert [c[0] for c in cells] == [classes[int(np.argmax([float(v) for v in c[1:]]))] for c in cells]
+            assert [c[0] for c in cells] == [
+                classes[int(np.argmax([float(v) for v in c[1:]]))] for c in cells
+            ]
             return np.array([[float(v) for v in c[1:]] for c in cells])
         return np.array([float(c[0]) for c in cells])
     if kind.startswith("application/jsonlines"):
@@ -80,7 +86,9 @@ def test_csv_predictions_match_the_in_process_model(
         "/invocations", content=_csv(rows), headers={"Content-Type": "text/csv", "Accept": accept}
     )
     assert response.status_code == 200, response.text
-    np.testing.assert_allclose(_outputs(built, response), built.expected(rows), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        _outputs(built, response), built.expected(rows), rtol=1e-9, atol=1e-12
+    )
 
 
 def test_json_objects_and_jsonlines_match(deployment: tuple[BuiltBundle, httpx.Client]) -> None:
@@ -119,7 +127,9 @@ def test_npy_for_numeric_schemas(deployment: tuple[BuiltBundle, httpx.Client]) -
     for row in rows:
         for position in categorical:
             row[position] = "2"  # not a listed category: all zeros
-    np.testing.assert_allclose(_outputs(built, response), built.expected(rows), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        _outputs(built, response), built.expected(rows), rtol=1e-9, atol=1e-12
+    )
 
 
 def test_error_codes(deployment: tuple[BuiltBundle, httpx.Client]) -> None:
@@ -132,7 +142,10 @@ def test_error_codes(deployment: tuple[BuiltBundle, httpx.Client]) -> None:
         (client.post("/invocations", content=good, headers={**csv, "Accept": "image/png"}), 406),
         (client.post("/invocations", content=b"1,2,3", headers=csv), 400),
         (client.post("/invocations", content=b"", headers=csv), 400),
-        (client.post("/invocations", content=b"{", headers={"Content-Type": "application/json"}), 400),
+        (
+            client.post("/invocations", content=b"{", headers={"Content-Type": "application/json"}),
+            400,
+        ),
         (client.post("/invocations", content=b"x" * (7 * 1024 * 1024), headers=csv), 413),
         (client.get("/nothing"), 404),
         (client.put("/invocations", content=good), 405),

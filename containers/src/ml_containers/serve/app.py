@@ -59,6 +59,8 @@ class ServingApp:
                 "MaxPayloadInMB": config.max_payload_mb,
             }
         )
+        self._request_prefix = uuid.uuid4().hex[:16]  # built in each worker after the fork
+        self._request_count = 0
         self._ping = orjson.dumps(
             {"status": "healthy", "model": {"id": model.model_id, "version": model.model_version}}
         )
@@ -104,7 +106,7 @@ class ServingApp:
                 length = value
             elif name == b"x-request-id" and _REQUEST_ID.match(value):
                 request_id = value.decode()
-        request_id = request_id or uuid.uuid4().hex
+        request_id = request_id or self._new_request_id()
         status, rows, inference_ms = 200, 0, 0.0
         error_message: str | None = None
         try:
@@ -112,9 +114,15 @@ class ServingApp:
             out = output_format(accept)
             if length is not None and _declared_length(length) > self.max_payload:
                 raise self._too_large(f"Content-Length {_declared_length(length)}")
-            body = await self._read_body(receive)
-            if body is None:  # the client went away
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
                 return
+            body: bytes = message.get("body", b"")
+            if message.get("more_body", False) or len(body) > self.max_payload:
+                rest = await self._read_rest(body, receive)
+                if rest is None:
+                    return
+                body = rest
             response, rows, inference_ms = await self._predict(body, fmt, charset, out, request_id)
             headers = [
                 *self._model_headers,
@@ -130,40 +138,30 @@ class ServingApp:
         except Exception as exc:  # a bug or a model failure: logged in full, answered as JSON
             log.exception("request %s failed", request_id)
             status, error_message = 500, f"{type(exc).__name__}: {exc}"
-            error = HttpError(
-                500,
-                "the server failed to predict for this request; see the server log",
+            failure = HttpError(
+                500, "the server failed to predict for this request; see the server log"
             )
-            await self._send_error(send, error, request_id)
-        self.metrics.record(
-            method="POST",
-            path="/invocations",
+            await self._send_error(send, failure, request_id)
+        self.metrics.invocation(
             status=status,
             latency_ms=round((time.perf_counter() - started) * 1000, 3),
             inference_ms=inference_ms,
             rows=rows,
             request_id=request_id,
-            content_type=content_type.decode("latin-1")[:100] if content_type else None,
-            accept=accept.decode("latin-1")[:100] if accept else None,
+            content_type=content_type,
+            accept=accept,
             error=error_message,
         )
 
-    async def _read_body(self, receive: Receive) -> bytes | None:
-        """The whole body, refusing (413) as soon as it passes the limit; chunked bodies too.
+    async def _read_rest(self, first: bytes, receive: Receive) -> bytes | None:
+        """The rest of a body that came in several pieces, refusing (413) as soon as it passes
+        the limit: chunked bodies are capped too, whatever Content-Length said.
 
         After a refusal the server discards the rest of the body as it arrives, without buffering
         it (as nginx's lingering close does): closing with unread data would make the kernel send
         a reset, and the client would lose the 413 and see only a broken connection."""
-        message = await receive()
-        if message["type"] != "http.request":
-            return None
-        body: bytes = message.get("body", b"")
-        if not message.get("more_body", False):
-            if len(body) > self.max_payload:
-                raise self._too_large("the body")
-            return body
-        chunks = [body]
-        total = len(body)
+        chunks = [first]
+        total = len(first)
         while True:
             if total > self.max_payload:
                 raise self._too_large("the body")
@@ -196,6 +194,11 @@ class ServingApp:
             _decode_predict_encode, model, body, fmt, charset, out, request_id
         )
 
+    def _new_request_id(self) -> str:
+        """Unique without a system call: a random per-process prefix and a counter."""
+        self._request_count += 1
+        return f"{self._request_prefix}-{self._request_count:08x}"
+
     def _too_large(self, what: str) -> HttpError:
         return HttpError(
             413,
@@ -211,7 +214,7 @@ class ServingApp:
     async def _refuse(
         self, send: Send, scope: Scope, error: HttpError, allow: bytes | None
     ) -> None:
-        request_id = uuid.uuid4().hex
+        request_id = self._new_request_id()
         headers = [(b"x-request-id", request_id.encode())]
         if allow is not None:
             headers.append((b"allow", allow))

@@ -99,6 +99,7 @@ def parse_config(
     env = os.environ if environ is None else environ
     args = build_parser().parse_args(argv)
     port = _integer(_pick(args.port, "--port", env, ENV_PORT), str(DEFAULT_PORT), 1, 65535)
+    assert port is not None  # a default is given
     workers = _integer(_pick(args.workers, "--workers", env, ENV_WORKERS), None, 1, 512)
     timeout = _seconds(_pick(args.timeout, "--timeout", env, ENV_TIMEOUT), DEFAULT_TIMEOUT_S)
     payload = _integer(
@@ -107,6 +108,7 @@ def parse_config(
         1,
         MAX_PAYLOAD_MB_LIMIT,
     )
+    assert payload is not None  # a default is given
     keepalive = _seconds((args.keepalive, "--keepalive"), DEFAULT_KEEPALIVE_S)
     model_dir = Path(args.model_dir) if args.model_dir else paths.model_dir()
     namespace = env.get(ENV_NAMESPACE) or DEFAULT_NAMESPACE

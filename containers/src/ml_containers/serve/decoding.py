@@ -73,6 +73,7 @@ class FeatureBatch:
     rows: int
     matrix: np.ndarray | None = None
     columns: dict[str, Any] | None = None
+    complete: bool = False  # a matrix with no missing value (lets the transform skip imputing)
 
 
 def decode(body: bytes, fmt: InputFormat, charset: str, layout: RequestLayout) -> FeatureBatch:
@@ -103,11 +104,13 @@ def decode_csv(body: bytes, layout: RequestLayout) -> FeatureBatch:
         if batch is not None:
             return batch
     elif layout.numeric_only and not quoted:
-        lines = body.split(b"\n")
-        cells = [line.rstrip(b"\r").split(b",") for line in lines]
+        if b"\n" in body:
+            cells = [line.rstrip(b"\r").split(b",") for line in body.split(b"\n")]
+        else:  # one row: the common real-time request
+            cells = [body.split(b",")]
         matrix = _fast_matrix(cells, layout.width)
         if matrix is not None:
-            return FeatureBatch(rows=matrix.shape[0], matrix=validate_matrix(matrix, layout))
+            return _numeric_batch(matrix, layout)
     return rows_to_batch(_csv_rows_exact(body), layout, unit="column")
 
 
@@ -215,7 +218,7 @@ def instances_to_batch(instances: list[Any], layout: RequestLayout) -> FeatureBa
     if layout.numeric_only:
         matrix = _fast_matrix(rows, layout.width)
         if matrix is not None:
-            return FeatureBatch(rows=matrix.shape[0], matrix=validate_matrix(matrix, layout))
+            return _numeric_batch(matrix, layout)
     return rows_to_batch(rows, layout, unit="value")
 
 
@@ -264,7 +267,7 @@ def decode_npy(body: bytes, layout: RequestLayout) -> FeatureBatch:
         )
     matrix = array.astype(np.float64)
     if layout.numeric_only:
-        return FeatureBatch(rows=matrix.shape[0], matrix=validate_matrix(matrix, layout))
+        return _numeric_batch(matrix, layout)
     return rows_to_batch(matrix.tolist(), layout, unit="column")
 
 
@@ -278,6 +281,13 @@ def _fast_matrix(rows: Sequence[Any], width: int) -> np.ndarray | None:
     if matrix.ndim != 2 or matrix.shape[1] != width:
         return None
     return matrix
+
+
+def _numeric_batch(matrix: np.ndarray, layout: RequestLayout) -> FeatureBatch:
+    complete = bool(np.isfinite(matrix).all())
+    if not complete:
+        validate_matrix(matrix, layout)
+    return FeatureBatch(rows=matrix.shape[0], matrix=matrix, complete=complete)
 
 
 def validate_matrix(matrix: np.ndarray, layout: RequestLayout) -> np.ndarray:

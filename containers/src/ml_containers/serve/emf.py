@@ -32,9 +32,38 @@ class MetricsLog:
 
     def __init__(self, namespace: str, model_id: str, model_version: str, fd: int = 1) -> None:
         self._fd = fd
-        self._directive = [{"Namespace": namespace, "Dimensions": DIMENSIONS, "Metrics": METRICS}]
+        directive = [{"Namespace": namespace, "Dimensions": DIMENSIONS, "Metrics": METRICS}]
+        # The directive never changes: serialize it once and splice it into each line.
+        self._directive = orjson.Fragment(orjson.dumps(directive))
         self._model_id = model_id
         self._model_version = model_version
+
+    def invocation(
+        self,
+        *,
+        status: int,
+        latency_ms: float,
+        inference_ms: float,
+        rows: int,
+        request_id: str,
+        content_type: bytes | None,
+        accept: bytes | None,
+        error: str | None,
+    ) -> None:
+        """The per-request line for ``POST /invocations`` (the hot path: header bytes are
+        decoded only here, and only when present)."""
+        self.record(
+            method="POST",
+            path="/invocations",
+            status=status,
+            latency_ms=latency_ms,
+            inference_ms=inference_ms,
+            rows=rows,
+            request_id=request_id,
+            content_type=content_type.decode("latin-1")[:100] if content_type else None,
+            accept=accept.decode("latin-1")[:100] if accept else None,
+            error=error,
+        )
 
     def record(
         self,

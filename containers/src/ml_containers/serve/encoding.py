@@ -7,8 +7,9 @@
 * CSV: one line per input row, in order, no header: ``<label>,<p_class0>,<p_class1>...`` for
   classification, ``<value>`` for regression (the column names are in ``X-Output-Columns``).
 
-Floats are written with Python's shortest round-trip repr, so a client parses back exactly the
-float64 the model produced.
+Floats are written in their shortest round-trip form (orjson's formatting, also for CSV, where
+it is about five times faster than ``repr``), so a client parses back exactly the float64 the
+model produced.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class PredictionEncoder:
         self.classes = list(classes) if classes else None
         self.model = {"id": model_id, "version": model_version}
         if self.classes is not None:
-            self._csv_labels = [_csv_cell(c) for c in self.classes]
+            self._csv_labels = [_csv_cell(c).encode() + b"," for c in self.classes]
             columns = ["label", *(f"p_{c}" for c in self.classes)]
         else:
             self._csv_labels = []
@@ -66,17 +67,14 @@ class PredictionEncoder:
         )
 
     def _csv(self, output: np.ndarray) -> bytes:
+        # orjson writes [[p0,p1],[p0,p1]] (or [v,v]); its number text becomes the CSV cells.
+        text = orjson.dumps(output.tolist())
         if self.classes is None:
-            lines = [repr(v) for v in output.tolist()]
-        else:
-            labels = self._csv_labels
-            winners = output.argmax(axis=1).tolist()
-            lines = [
-                labels[w] + "," + ",".join(map(repr, row))
-                for w, row in zip(winners, output.tolist(), strict=True)
-            ]
-        lines.append("")
-        return "\n".join(lines).encode()
+            return text[1:-1].replace(b",", b"\n") + b"\n"
+        labels = self._csv_labels
+        winners = output.argmax(axis=1).tolist()
+        rows = text[2:-2].split(b"],[")
+        return b"\n".join([labels[w] + row for w, row in zip(winners, rows, strict=True)]) + b"\n"
 
 
 def _csv_cell(text: str) -> str:

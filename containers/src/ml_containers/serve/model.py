@@ -56,11 +56,16 @@ class ServedModel:
         self.model_version = model_version or self.model_id
         self.encoder = PredictionEncoder(self.classes, self.model_id, self.model_version)
         self.cost = PredictionCost(0.0, 0.0)
+        numeric = [c for c in bundle.transform.columns if c["kind"] == "numeric"]
+        self._mean = np.array([c["mean"] for c in numeric], dtype=np.float64)
+        self._scale = np.array([c["scale"] for c in numeric], dtype=np.float64)
 
     def features(self, batch: FeatureBatch) -> np.ndarray:
         """The fitted transform, exactly as in training: raw request rows to model features."""
         transform = self.bundle.transform
         if batch.matrix is not None:
+            if batch.complete:  # nothing to impute: the same arithmetic, three numpy calls fewer
+                return ((batch.matrix - self._mean) / self._scale).astype(np.float32)
             return transform.apply_numeric_matrix(batch.matrix)
         assert batch.columns is not None
         return transform.apply_columns(batch.columns, batch.rows)

@@ -9,7 +9,6 @@ the fork.
 
 from __future__ import annotations
 
-import logging
 import math
 import os
 import sys
@@ -22,7 +21,9 @@ from .config import ServeConfig
 from .model import load_served_model
 from .runner import PredictionRunner
 
-log = logging.getLogger("serve")
+# Settings only recent gunicorn versions know (the control socket arrived in 25.1; left on, it
+# would put a Unix socket in $HOME and make two servers on one host collide).
+_NEWER_SETTINGS = frozenset({"control_socket_disable"})
 
 
 def build_app(config: ServeConfig) -> ServingApp:
@@ -60,6 +61,8 @@ class ServeApplication(BaseApplication):  # type: ignore[misc]
 
     def load_config(self) -> None:
         for key, value in gunicorn_settings(self.serve_config).items():
+            if key in _NEWER_SETTINGS and key not in self.cfg.settings:
+                continue  # an older gunicorn without that feature needs no switch for it
             self.cfg.set(key, value)
 
     def load(self) -> ServingApp:

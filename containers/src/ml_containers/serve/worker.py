@@ -1,4 +1,5 @@
-"""The gunicorn worker: uvicorn on uvloop + httptools, with TCP_NODELAY on every connection.
+"""The gunicorn worker: uvicorn on uvloop + httptools, with TCP_NODELAY on every connection and
+one write per response.
 
 With pre-forked workers the listening socket is inherited from the gunicorn arbiter, and
 asyncio only sets TCP_NODELAY on accepted sockets whose ``proto`` is IPPROTO_TCP, which an
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -29,10 +31,61 @@ def set_nodelay(transport: asyncio.BaseTransport) -> bool:
     return True
 
 
+class CoalescingTransport:
+    """A transport proxy that merges the writes made within one event-loop iteration into one.
+
+    uvicorn writes a response's status line and headers as soon as the app sends
+    ``http.response.start`` and the body in a second ``write``: two system calls and, with
+    TCP_NODELAY, two TCP segments for every small response. Measured with py-spy on a loaded
+    worker, the header write alone took a quarter of the worker's time. This proxy queues
+    writes and flushes them together on the next loop iteration (microseconds later), so a
+    response leaves in one system call and, when small, one segment. Everything else is the
+    real transport's; ``close`` flushes first, ``abort`` drops the queue.
+    """
+
+    __slots__ = ("_loop", "_pending", "_transport")
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._pending: list[bytes] = []
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if not self._pending:
+            self._loop.call_soon(self._flush)
+        self._pending.append(bytes(data))
+
+    def writelines(self, chunks: Iterable[bytes]) -> None:
+        for chunk in chunks:
+            self.write(chunk)
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        data = b"".join(self._pending) if len(self._pending) > 1 else self._pending[0]
+        self._pending.clear()
+        if not self._transport.is_closing():
+            self._transport.write(data)
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def abort(self) -> None:
+        self._pending.clear()
+        self._transport.abort()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 class NoDelayHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with TCP_NODELAY and one write per response."""
+
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         set_nodelay(transport)
-        super().connection_made(transport)
+        coalescing = CoalescingTransport(transport, asyncio.get_running_loop())
+        super().connection_made(coalescing)  # type: ignore[arg-type]
 
 
 class ServingWorker(UvicornWorker):
@@ -45,4 +98,5 @@ class ServingWorker(UvicornWorker):
         "lifespan": "off",
         "access_log": False,
         "server_header": False,
+        "proxy_headers": False,  # SageMaker's front end talks to the container directly
     }

@@ -100,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_processing_flags(batch)
     batch.set_defaults(handler="batch_transform")
     _add_schema_commands(commands)
+    _add_aws_commands(commands)
     return parser
 
 
@@ -140,6 +141,115 @@ def _add_schema_commands(commands: argparse._SubParsersAction) -> None:
     infer.add_argument("--out", type=Path, help="write the draft here (default: stdout)")
     infer.add_argument("--force", action="store_true", help="replace an existing --out file")
     infer.set_defaults(handler="schema_infer")
+
+
+def _local_path_or_s3_uri(value: str) -> Path | str:
+    """A local file (Path) or an ``s3://`` URI kept as text (``Path`` would fold its ``//``)."""
+    return value if value.startswith("s3://") else Path(value)
+
+
+def _add_aws_commands(commands: argparse._SubParsersAction) -> None:
+    """render, infra, pipeline, deploy, rollback; and the flags aws environments add to the
+    shared commands (run, models, batch-transform): ``--stack-outputs`` and friends."""
+    common = _common()
+    outputs_flags = _Parser(add_help=False)
+    outputs_flags.add_argument(
+        "--stack-outputs",
+        type=Path,
+        metavar="FILE",
+        help="aws: the JSON `terraform output -json` printed (default: read the stack's state)",
+    )
+    terraform_flags = _Parser(add_help=False)
+    terraform_flags.add_argument(
+        "--terraform-dir", type=Path, help="the Terraform root module (default: ./terraform)"
+    )
+    wait_flags = _Parser(add_help=False)
+    wait_flags.add_argument("--timeout", type=float, help="seconds to wait at most")
+    wait_flags.add_argument(
+        "--poll-interval", type=float, default=30.0, help="seconds between checks (default 30)"
+    )
+    with_outputs = [common, outputs_flags, terraform_flags]
+
+    render = commands.add_parser(
+        "render", parents=[common, terraform_flags], help="render <env>.tfvars.json"
+    )
+    render.add_argument(
+        "--check", action="store_true", help="exit 1 when the committed file is stale"
+    )
+    render.set_defaults(handler="render")
+
+    infra = commands.add_parser("infra", help="Terraform: plan, apply, output").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    for action, text in (
+        ("plan", "init with the environment's backend and save a plan"),
+        ("apply", "plan, apply exactly that plan, read the outputs"),
+        ("output", "print `terraform output -json` (checked against the contract)"),
+    ):
+        infra.add_parser(action, parents=[common, terraform_flags], help=text).set_defaults(
+            handler=f"infra_{action}"
+        )
+
+    pipeline = commands.add_parser("pipeline", help="the SageMaker pipeline").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    pipeline.add_parser(
+        "upsert", parents=with_outputs, help="create/update the pipeline (shows the diff)"
+    ).set_defaults(handler="pipeline_upsert")
+    start = pipeline.add_parser("start", parents=with_outputs, help="start an execution")
+    start.set_defaults(handler="pipeline_start")
+    wait = pipeline.add_parser(
+        "wait", parents=[*with_outputs, wait_flags], help="wait for an execution to end"
+    )
+    wait.add_argument("--execution", help="execution ARN (default: the latest)")
+    wait.set_defaults(handler="pipeline_wait")
+
+    deploy = commands.add_parser(
+        "deploy", parents=[*with_outputs, wait_flags], help="blue/green deploy to the endpoint"
+    )
+    deploy.add_argument(
+        "--model-package",
+        default="latest-approved",
+        metavar="ARN|latest-approved",
+        help="the model version to serve (default: latest-approved)",
+    )
+    deploy.set_defaults(handler="deploy")
+    commands.add_parser(
+        "rollback", parents=[*with_outputs, wait_flags], help="return to the previous model"
+    ).set_defaults(handler="rollback")
+
+    # Flags the shared commands take for aws environments.
+    parameter_help = "pipeline parameter override NAME=VALUE (repeatable)"
+    for parser in (start, commands.choices["run"]):
+        parser.add_argument("--parameter", action="append", default=[], help=parameter_help)
+    run = commands.choices["run"]
+    for flags in (outputs_flags, terraform_flags, wait_flags):
+        for action in flags._actions:
+            run._add_action(action)
+    models = commands.choices["models"]
+    for sub in _subparsers(models):
+        for action in outputs_flags._actions + terraform_flags._actions:
+            sub._add_action(action)
+    batch = commands.choices["batch-transform"]
+    for action in outputs_flags._actions + terraform_flags._actions + wait_flags._actions:
+        batch._add_action(action)
+    for action in batch._actions:
+        if action.dest == "input":
+            action.type = _local_path_or_s3_uri
+            action.help = "local: CSV/JSON Lines file; aws: s3:// URI of the input"
+        elif action.dest == "output_file":
+            action.type = _local_path_or_s3_uri
+            action.required = False
+            action.help = "local: output file (required); aws: s3:// prefix (default: artifacts)"
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    return [
+        sub
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for sub in action.choices.values()
+    ]
 
 
 def _error_types() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:

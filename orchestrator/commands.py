@@ -7,6 +7,17 @@ import argparse
 import sys
 from typing import Any
 
+from .commands_aws import (  # noqa: F401 (handlers; cli.py dispatches by name from here)
+    deploy,
+    infra_apply,
+    infra_output,
+    infra_plan,
+    pipeline_start,
+    pipeline_upsert,
+    pipeline_wait,
+    render,
+    rollback,
+)
 from .config import EnvironmentConfig, load_environment
 from .errors import UserError
 from .output import format_pairs, format_table, print_json
@@ -29,11 +40,25 @@ def _local_workspace(args: argparse.Namespace):  # -> LocalWorkspace
     return LocalWorkspace(config)
 
 
+def _registry_workspace(args: argparse.Namespace):  # -> LocalWorkspace | AwsRegistryWorkspace
+    """The registry of the environment: SQLite for local, SageMaker for aws environments."""
+    config = _environment(args)
+    if config.backend == "aws":
+        from .commands_aws import AwsRegistryWorkspace
+
+        return AwsRegistryWorkspace(args, config)
+    return _local_workspace(args)
+
+
 # -- run -----------------------------------------------------------------------------------------
 def run(args: argparse.Namespace) -> int:
     from .local_run import run_local
 
     config = _environment(args)
+    if config.backend == "aws":
+        from .commands_aws import run_aws
+
+        return run_aws(args, config)
     summary, code = run_local(config, data=args.data, schema=args.schema)
     if args.output == "json":
         print_json(summary)
@@ -181,7 +206,7 @@ def _package_row(package: ModelPackage) -> dict[str, Any]:
 
 
 def models_list(args: argparse.Namespace) -> int:
-    workspace = _local_workspace(args)
+    workspace = _registry_workspace(args)
     registry = workspace.registry()
     group = workspace.model_group
     packages = registry.list_versions(group, args.status) if group in registry.list_groups() else []
@@ -200,7 +225,7 @@ def models_list(args: argparse.Namespace) -> int:
 def _set_status(args: argparse.Namespace, status: str) -> int:
     from .registry import RegistryError
 
-    workspace = _local_workspace(args)
+    workspace = _registry_workspace(args)
     if workspace.model_group not in workspace.registry().list_groups():
         raise UserError(
             f"model package group {workspace.model_group} has no versions yet; train and "
@@ -310,6 +335,14 @@ def batch_transform(args: argparse.Namespace) -> int:
     from .local.batch_transform import run_batch_transform
     from .local.model_unpack import unpack_model
 
+    config = _environment(args)
+    if config.backend == "aws":
+        from .commands_aws import batch_transform_aws
+
+        return batch_transform_aws(args, config)
+    from .commands_aws import local_batch_paths
+
+    args.input, args.output_file = local_batch_paths(args)
     workspace = _local_workspace(args)
     if not args.input.is_file():
         raise UserError(f"--input {args.input} does not exist; pass a CSV or JSON Lines file")

@@ -54,6 +54,8 @@ class StackOutputs(BaseModel):
     ecr_repository_url: str | None = None
     alerts_topic_arn: str | None = None
     log_group_names: dict[str, str] = Field(default_factory=dict)
+    # The endpoint's CloudWatch alarms; a blue/green deployment rolls back when one fires.
+    alarm_names: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _vpc_settings_complete(self) -> StackOutputs:

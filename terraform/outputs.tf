@@ -110,3 +110,8 @@ output "endpoint_name" {
   description = "Name the orchestrator must give the endpoint; endpoint configs and models must start with <endpoint_name>-."
   value       = local.endpoint_name
 }
+
+output "alarm_names" {
+  description = "Endpoint alarms (5XX/4XX rate, p99 latency, CPU, memory); a deployment rolls back when one fires."
+  value       = module.monitoring.alarm_names
+}

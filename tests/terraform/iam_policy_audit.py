@@ -28,6 +28,10 @@ RESOURCE_STAR_ALLOWLIST: dict[str, str] = {
     "ec2:DescribeVpcs": "EC2 Describe actions support no resource-level permissions",
     "cloudwatch:PutMetricData": "no resource type; limited by the cloudwatch:namespace condition",
     "sagemaker:ListModelPackages": "List action without resource types; returns metadata only",
+    "sagemaker:ListModelPackageGroups": "List action without resource types; returns names only",
+    "sagemaker:ListEndpointConfigs": "List action without resource types; returns names only",
+    "application-autoscaling:DescribeScalableTargets": "Describe action without resource types",
+    "application-autoscaling:DescribeScalingPolicies": "Describe action without resource types",
 }
 
 POLICY_ATTRIBUTES = ("policy", "assume_role_policy")

@@ -18,6 +18,12 @@ locals {
   project_keys     = [var.data_kms_key_arn, var.artifacts_kms_key_arn]
   log_stream_arns  = [for arn in var.log_group_arns : "${arn}:log-stream:*"]
   sagemaker_domain = "sagemaker.amazonaws.com"
+  transform_arn    = "${local.sagemaker_arn}:transform-job/${lower(var.name_prefix)}-transform-*"
+  alarm_arn        = "${local.arn_prefix}:cloudwatch:${var.region}:${var.account_id}:alarm"
+  # Target-tracking alarms Application Auto Scaling creates for the endpoint's variant.
+  scaling_alarms_arn = "${local.alarm_arn}:TargetTracking-endpoint/${var.endpoint_name}/*"
+  scalable_targets   = "${local.arn_prefix}:application-autoscaling:${var.region}:${var.account_id}:scalable-target/*"
+  autoscaling_domain = "sagemaker.application-autoscaling.amazonaws.com"
 
   key_use_actions = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
 
@@ -296,7 +302,9 @@ resource "aws_iam_policy" "orchestrator" {
           "sagemaker:DescribeEndpointConfig",
           "sagemaker:DescribeModel",
           "sagemaker:InvokeEndpoint",
+          "sagemaker:ListTags",
           "sagemaker:UpdateEndpoint",
+          "sagemaker:UpdateEndpointWeightsAndCapacities",
         ]
         Resource = [
           local.endpoint_arn,
@@ -319,9 +327,61 @@ resource "aws_iam_policy" "orchestrator" {
         Condition = local.job_network_condition
       },
       {
+        Sid      = "FindEndpointConfigs"
+        Effect   = "Allow"
+        Action   = ["sagemaker:ListEndpointConfigs"]
+        Resource = "*"
+      },
+      {
+        Sid       = "RunProjectTransformJobsWithProjectKeys"
+        Effect    = "Allow"
+        Action    = ["sagemaker:CreateTransformJob"]
+        Resource  = [local.transform_arn]
+        Condition = local.job_encryption_condition
+      },
+      {
+        Sid      = "FollowProjectTransformJobs"
+        Effect   = "Allow"
+        Action   = ["sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob"]
+        Resource = [local.transform_arn]
+      },
+      {
+        Sid       = "ScaleSageMakerEndpointVariants"
+        Effect    = "Allow"
+        Action    = ["application-autoscaling:PutScalingPolicy", "application-autoscaling:RegisterScalableTarget"]
+        Resource  = [local.scalable_targets]
+        Condition = { StringEquals = { "application-autoscaling:service-namespace" = "sagemaker", "application-autoscaling:scalable-dimension" = "sagemaker:variant:DesiredInstanceCount" } }
+      },
+      {
+        Sid      = "ReadAutoscaling"
+        Effect   = "Allow"
+        Action   = ["application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScalingPolicies"]
+        Resource = "*"
+      },
+      {
+        Sid       = "CreateEndpointAutoscalingServiceLinkedRole"
+        Effect    = "Allow"
+        Action    = ["iam:CreateServiceLinkedRole"]
+        Resource  = ["${local.arn_prefix}:iam::${var.account_id}:role/aws-service-role/${local.autoscaling_domain}/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"]
+        Condition = { StringEquals = { "iam:AWSServiceName" = local.autoscaling_domain } }
+      },
+      {
+        Sid      = "ReadEndpointAlarms"
+        Effect   = "Allow"
+        Action   = ["cloudwatch:DescribeAlarms"]
+        Resource = ["${local.alarm_arn}:${var.endpoint_name}-*", local.scaling_alarms_arn]
+      },
+      {
+        Sid      = "ManageEndpointScalingAlarms"
+        Effect   = "Allow"
+        Action   = ["cloudwatch:DeleteAlarms", "cloudwatch:PutMetricAlarm"]
+        Resource = [local.scaling_alarms_arn]
+      },
+      {
         Sid    = "ReviewAndApproveProjectModels"
         Effect = "Allow"
         Action = [
+          "sagemaker:CreateModelPackageGroup",
           "sagemaker:DescribeModelPackage",
           "sagemaker:DescribeModelPackageGroup",
           "sagemaker:UpdateModelPackage",
@@ -331,7 +391,7 @@ resource "aws_iam_policy" "orchestrator" {
       {
         Sid      = "FindModelPackages"
         Effect   = "Allow"
-        Action   = ["sagemaker:ListModelPackages"]
+        Action   = ["sagemaker:ListModelPackageGroups", "sagemaker:ListModelPackages"]
         Resource = "*"
       },
       local.pass_execution_role,

@@ -46,6 +46,7 @@ from .config import EnvironmentConfig
 from .errors import UserError
 from .outputs import StackOutputs
 from .pipeline import PipelineConfig, PipelineDefinition, build_definition
+from .pipeline_settings import pipeline_config
 from .render import render, terraform_dir
 from .terraform import PlanResult, TerraformRunner, backend_file
 
@@ -246,28 +247,13 @@ def aws_pipeline_config(
     config: EnvironmentConfig, outputs: StackOutputs, schema: DatasetSchema
 ) -> PipelineConfig:
     """The builder's config for an aws environment (the same builder as the local runner)."""
-    from .local_run import code_version
-
     settings = config.pipeline
     if settings.name and settings.name != outputs.pipeline_name:
         raise UserError(
             f"pipeline.name {settings.name!r} differs from the stack's pipeline_name "
             f"{outputs.pipeline_name!r}, the only name the IAM policies allow; remove pipeline.name"
         )
-    return PipelineConfig(
-        dataset=schema,
-        input_data_uri=config.dataset.data,
-        schema_uri=str(config.dataset.schema_file),
-        code_version=code_version(),
-        image_tag=settings.image_tag,
-        processing=settings.processing,
-        training=settings.training,
-        tuning=settings.tuning,
-        preprocess=settings.preprocess,
-        caching=settings.caching,
-        approval_status=settings.approval_status,  # type: ignore[arg-type]
-        tags={"project": config.project, "environment": config.name},
-    )
+    return pipeline_config(config, schema, config.dataset.data, str(config.dataset.schema_file))
 
 
 def pipeline_definition(context: AwsContext) -> PipelineDefinition:

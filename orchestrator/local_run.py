@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import subprocess
 import sys
 import time
 from dataclasses import asdict
@@ -20,7 +19,7 @@ from typing import Any, TextIO
 from ml_containers.schema import DatasetSchema
 
 from .config import EnvironmentConfig
-from .dataset import StagedDataset, stage_dataset
+from .dataset import stage_dataset
 from .errors import UserError
 from .local.batch_transform import DataProcessing, run_batch_transform
 from .local.csv_jsonpath import parse_filter
@@ -29,7 +28,8 @@ from .local.executions import Execution
 from .local.progress import ProgressEvent
 from .local.serving_errors import BatchTransformError, EndpointError, InvocationError
 from .local.workspace import LocalWorkspace
-from .pipeline import PipelineConfig, build_definition, names
+from .pipeline import build_definition, names
+from .pipeline_settings import pipeline_config
 from .registry import ModelPackage
 
 SAMPLE_ROWS = 5
@@ -71,44 +71,6 @@ class ProgressPrinter:
         self.stream.flush()
 
 
-def code_version() -> str:
-    """The git commit of the code being run (lineage), or the package version outside git."""
-    from . import __version__
-
-    try:
-        found = subprocess.run(
-            ["git", "rev-parse", "--short=12", "HEAD"],
-            cwd=Path(__file__).resolve().parent,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return f"v{__version__}"
-    commit = found.stdout.strip() if found.returncode == 0 else ""
-    return commit or f"v{__version__}"
-
-
-def pipeline_config(config: EnvironmentConfig, staged: StagedDataset) -> PipelineConfig:
-    settings = config.pipeline
-    return PipelineConfig(
-        dataset=staged.schema,
-        input_data_uri=staged.data_uri,
-        schema_uri=staged.schema_uri,
-        code_version=code_version(),
-        pipeline_name=config.pipeline_name,
-        image_tag=settings.image_tag,
-        processing=settings.processing,
-        training=settings.training,
-        tuning=settings.tuning,
-        preprocess=settings.preprocess,
-        caching=settings.caching,
-        approval_status=settings.approval_status,  # type: ignore[arg-type]
-        tags={"project": config.project, "environment": config.name},
-    )
-
-
 def run_local(
     config: EnvironmentConfig,
     data: Path | None = None,
@@ -131,7 +93,12 @@ def run_local(
         f"data: {staged.source} ({staged.check.rows_checked} rows checked against schema "
         f"{staged.name!r}, {staged.check.rows_rejected} will be quarantined)"
     )
-    definition = build_definition(pipeline_config(config, staged), workspace.outputs)
+    definition = build_definition(
+        pipeline_config(
+            config, staged.schema, staged.data_uri, staged.schema_uri, config.pipeline_name
+        ),
+        workspace.outputs,
+    )
     overrides: dict[str, Any] = {}
     if config.pipeline.metric_threshold is not None:
         overrides["MetricThreshold"] = config.pipeline.metric_threshold

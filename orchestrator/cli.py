@@ -41,7 +41,11 @@ def _common(output_format: bool = True) -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     common = _common()
-    parser = _Parser(prog="orchestrator", description=__doc__.split("\n")[0])
+    parser = _Parser(
+        prog="orchestrator",
+        description="Build, run and deploy the SageMaker ML pipeline: locally (--env local, the "
+        "default) or on AWS (--env dev|staging|prod).",
+    )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = commands.add_parser(

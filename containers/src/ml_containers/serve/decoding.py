@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.lib.format as npformat
 import orjson
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -245,6 +246,7 @@ def _ordered(instance: dict[str, Any], layout: RequestLayout, number: int) -> li
 # -- npy ----------------------------------------------------------------------------------------
 def decode_npy(body: bytes, layout: RequestLayout) -> FeatureBatch:
     try:
+        _check_npy_size(body)
         array = np.load(io.BytesIO(body), allow_pickle=False)
     except (ValueError, OSError, EOFError, TypeError) as exc:
         raise BadRequest(
@@ -269,6 +271,29 @@ def decode_npy(body: bytes, layout: RequestLayout) -> FeatureBatch:
     if layout.numeric_only:
         return _numeric_batch(matrix, layout)
     return rows_to_batch(matrix.tolist(), layout, unit="column")
+
+
+def _check_npy_size(body: bytes) -> None:
+    """Refuse a .npy header whose shape does not match the bytes that follow it, before numpy
+    allocates the array the header declares (a 100-byte body can claim petabytes: a
+    MemoryError, or a huge allocation, instead of a 400)."""
+    if not body.startswith(b"\x93NUMPY"):
+        return  # not a .npy file (an .npz, or garbage): np.load explains
+    stream = io.BytesIO(body)
+    version = npformat.read_magic(stream)
+    if version == (1, 0):
+        shape, _, dtype = npformat.read_array_header_1_0(stream)
+    else:
+        shape, _, dtype = npformat.read_array_header_2_0(stream)
+    if dtype.hasobject:
+        return  # np.load refuses object arrays without reading further
+    declared = math.prod(shape) * dtype.itemsize
+    present = len(body) - stream.tell()
+    if declared != present:
+        raise BadRequest(
+            f"the .npy header declares shape {shape} of {dtype} ({declared} bytes) but the body "
+            f"holds {present} bytes of data; send the exact numpy.save output"
+        )
 
 
 # -- shared validation --------------------------------------------------------------------------
@@ -450,6 +475,10 @@ def _as_utf8(body: bytes, charset: str) -> bytes:
         return body.decode(charset).encode("utf-8")
     except UnicodeDecodeError as exc:
         raise BadRequest(f"the body is not valid {charset} text (byte {exc.start})") from None
+    except UnicodeError:  # e.g. idna/punycode refusals, or utf-7 decoding to lone surrogates
+        raise BadRequest(
+            f"the body is not valid {charset} text; send UTF-8 text or name its real charset"
+        ) from None
 
 
 def _short(value: Any, limit: int = 40) -> Any:

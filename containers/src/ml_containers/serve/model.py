@@ -17,6 +17,7 @@ import numpy as np
 from ..bundle import ModelBundle, load_bundle
 from .decoding import FeatureBatch, RequestLayout
 from .encoding import PredictionEncoder
+from .errors import BadRequest
 
 # A request whose prediction is expected to take at most this long runs on the event loop
 # (no thread hand-off, ~50 µs saved); anything slower runs in the timed prediction thread.
@@ -61,14 +62,35 @@ class ServedModel:
         self._scale = np.array([c["scale"] for c in numeric], dtype=np.float64)
 
     def features(self, batch: FeatureBatch) -> np.ndarray:
-        """The fitted transform, exactly as in training: raw request rows to model features."""
+        """The fitted transform, exactly as in training: raw request rows to model features.
+
+        Decoding has refused infinities, but a finite raw value can still overflow: features
+        are float32, so a scaled 1e308 becomes inf, which some model libraries refuse (a 500)
+        and others turn into NaN predictions. Such a row is the client's to fix (a 400)."""
         transform = self.bundle.transform
-        if batch.matrix is not None:
-            if batch.complete:  # nothing to impute: the same arithmetic, three numpy calls fewer
-                return ((batch.matrix - self._mean) / self._scale).astype(np.float32)
-            return transform.apply_numeric_matrix(batch.matrix)
-        assert batch.columns is not None
-        return transform.apply_columns(batch.columns, batch.rows)
+        with np.errstate(over="ignore"):
+            if batch.matrix is not None:
+                if batch.complete:  # nothing to impute: the same arithmetic, 3 numpy calls fewer
+                    features = ((batch.matrix - self._mean) / self._scale).astype(np.float32)
+                else:
+                    features = transform.apply_numeric_matrix(batch.matrix)
+            else:
+                assert batch.columns is not None
+                features = transform.apply_columns(batch.columns, batch.rows)
+        if not np.isfinite(features).all():
+            raise self._out_of_range(features)
+        return features
+
+    def _out_of_range(self, features: np.ndarray) -> BadRequest:
+        row, position = (int(v) for v in np.argwhere(~np.isfinite(features))[0])
+        name = self.bundle.transform.output_names[position]
+        return BadRequest(
+            f"row {row + 1}, column {name!r}: the value is too large in magnitude for the model "
+            "(scaled by the fitted transform it passes the float32 range, about 3.4e38); send "
+            "values of the size the model was trained on",
+            row=row + 1,
+            column=name,
+        )
 
     def predict(self, batch: FeatureBatch) -> np.ndarray:
         """Class probabilities (rows, classes) or values (rows,)."""

@@ -8,6 +8,7 @@ header bytes; the parsing itself runs once per distinct value.
 from __future__ import annotations
 
 import codecs
+from contextlib import suppress
 from enum import StrEnum
 from functools import lru_cache
 
@@ -79,11 +80,19 @@ def input_format(content_type: bytes | None) -> tuple[InputFormat, str]:
             charset = value.strip().strip('"').lower()
     try:
         charset = codecs.lookup(charset).name
+        _probe_text_encoding(charset)
     except LookupError:
         raise HttpError(
             415, f"unknown charset {charset!r} in Content-Type {text!r}; use utf-8"
         ) from None
     return found, charset
+
+
+def _probe_text_encoding(charset: str) -> None:
+    """LookupError for codecs that exist but do not decode bytes to text (base64, rot13, zlib):
+    ``bytes.decode`` refuses them, and a request naming one is the client's mistake (415)."""
+    with suppress(UnicodeError):  # a text encoding that cannot decode this one byte (utf-16)
+        b"a".decode(charset)
 
 
 @lru_cache(maxsize=256)

@@ -9,6 +9,8 @@ sentence naming the fix (exit 2), rather than as a botocore traceback halfway th
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -119,8 +121,23 @@ def error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
+# AWS access key ids (long-term AKIA..., temporary ASIA...). Some services echo the caller's key
+# id in error bodies (S3's SignatureDoesNotMatch); messages we print must never carry it.
+_ACCESS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")
+
+
+def redact(text: str) -> str:
+    """``text`` with AWS access key ids and this process's credential values masked."""
+    text = _ACCESS_KEY_ID.sub("<access-key-id>", text)
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        value = os.environ.get(name)
+        if value and len(value) >= 8:
+            text = text.replace(value, f"<{name.lower()}>")
+    return text
+
+
 def error_message(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Message", "")) or str(exc)
+    return redact(str(exc.response.get("Error", {}).get("Message", "")) or str(exc))
 
 
 @contextmanager
@@ -159,4 +176,4 @@ def aws_errors(action: str) -> Iterator[None]:
             ) from None
         raise AwsRequestError(f"cannot {action}: {code}: {error_message(exc)}") from None
     except BotoCoreError as exc:
-        raise AwsRequestError(f"cannot {action}: {exc}") from None
+        raise AwsRequestError(f"cannot {action}: {redact(str(exc))}") from None

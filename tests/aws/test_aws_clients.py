@@ -88,3 +88,28 @@ def test_rejected_credentials_and_access_denied_are_explained(
     with pytest.raises(error, match=words) as caught:
         AwsModelRegistry(aws.sagemaker).list_groups()
     assert "\n" not in str(caught.value)
+
+
+def test_error_messages_never_carry_access_key_ids_or_credential_values(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Some services echo the caller's key id in an error body (S3's SignatureDoesNotMatch);
+    whatever AWS says, the message the CLI prints is scrubbed."""
+    from botocore.exceptions import ClientError
+
+    from orchestrator.aws.clients import aws_errors
+
+    secret = "s3cr3t-value-that-must-not-leak"
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
+    body = {
+        "Error": {
+            "Code": "InvalidRequest",
+            "Message": f"request by AKIAIOSFODNN7EXAMPLE signed with {secret} was refused",
+        }
+    }
+    with pytest.raises(AwsRequestError) as raised, aws_errors("list models"):
+        raise ClientError(body, "ListModels")
+    message = str(raised.value)
+    assert "AKIAIOSFODNN7EXAMPLE" not in message
+    assert secret not in message
+    assert "<access-key-id>" in message

@@ -30,8 +30,12 @@ lint: dev
 test: lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
+# All benchmarks (benchmarks/README.md). wrk is a system package: installed here only when
+# missing and running as root; MLflow goes into its own venv under benchmarks/.work.
 bench: install
-	$(BIN)/python -m benchmarks.run
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q wrk; } \
+	  || { echo "make bench needs wrk: apt-get install -y wrk" >&2; exit 1; }
+	$(BIN)/python -m benchmarks
 
 clean:
 	rm -rf $(VENV) .venv-checkov .mlops .pytest_cache .ruff_cache

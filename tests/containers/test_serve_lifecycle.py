@@ -158,3 +158,26 @@ def test_a_slow_prediction_times_out_and_the_worker_keeps_serving(
             assert small.status_code == 200
             assert len(small.json()["predictions"]) == count
         assert client.get("/ping").status_code == 200
+
+
+def test_a_graceful_stop_loses_no_emf_line(built: BuiltBundle, tmp_path: Path) -> None:
+    """SIGTERM right after the last answer must still leave one EMF line per request on
+    stdout, in order (CloudWatch metrics come only from these lines)."""
+    server = ServerProcess(
+        model_dir=built.directory, workers=1, log_dir=tmp_path / "logs"
+    ).wait_ready()
+    row = ",".join(map(repr, built.raw_rows[0])).encode()
+    ids = [f"stop-{number}" for number in range(20)]
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            for request_id in ids:
+                response = client.post(
+                    "/invocations",
+                    content=row,
+                    headers={"Content-Type": "text/csv", "X-Request-Id": request_id},
+                )
+                assert response.status_code == 200
+    finally:
+        assert server.stop() == 0
+    logged = [json.loads(line).get("RequestId") for line in server.log_lines()]
+    assert [i for i in logged if i in ids] == ids

@@ -73,6 +73,11 @@ class ModelBundle:
     def problem_type(self) -> ProblemType:
         return self.manifest.problem_type
 
+    @property
+    def predictor(self) -> Predictor:
+        """The format's raw predictor (transformed features in, the library's output out)."""
+        return self._predict
+
     def predict(self, features: np.ndarray) -> np.ndarray:
         out = np.asarray(self._predict(np.ascontiguousarray(features, dtype=np.float32)))
         if self.problem_type is ProblemType.REGRESSION:
@@ -128,6 +133,9 @@ def _load_xgboost(path: Path, manifest: Manifest) -> Predictor:
             features, iteration_range=iteration_range, validate_features=False
         )
 
+    # For callers with a faster route to the same trees (serve's direct C-API predictor).
+    predict.booster = booster  # type: ignore[attr-defined]
+    predict.iteration_range = iteration_range  # type: ignore[attr-defined]
     return predict
 
 

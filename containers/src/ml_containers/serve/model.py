@@ -18,6 +18,7 @@ from ..bundle import ModelBundle, load_bundle
 from .decoding import FeatureBatch, RequestLayout
 from .encoding import PredictionEncoder
 from .errors import BadRequest
+from .xgboost_direct import direct_predictor
 
 # A request whose prediction is expected to take at most this long runs on the event loop
 # (no thread hand-off, ~50 µs saved); anything slower runs in the timed prediction thread.
@@ -107,8 +108,29 @@ class ServedModel:
         }
         return FeatureBatch(rows=rows, columns=columns)
 
+    def use_direct_xgboost(self) -> bool:
+        """Predict through XGBoost's C API (:mod:`.xgboost_direct`) when the bundle is an XGBoost
+        model and the direct call answers probe rows exactly as ``inplace_predict`` does; this
+        roughly halves a single row's prediction time. True when it is in use."""
+        predictor = self.bundle.predictor
+        booster = getattr(predictor, "booster", None)
+        iteration_range = getattr(predictor, "iteration_range", None)
+        if booster is None or iteration_range is None:
+            return False
+        width = len(self.bundle.transform.output_names)
+        probe = np.random.default_rng(0).standard_normal((_PROBE_ROWS, width)).astype(np.float32)
+        probe[0, :] = np.nan  # every value missing: XGBoost's default branches
+        probe[1, ::2] = np.nan
+        direct = direct_predictor(booster, iteration_range, probe)
+        if direct is None:
+            return False
+        bundle = self.bundle
+        self.bundle = ModelBundle(bundle.manifest, bundle.schema, bundle.transform, direct)
+        return True
+
     def check_and_time(self) -> None:
         """Smoke-test the whole pipeline and measure :attr:`cost`."""
+        self.use_direct_xgboost()
         output = self.predict(self.missing_rows(1))
         expected = (1, len(self.classes)) if self.classes is not None else (1,)
         if output.shape != expected:

@@ -130,7 +130,7 @@ def test_synthetic_spans_chunks_with_unique_ids(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["synthetic", "--rows", "0", "--out", "x.csv"], "need at least 1"),
+        (["synthetic", "--rows", "0", "--out", "x.csv"], "must be at least 1"),
         (["synthetic", "--rows", "ten", "--out", "x.csv"], "not a whole number"),
         (["synthetic", "--rows", "5", "--out", "x.csv", "--bad-rows", "1.5"], "outside [0, 1)"),
         (["synthetic", "--rows", "5", "--out", "x.csv", "--problem-type", "ranking"], "binary"),

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..cliargs import fraction, positive_int, seed
 from ..schema import ProblemType
 from .bundled import DEMO_DATASETS, SYNTHETIC_SCHEMAS, write_schema
 from .demo import write_demo
@@ -29,26 +30,6 @@ _PROBLEM_TYPES = {
 }
 
 
-def _rows(text: str) -> int:
-    try:
-        value = int(text.replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of rows") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} rows: need at least 1")
-    return value
-
-
-def _bad_fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"{text} is outside [0, 1): a fraction of the rows")
-    return value
-
-
 def _problem_type(text: str) -> ProblemType:
     try:
         return _PROBLEM_TYPES[text]
@@ -56,16 +37,6 @@ def _problem_type(text: str) -> ProblemType:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a problem type; choose binary, multiclass or regression"
         ) from None
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text} must be 0 or more")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -80,12 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     synthetic = commands.add_parser(
         "synthetic", help="a synthetic customer table with numeric and categorical columns"
     )
-    synthetic.add_argument("--rows", type=_rows, required=True, help="number of data rows")
+    synthetic.add_argument("--rows", type=positive_int, required=True, help="number of data rows")
     synthetic.add_argument("--out", type=Path, required=True, help="CSV file to write")
-    synthetic.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    synthetic.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")
     synthetic.add_argument(
         "--bad-rows",
-        type=_bad_fraction,
+        type=fraction(allow_zero=True, allow_one=False),
         default=0.0,
         help=f"fraction of rows made invalid, spread over {', '.join(BAD_ROW_KINDS)} (0)",
     )

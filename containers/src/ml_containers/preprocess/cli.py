@@ -10,51 +10,14 @@ import argparse
 import json
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from .. import paths
+from ..cliargs import fraction, positive_int, seed
 from ..schema import SchemaError
 from .errors import PreprocessError, report_failure
 from .inputs import INPUT_DATA_DIR, INPUT_SCHEMA_DIR, OUTPUT_DIR
 from .pipeline import PreprocessConfig, run_preprocess
-
-
-def _fraction(allow_zero: bool, allow_one: bool) -> Callable[[str], float]:
-    """An argparse type for a fraction in [0, 1], excluding the ends that make no sense."""
-    low, high = "[0" if allow_zero else "(0", "1]" if allow_one else "1)"
-
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        too_low = value < 0 or (value == 0 and not allow_zero)
-        too_high = value > 1 or (value == 1 and not allow_one)
-        if too_low or too_high or value != value:
-            raise argparse.ArgumentTypeError(f"{text} is outside {low}, {high}")
-        return value
-
-    return parse
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} must be at least 1")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text} must be 0 or more")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,26 +30,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--rejection-threshold",
-        type=_fraction(allow_zero=True, allow_one=True),
+        type=fraction(allow_zero=True, allow_one=True),
         default=0.05,
         help="fail when more than this fraction of rows is rejected (default 0.05)",
     )
     parser.add_argument(
         "--validation-fraction",
-        type=_fraction(allow_zero=False, allow_one=False),
+        type=fraction(allow_zero=False, allow_one=False),
         default=0.15,
         help="share of accepted rows in the validation split (default 0.15)",
     )
     parser.add_argument(
         "--test-fraction",
-        type=_fraction(allow_zero=False, allow_one=False),
+        type=fraction(allow_zero=False, allow_one=False),
         default=0.15,
         help="share of accepted rows in the test split (default 0.15)",
     )
-    parser.add_argument("--seed", type=_seed, default=42, help="split and sampling seed (42)")
+    parser.add_argument("--seed", type=seed, default=42, help="split and sampling seed (42)")
     parser.add_argument(
         "--chunk-rows",
-        type=_positive_int,
+        type=positive_int,
         default=100_000,
         help="rows per streamed chunk; bounds memory, does not change outputs (100000)",
     )

@@ -26,6 +26,7 @@ from .pipeline.config import (
     PreprocessSettings,
     TuningSettings,
 )
+from .registry.protocol import ApprovalStatus
 
 ENVIRONMENTS_DIR_ENV = "ORCHESTRATOR_ENVIRONMENTS_DIR"
 ENV_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
@@ -79,7 +80,7 @@ class PipelineSettings(_Strict):
     caching: CacheSettings = CacheSettings()
 
     @property
-    def approval_status(self) -> str:
+    def approval_status(self) -> ApprovalStatus:
         return "Approved" if self.approval == "auto" else "PendingManualApproval"
 
 

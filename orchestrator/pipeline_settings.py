@@ -54,6 +54,6 @@ def pipeline_config(
         tuning=settings.tuning,
         preprocess=settings.preprocess,
         caching=settings.caching,
-        approval_status=settings.approval_status,  # type: ignore[arg-type]
+        approval_status=settings.approval_status,
         tags={"project": config.project, "environment": config.name},
     )

@@ -26,11 +26,11 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from orchestrator.registry.protocol import (
-    APPROVAL_STATUSES,
     ApprovalStatus,
     ModelPackage,
     RegistryError,
     check_group_name,
+    check_status,
     check_transition,
 )
 
@@ -89,7 +89,7 @@ class AwsModelRegistry:
         metadata: dict[str, str] | None = None,
     ) -> ModelPackage:
         check_group_name(group)
-        _check_status(approval_status)
+        check_status(approval_status)
         if not model_data_url:
             raise RegistryError("register needs model_data_url: the S3 URI of the model.tar.gz")
         if not image_uri:
@@ -160,7 +160,7 @@ class AwsModelRegistry:
     def set_status(
         self, group: str, version: int, status: ApprovalStatus, reason: str = ""
     ) -> ModelPackage:
-        _check_status(status)
+        check_status(status)
         current = _package(self._describe_version(group, version))
         check_transition(current.approval_status, status)
         if status == current.approval_status and not reason:
@@ -215,7 +215,7 @@ class AwsModelRegistry:
 
     def _summaries(self, group: str, status: ApprovalStatus | None) -> list[dict[str, Any]]:
         if status is not None:
-            _check_status(status)
+            check_status(status)
         self._require_group(group)
         params: dict[str, Any] = {"ModelPackageGroupName": group, "ModelPackageType": "Versioned"}
         if status is not None:
@@ -224,13 +224,6 @@ class AwsModelRegistry:
             return list_all(
                 self.sagemaker, "list_model_packages", "ModelPackageSummaryList", **params
             )
-
-
-def _check_status(status: str) -> None:
-    if status not in APPROVAL_STATUSES:
-        raise RegistryError(
-            f"unknown approval status {status!r}; use one of {list(APPROVAL_STATUSES)}"
-        )
 
 
 def _version_arn(group_arn: str, group: str, version: int) -> str:

@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.registry.protocol import (
-    APPROVAL_STATUSES,
     ApprovalStatus,
     ModelPackage,
     RegistryError,
     check_group_name,
+    check_status,
     check_transition,
     model_package_arn,
     parse_model_package_arn,
@@ -195,7 +195,7 @@ class LocalModelRegistry:
         metadata: dict[str, str] | None = None,
     ) -> ModelPackage:
         check_group_name(group)
-        _check_status(approval_status)
+        check_status(approval_status)
         clean_metrics = _check_metrics(metrics or {})
         clean_metadata = {str(k): str(v) for k, v in (metadata or {}).items()}
         if not model_data_url:
@@ -246,7 +246,7 @@ class LocalModelRegistry:
 
     def list_versions(self, group: str, status: ApprovalStatus | None = None) -> list[ModelPackage]:
         if status is not None:
-            _check_status(status)
+            check_status(status)
         with self._connection() as db:
             self._require_group(db, group)
             query = f"SELECT {_COLUMNS} FROM model_packages WHERE group_name = ?"
@@ -270,7 +270,7 @@ class LocalModelRegistry:
     def set_status(
         self, group: str, version: int, status: ApprovalStatus, reason: str = ""
     ) -> ModelPackage:
-        _check_status(status)
+        check_status(status)
         with self._write() as db:
             self._require_group(db, group)
             current = _package(self._select_one(db, group, version))
@@ -337,13 +337,6 @@ class LocalModelRegistry:
                 else f"model package group {group!r} has no versions yet; register a model first"
             )
         return tuple(row)
-
-
-def _check_status(status: str) -> None:
-    if status not in APPROVAL_STATUSES:
-        raise RegistryError(
-            f"unknown approval status {status!r}; use one of {list(APPROVAL_STATUSES)}"
-        )
 
 
 def _check_metrics(metrics: dict[str, float]) -> dict[str, float]:

@@ -12,29 +12,14 @@ import re
 from typing import Literal
 
 from ml_containers.schema import DatasetSchema
+from ml_containers.train.hyperparameters import ACCEPTED_HYPERPARAMETERS
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-# Hyperparameters the `train` program accepts (containers/, train's hyperparameters.json).
-TRAIN_HYPERPARAMETERS = frozenset(
-    {
-        "num_round",
-        "max_depth",
-        "eta",
-        "subsample",
-        "colsample_bytree",
-        "min_child_weight",
-        "gamma",
-        "alpha",
-        "lambda",
-        "max_bin",
-        "tree_method",
-        "early_stopping_rounds",
-        "seed",
-        "nthread",
-        "scale_pos_weight",
-    }
-)
-APPROVAL_STATUSES = ("PendingManualApproval", "Approved", "Rejected")
+from orchestrator.registry.protocol import ApprovalStatus
+
+# Hyperparameters the pipeline may set: what the `train` program accepts, less the two the
+# dataset schema's problem type decides (objective, num_class).
+TRAIN_HYPERPARAMETERS = ACCEPTED_HYPERPARAMETERS - {"objective", "num_class"}
 # ISO 8601 duration as SageMaker's CacheConfig.ExpireAfter takes it (P30D, PT12H, P1Y2M, ...).
 ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
 S3_URI = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
@@ -215,9 +200,7 @@ class PipelineConfig(_Strict):
     preprocess: PreprocessSettings = PreprocessSettings()
     caching: CacheSettings = CacheSettings()
     inference: InferenceSettings = InferenceSettings()
-    approval_status: Literal["PendingManualApproval", "Approved", "Rejected"] = (
-        "PendingManualApproval"
-    )
+    approval_status: ApprovalStatus = "PendingManualApproval"
     network_isolation: bool = True
     inter_container_encryption: bool = True
     tags: dict[str, str] = Field(default_factory=dict)

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from orchestrator.pipeline import names
-from orchestrator.pipeline.config import APPROVAL_STATUSES, PipelineConfig
+from orchestrator.pipeline.config import PipelineConfig
+from orchestrator.registry.protocol import APPROVAL_STATUSES
 
 ParameterType = Literal["String", "Integer", "Float", "Boolean"]
 PYTHON_TYPES: dict[str, tuple[type, ...]] = {

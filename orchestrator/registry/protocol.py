@@ -29,12 +29,17 @@ class RegistryError(ValueError):
     """A registry request that cannot be honoured (unknown group/version, bad transition)."""
 
 
+def check_status(status: str) -> None:
+    """Raise :class:`RegistryError` unless ``status`` is an approval status."""
+    if status not in APPROVAL_STATUSES:
+        raise RegistryError(
+            f"unknown approval status {status!r}; use one of {list(APPROVAL_STATUSES)}"
+        )
+
+
 def check_transition(current: str, new: str) -> None:
     """Raise :class:`RegistryError` unless ``current -> new`` is an allowed status change."""
-    if new not in APPROVAL_STATUSES:
-        raise RegistryError(
-            f"unknown approval status {new!r}; use one of {list(APPROVAL_STATUSES)}"
-        )
+    check_status(new)
     if new == current:
         return
     if new not in _ALLOWED[current]:

@@ -114,6 +114,10 @@ def _params(cores: int) -> dict[str, Param]:
     return {p.name: p for p in specs}
 
 
+# Every hyperparameter name the train program accepts (the pipeline builder checks against it).
+ACCEPTED_HYPERPARAMETERS = frozenset(_params(cores=1))
+
+
 @dataclass(frozen=True)
 class TrainingConfig:
     """What ``xgboost.train`` gets, plus the values as they were given (for the manifest)."""

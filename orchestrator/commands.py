@@ -28,8 +28,10 @@ def _environment(args: argparse.Namespace) -> EnvironmentConfig:
     return load_environment(args.env, args.environments_dir)
 
 
-def _local_workspace(args: argparse.Namespace):  # -> LocalWorkspace
-    config = _environment(args)
+def _local_workspace(
+    args: argparse.Namespace, config: EnvironmentConfig | None = None
+):  # -> LocalWorkspace
+    config = config or _environment(args)
     if config.backend != "local":
         raise UserError(
             f"environment {config.name} uses the {config.backend} backend; this command works "
@@ -47,7 +49,7 @@ def _registry_workspace(args: argparse.Namespace):  # -> LocalWorkspace | AwsReg
         from .commands_aws import AwsRegistryWorkspace
 
         return AwsRegistryWorkspace(args, config)
-    return _local_workspace(args)
+    return _local_workspace(args, config)
 
 
 # -- run -----------------------------------------------------------------------------------------
@@ -343,7 +345,7 @@ def batch_transform(args: argparse.Namespace) -> int:
     from .commands_aws import local_batch_paths
 
     args.input, args.output_file = local_batch_paths(args)
-    workspace = _local_workspace(args)
+    workspace = _local_workspace(args, config)
     if not args.input.is_file():
         raise UserError(f"--input {args.input} does not exist; pass a CSV or JSON Lines file")
     processing = _data_processing(args)

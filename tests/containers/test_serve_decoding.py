@@ -360,3 +360,41 @@ def test_complete_rows_skip_imputation_with_identical_features(binary: BuiltBund
         assert batch.matrix is not None
         expected = binary.bundle.transform.apply_numeric_matrix(batch.matrix)
         np.testing.assert_array_equal(model.features(batch), expected)  # bit for bit
+
+
+def test_finite_values_whose_sum_overflows_are_still_complete(binary: BuiltBundle) -> None:
+    """The finiteness checks sum first and look closer only when the sum is not finite: large
+    finite values must take that closer look, not be refused or imputed."""
+    from ml_containers.serve.model import ServedModel
+
+    model = ServedModel(binary.bundle, None)
+    layout = _layout(binary)
+    transform = binary.bundle.transform
+    mean = np.array([c["mean"] for c in transform.columns])
+    scale = np.array([c["scale"] for c in transform.columns])
+    with np.errstate(over="ignore", invalid="ignore"):  # as serving threads run
+        huge = [[1e308] * layout.width, [-1e308] * layout.width]  # the float64 sum overflows
+        batch = decode(_csv(huge), InputFormat.CSV, "utf-8", layout)
+        assert batch.complete  # finite, nothing to impute
+        with pytest.raises(HttpError) as refused:  # scaled to float32 these overflow: a 400
+            model.features(batch)
+        assert refused.value.status == 400 and "float32 range" in refused.value.message
+        # Features each within float32 but summing past it (as float32) are served.
+        large = (mean + 2e38 * scale).reshape(1, -1)
+        features = model.features(decoding.FeatureBatch(rows=1, matrix=large, complete=True))
+        assert not math.isfinite(float(features.sum())) and np.isfinite(features).all()
+
+
+def test_binary_probabilities_are_exactly_one_minus_p_in_the_model_precision(
+    binary: BuiltBundle,
+) -> None:
+    rows = binary.bundle.transform.apply_numeric_matrix(
+        np.array(binary.raw_rows[:200], dtype=np.float64)
+    )
+    positive = np.asarray(binary.bundle.predictor(rows))
+    assert positive.dtype == np.float32 and positive.ndim == 1
+    expected = np.column_stack([1.0 - positive, positive]).astype(np.float64)
+    for features in (rows, np.asfortranarray(rows.astype(np.float64))):  # any layout or dtype
+        got = binary.bundle.predict(features)
+        assert got.dtype == np.float64 and got.flags.c_contiguous
+        np.testing.assert_array_equal(got, expected)  # bit for bit

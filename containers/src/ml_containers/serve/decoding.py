@@ -309,7 +309,9 @@ def _fast_matrix(rows: Sequence[Any], width: int) -> np.ndarray | None:
 
 
 def _numeric_batch(matrix: np.ndarray, layout: RequestLayout) -> FeatureBatch:
-    complete = bool(np.isfinite(matrix).all())
+    # A finite sum proves every value finite in one reduction (NaN or inf would propagate); a
+    # sum that overflows with finite values only costs the exact check below.
+    complete = math.isfinite(matrix.sum()) or bool(np.isfinite(matrix).all())
     if not complete:
         validate_matrix(matrix, layout)
     return FeatureBatch(rows=matrix.shape[0], matrix=matrix, complete=complete)

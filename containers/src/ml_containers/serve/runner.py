@@ -12,6 +12,7 @@ clean one. The threads are daemons so a hung one cannot block the process from e
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import os
 import queue
@@ -52,7 +53,12 @@ def _resolve(future: asyncio.Future[Any], result: Any, error: BaseException | No
 class _PredictionThread:
     def __init__(self) -> None:
         self.jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self.thread = threading.Thread(target=self._run, name="prediction", daemon=True)
+        # Jobs run in a copy of the creating thread's context variables (numpy's error state
+        # is one), so work behaves the same here as inline on the event loop.
+        context = contextvars.copy_context()
+        self.thread = threading.Thread(
+            target=context.run, args=(self._run,), name="prediction", daemon=True
+        )
         self.thread.start()
 
     def _run(self) -> None:

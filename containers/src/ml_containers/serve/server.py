@@ -18,7 +18,7 @@ from gunicorn.app.base import BaseApplication
 
 from .app import ServingApp
 from .config import ServeConfig
-from .model import load_served_model
+from .model import load_served_model, quiet_overflow_warnings
 from .runner import PredictionRunner
 
 # Settings only recent gunicorn versions know (the control socket arrived in 25.1; left on, it
@@ -27,7 +27,10 @@ _NEWER_SETTINGS = frozenset({"control_socket_disable"})
 
 
 def build_app(config: ServeConfig) -> ServingApp:
-    """Everything one worker process serves: the model, its prediction runner and the app."""
+    """Everything one worker process serves: the model, its prediction runner and the app.
+    Runs in the worker's main thread before its event loop starts, so the loop inherits the
+    numpy error state set here."""
+    quiet_overflow_warnings()
     model = load_served_model(config.model_dir, config.model_version)
     return ServingApp(model, config, PredictionRunner(config.timeout_s))
 

@@ -170,3 +170,54 @@ def test_coalescing_transport_sends_one_write_per_loop_iteration() -> None:
     first_writes, second_writes = asyncio.run(scenario())
     assert first_writes == [b"HTTP/1.1 200 OK\r\n\r\nbody", b"next"]
     assert second_writes == [b"last words"]
+
+
+def test_prediction_threads_see_the_numpy_error_state_of_their_creator() -> None:
+    """Serving switches numpy's overflow warnings off once per worker thread; work moved to the
+    prediction thread (large requests) must run with the same state as inline work."""
+    import numpy as np
+
+    with np.errstate(over="ignore"):
+        runner = PredictionRunner(5.0)
+    assert np.geterr()["over"] != "ignore"
+    seen = asyncio.run(runner.run(np.geterr))
+    assert seen["over"] == "ignore"
+
+
+def test_emf_lines_of_one_loop_iteration_leave_in_one_whole_write(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from ml_containers.serve import emf
+
+    writes: list[bytes] = []
+    monkeypatch.setattr(emf.os, "write", lambda fd, data: writes.append(bytes(data)))
+    log = emf.MetricsLog("NS", "m", "v", fd=99)
+
+    def line(number: int, error: str | None = None) -> None:
+        log.record(
+            method="POST",
+            path="/invocations",
+            status=200 if error is None else 400,
+            latency_ms=1.0,
+            inference_ms=0.5,
+            rows=1,
+            request_id=f"r{number}",
+            error=error,
+        )
+
+    async def scenario() -> None:
+        for number in range(3):
+            line(number)
+        assert writes == []  # held until the end of this loop iteration
+        await asyncio.sleep(0)
+        assert len(writes) == 1 and writes[0].count(b"\n") == 3
+        for number in range(3, 40):  # ~400-byte lines: more than one atomic write's worth
+            line(number, error="x" * 250)
+        await asyncio.sleep(0)
+
+    asyncio.run(scenario())
+    assert all(len(w) <= emf._ATOMIC_WRITE and w.endswith(b"\n") for w in writes)
+    ids = [orjson.loads(v)["RequestId"] for w in writes for v in w.splitlines()]
+    assert ids == [f"r{number}" for number in range(40)]  # every line, whole and in order
+    line(40)  # outside an event loop: written at once
+    assert orjson.loads(writes[-1])["RequestId"] == "r40"

@@ -7,6 +7,11 @@ request ids or logging. It is what ``serve`` would cost if correctness and opera
 so ``ours / bare`` is the price of those. Workers use ``serve``'s own worker class, so they get
 the same TCP_NODELAY fix.
 
+With ``BENCH_BARE_PREDICT=direct`` it predicts through the same XGBoost C call ``serve`` uses
+(:mod:`ml_containers.serve.xgboost_direct`) instead of ``inplace_predict``: the *bare-direct*
+peer. ``ours / bare-direct`` then compares equal prediction costs, so it is the price of the
+contract alone.
+
 Run: ``BENCH_BARE_MODEL=model.ubj gunicorn -w 2 -k ml_containers.serve.worker.ServingWorker
 benchmarks.bare_server:app``.
 """
@@ -20,8 +25,10 @@ from typing import Any
 import numpy as np
 import orjson
 import xgboost as xgb
+from ml_containers.serve.xgboost_direct import direct_predictor
 
 MODEL_ENV = "BENCH_BARE_MODEL"
+PREDICT_ENV = "BENCH_BARE_PREDICT"  # "inplace" (the default) or "direct"
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -44,9 +51,22 @@ def parse_json(body: bytes) -> np.ndarray:
     return np.asarray(orjson.loads(body)["instances"], dtype=np.float32)
 
 
+def predictor(booster: xgb.Booster, how: str) -> Callable[[np.ndarray], np.ndarray]:
+    if how == "inplace":
+        return booster.inplace_predict
+    if how == "direct":
+        width = booster.num_features()
+        probe = np.random.default_rng(0).standard_normal((64, width)).astype(np.float32)
+        direct = direct_predictor(booster, (0, 0), probe)
+        if direct is None:
+            raise RuntimeError("XGBoost's direct C call does not match inplace_predict here")
+        return direct
+    raise ValueError(f"{PREDICT_ENV} must be 'inplace' or 'direct', not {how!r}")
+
+
 class BareApp:
-    def __init__(self, booster: xgb.Booster) -> None:
-        self.booster = booster
+    def __init__(self, booster: xgb.Booster, how: str = "inplace") -> None:
+        self.predict = predictor(booster, how)
         self.width = booster.num_features()
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
@@ -67,7 +87,7 @@ class BareApp:
             for name, value in scope["headers"]
         )
         rows = parse_json(body) if is_json else parse_csv(body, self.width)
-        predictions = self.booster.inplace_predict(rows)
+        predictions = self.predict(rows)
         if is_json:
             await _respond(
                 send, orjson.dumps({"predictions": predictions.tolist()}), b"application/json"
@@ -90,7 +110,7 @@ async def _respond(send: Send, body: bytes, content_type: bytes) -> None:
 
 def _app_from_environment() -> BareApp | None:
     path = os.environ.get(MODEL_ENV)
-    return BareApp(load_booster(path)) if path else None
+    return BareApp(load_booster(path), os.environ.get(PREDICT_ENV, "inplace")) if path else None
 
 
 app = _app_from_environment()

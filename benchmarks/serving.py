@@ -81,8 +81,11 @@ def start_ours(model_dir: Path, workers: int, log_dir: Path) -> ManagedServer:
     return ManagedServer("ours", command, port, log_dir)
 
 
-def start_bare(model_dir: Path, workers: int, log_dir: Path) -> ManagedServer:
-    """gunicorn + ``serve``'s uvicorn worker class (TCP_NODELAY included) + the bare app."""
+def start_bare(
+    model_dir: Path, workers: int, log_dir: Path, predict: str = "inplace"
+) -> ManagedServer:
+    """gunicorn + ``serve``'s uvicorn worker class (TCP_NODELAY included) + the bare app;
+    ``predict="direct"`` is the bare-direct peer (the same XGBoost C call as ``serve``)."""
     port = free_port()
     command = [
         str(BIN / "gunicorn"),
@@ -97,8 +100,13 @@ def start_bare(model_dir: Path, workers: int, log_dir: Path) -> ManagedServer:
         "--no-control-socket",
         "benchmarks.bare_server:app",
     ]
-    env = {"BENCH_BARE_MODEL": str(model_dir / "model.ubj"), "OMP_NUM_THREADS": "1"}
-    return ManagedServer("bare", command, port, log_dir, env=env, cwd=REPO)
+    env = {
+        "BENCH_BARE_MODEL": str(model_dir / "model.ubj"),
+        "BENCH_BARE_PREDICT": predict,
+        "OMP_NUM_THREADS": "1",
+    }
+    name = "bare" if predict == "inplace" else f"bare-{predict}"
+    return ManagedServer(name, command, port, log_dir, env=env, cwd=REPO)
 
 
 @contextlib.contextmanager
@@ -111,6 +119,8 @@ def running_peers(
     try:
         peers.append(Peer("ours", start_ours(model_dir, settings.workers, log_dir)))
         peers.append(Peer("bare", start_bare(model_dir, settings.workers, log_dir)))
+        direct = start_bare(model_dir, settings.workers, log_dir, predict="direct")
+        peers.append(Peer("bare-direct", direct))
         if settings.with_mlflow:
             mlflow_peer.ensure_venv()
             model_uri, _ = mlflow_peer.log_model(model_dir / "model.ubj", work_dir / "mlflow")
@@ -244,6 +254,10 @@ def case_ratios(peers: dict[str, dict[str, Any]]) -> dict[str, float]:
             ours["requests_per_second"], peers["bare"]["requests_per_second"]
         ),
     }
+    if "bare-direct" in peers:
+        ratios["ours_over_bare_direct_rps"] = ratio(
+            ours["requests_per_second"], peers["bare-direct"]["requests_per_second"]
+        )
     if "mlflow" in peers:
         ratios["ours_over_mlflow_rps"] = ratio(
             ours["requests_per_second"], peers["mlflow"]["requests_per_second"]
@@ -257,6 +271,8 @@ def ratio_line(case_name: str, ratios: dict[str, float]) -> str:
     if "ours_over_mlflow_rps" in ratios:
         parts.append(f"ours/mlflow req/s = {fmt(ratios['ours_over_mlflow_rps'], 1)}")
     parts.append(f"ours/bare req/s = {fmt(ratios['ours_over_bare_rps'])}")
+    if "ours_over_bare_direct_rps" in ratios:
+        parts.append(f"ours/bare-direct req/s = {fmt(ratios['ours_over_bare_direct_rps'])}")
     if "p99_ours_over_mlflow" in ratios:
         parts.append(f"p99 ours/mlflow = {fmt(ratios['p99_ours_over_mlflow'])}")
     return f"serving {case_name}: " + ", ".join(parts)
@@ -266,7 +282,7 @@ def print_case(case: ServingCase, result: dict[str, Any]) -> None:
     print(f"serving {case.name} ({case.rows} row(s)/request):")
     for kind, figures in result["peers"].items():
         print(
-            f"  {kind:6} {fmt(figures['requests_per_second']):>8} req/s "
+            f"  {kind:11} {fmt(figures['requests_per_second']):>8} req/s "
             f"{fmt(figures['rows_per_second']):>9} rows/s  p50 {figures['p50_ms']:.2f} ms  "
             f"p99 {figures['p99_ms']:.2f} ms  non-2xx {figures['non_2xx']}  "
             f"socket errors {figures['socket_errors']}  CPU/worker "

@@ -18,7 +18,7 @@ import numpy as np
 import orjson
 from ml_containers.bundle import load_bundle
 
-PeerKind = Literal["ours", "bare", "mlflow"]
+PeerKind = Literal["ours", "bare", "bare-direct", "mlflow"]
 Encoding = Literal["csv", "json"]
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from benchmarks import fixtures, mlflow_peer
+from benchmarks.bare_server import load_booster, predictor
 from benchmarks.batch import run_batch
 from benchmarks.common import machine
 from benchmarks.procfs import CpuSample, cpu_seconds, descendants, peak_rss_bytes
@@ -53,6 +54,7 @@ def peers(bundle, tmp_path_factory: pytest.TempPathFactory):
     started = [
         Peer("ours", start_ours(bundle.directory, 1, logs)),
         Peer("bare", start_bare(bundle.directory, 1, logs)),
+        Peer("bare-direct", start_bare(bundle.directory, 1, logs, predict="direct")),
     ]
     try:
         for peer in started:
@@ -80,6 +82,16 @@ def test_payloads_agree_with_the_model_in_process(bundle) -> None:
     assert positive_probabilities("bare", "text/csv", b"0.25\n0.75\n").tolist() == [0.25, 0.75]
 
 
+def test_bare_server_predicts_in_place_or_directly_and_refuses_anything_else(bundle) -> None:
+    booster = load_booster(str(bundle.directory / "model.ubj"))
+    rows = _rows(bundle, 20).transformed.astype(np.float32)
+    expected = booster.inplace_predict(rows)
+    for how in ("inplace", "direct"):
+        assert np.array_equal(predictor(booster, how)(rows), expected), how
+    with pytest.raises(ValueError, match="BENCH_BARE_PREDICT must be 'inplace' or 'direct'"):
+        predictor(booster, "fast")
+
+
 def test_bare_server_and_serve_return_the_same_probabilities(bundle, peers) -> None:
     rows = _rows(bundle, 120)
     for case in CASES:
@@ -90,13 +102,13 @@ def test_wrk_harness_measures_each_peer(bundle, peers, tmp_path: Path) -> None:
     if shutil.which("wrk") is None:
         pytest.skip("wrk is not installed (apt-get install -y wrk); the load part needs it")
     result = run_case(peers, _rows(bundle, 100), CASES[0], TINY, tmp_path)
-    for kind in ("ours", "bare"):
+    for kind in ("ours", "bare", "bare-direct"):
         figures = result["peers"][kind]
         assert figures["requests_per_second"] > 0
         assert figures["non_2xx"] == 0 and figures["socket_errors"] == 0
         assert figures["p99_ms"] >= figures["p50_ms"] > 0
         assert len(figures["cpu_percent_per_worker"]) == 1
-    assert set(result["ratios"]) == {"ours_over_bare_rps"}
+    assert set(result["ratios"]) == {"ours_over_bare_rps", "ours_over_bare_direct_rps"}
     serving = {
         "settings": TINY.__dict__,
         "tcp_nodelay": "on",
@@ -105,6 +117,7 @@ def test_wrk_harness_measures_each_peer(bundle, peers, tmp_path: Path) -> None:
     }
     table = markdown({"machine": machine(), "finished_at": "now", "sections": {"serving": serving}})
     assert "| csv-1row | ours |" in table and "| csv-1row | bare |" in table
+    assert "| csv-1row | bare-direct |" in table
     assert "csv-1row ours/bare req/s >= 0.8" in table
 
 

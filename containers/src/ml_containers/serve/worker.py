@@ -12,11 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sys
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
+from gunicorn.arbiter import Arbiter
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.server import Server
 from uvicorn_worker import UvicornWorker
+
+from .accept import BalancedAcceptor
 
 
 def set_nodelay(transport: asyncio.BaseTransport) -> bool:
@@ -88,9 +93,32 @@ class NoDelayHttpToolsProtocol(HttpToolsProtocol):
         super().connection_made(coalescing)  # type: ignore[arg-type]
 
 
+class BalancedServer(Server):
+    """uvicorn's server, accepting on gunicorn's sockets through :class:`BalancedAcceptor`
+    instead of the event loop's accept-everything listener."""
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        if sockets is None:  # not run under gunicorn: uvicorn binds and listens itself
+            await super().startup(sockets)
+            return
+        await super().startup(sockets=[])  # lifespan and state, no listener
+        config = self.config
+
+        def create_protocol() -> asyncio.Protocol:
+            return config.http_protocol_class(  # type: ignore[call-arg]
+                config=config, server_state=self.server_state, app_state=self.lifespan.state
+            )
+
+        acceptor = BalancedAcceptor(
+            sockets, create_protocol, self.server_state.connections, ssl=config.ssl
+        )
+        self.servers = [acceptor]  # type: ignore[list-item]  # closed by uvicorn's shutdown
+
+
 class ServingWorker(UvicornWorker):
-    """Uvicorn worker with the TCP_NODELAY protocol, no access log (the app writes one EMF line
-    per request instead) and no lifespan (the model is loaded before the worker serves)."""
+    """Uvicorn worker with the TCP_NODELAY protocol, connections spread across workers
+    (:mod:`.accept`), no access log (the app writes one EMF line per request instead) and no
+    lifespan (the model is loaded before the worker serves)."""
 
     CONFIG_KWARGS: ClassVar[dict[str, Any]] = {
         "loop": "uvloop",
@@ -100,3 +128,12 @@ class ServingWorker(UvicornWorker):
         "server_header": False,
         "proxy_headers": False,  # SageMaker's front end talks to the container directly
     }
+
+    async def _serve(self) -> None:
+        # UvicornWorker._serve, with the balanced server.
+        self.config.app = self.wsgi
+        server = BalancedServer(config=self.config)
+        self._install_sigquit_handler()
+        await server.serve(sockets=self.sockets)
+        if not server.started:
+            sys.exit(Arbiter.WORKER_BOOT_ERROR)

@@ -398,3 +398,19 @@ def test_binary_probabilities_are_exactly_one_minus_p_in_the_model_precision(
         got = binary.bundle.predict(features)
         assert got.dtype == np.float64 and got.flags.c_contiguous
         np.testing.assert_array_equal(got, expected)  # bit for bit
+
+
+def test_csv_encoding_of_many_rows_matches_the_row_by_row_text() -> None:
+    """Batches are formatted from the numpy array directly; the text must be the same as
+    formatting each value as a Python float (shortest round trip), NaN included."""
+    rng = np.random.default_rng(3)
+    probabilities = rng.random((500, 3))
+    probabilities[7, 1] = np.nan
+    values = np.concatenate([rng.standard_normal(300) * 1e-7, [1e300, 5e-324, -2.0]])
+    for classes, output in ((["a", "b,c", "d"], probabilities), (None, values)):
+        encoder = PredictionEncoder(classes, "m", "v")
+        fast = encoder.encode(output, OutputFormat.CSV, "r", 0)
+        rows = [encoder.encode(output[i : i + 1], OutputFormat.CSV, "r", 0) for i in range(20)]
+        assert fast.startswith(b"".join(rows))
+        assert fast == encoder.encode(np.asfortranarray(output), OutputFormat.CSV, "r", 0)
+        assert fast.count(b"\n") == len(output)

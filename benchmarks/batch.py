@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,6 @@ def measure_ours(model_dir: Path, input_path: Path, work: Path, workers: int) ->
         server.wait_ready()
         job = _job("ours", server.url, input_path, output)
         server_peaks = [peak_rss_bytes(p) for p in [server.pid, *descendants(server.pid)]]
-    output.unlink(missing_ok=True)
     peak = job["peak_rss_bytes"] + sum(server_peaks)
     return {
         "seconds": round(job["seconds"], 2),
@@ -59,13 +59,37 @@ def measure_ours(model_dir: Path, input_path: Path, work: Path, workers: int) ->
 def measure_in_process(model_dir: Path, input_path: Path, work: Path) -> dict[str, Any]:
     output = work / f"{input_path.stem}.in-process.out"
     job = _job("in-process", str(model_dir), input_path, output)
-    output.unlink(missing_ok=True)
     return {
         "seconds": round(job["seconds"], 2),
         "rows_per_second": round(job["records"] / job["seconds"]),
         "records": job["records"],
         "peak_mb": round(job["peak_rss_bytes"] / MB, 1),
     }
+
+
+def check_same_predictions(ours: Path, in_process: Path, source: Path) -> None:
+    """Both pipelines must write the same label and probabilities for every row (the in-process
+    one quotes labels); the outputs are deleted once compared."""
+    try:
+        with ours.open("rb") as mine, in_process.open("rb") as theirs:
+            for number, (a, b) in enumerate(zip_longest(mine, theirs), start=1):
+                if a is None or b is None:
+                    raise BenchmarkError(f"the pipelines wrote different row counts for {source}")
+                if not _same_prediction(a, b):
+                    raise BenchmarkError(
+                        f"the pipelines predict differently for row {number} of {source}: "
+                        f"{a!r} vs {b!r}"
+                    )
+    finally:
+        ours.unlink(missing_ok=True)
+        in_process.unlink(missing_ok=True)
+
+
+def _same_prediction(ours: bytes, theirs: bytes) -> bool:
+    left, right = ours.rstrip(b"\r\n").split(b","), theirs.rstrip(b"\r\n").split(b",")
+    if len(left) != len(right) or left[0] != right[0].strip(b'"'):
+        return False
+    return all(abs(float(x) - float(y)) <= 1e-6 for x, y in zip(left[1:], right[1:], strict=True))
 
 
 def run_batch(
@@ -81,6 +105,9 @@ def run_batch(
             raise BenchmarkError(
                 f"the pipelines disagree on {path}: {ours['records']} vs {minimal['records']} rows"
             )
+        check_same_predictions(
+            work / f"{path.stem}.ours.out", work / f"{path.stem}.in-process.out", path
+        )
         sizes[label] = {"rows": ours["records"], "ours": ours, "in_process": minimal}
         print(
             f"batch {ours['records']:,} rows: ours {fmt(ours['rows_per_second'])} rows/s, "

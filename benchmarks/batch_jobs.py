@@ -45,7 +45,8 @@ def run_in_process(model_dir: Path, input_path: Path, output_path: Path) -> int:
     reader = pacsv.open_csv(
         input_path,
         read_options=pacsv.ReadOptions(column_names=names, block_size=BLOCK_BYTES),
-        convert_options=pacsv.ConvertOptions(column_types=types),
+        # An empty cell is a missing value for every type, as for serve (imputed by the transform)
+        convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True),
     )
     out_names = ["label", *(f"p_{c}" for c in classes)]
     out_schema = pa.schema([(n, pa.string() if n == "label" else pa.float64()) for n in out_names])

@@ -70,7 +70,7 @@ def _serving(quick: bool, with_mlflow: bool) -> dict[str, Any]:
 def _training_and_batch(which: set[str], quick: bool, sections: dict[str, Any]) -> None:
     train_rows = 20_000 if quick else 1_000_000
     data = fixtures.synthetic_preprocessed(train_rows)
-    training = run_training(data, WORK / "training", runs=1 if quick else 2)
+    training = run_training(data, WORK / "training", runs=1 if quick else 3)
     if "training" in which:
         sections["training"] = training
     if "batch" in which:

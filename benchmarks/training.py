@@ -41,7 +41,7 @@ def run_bare(data: PreprocessedData, manifest: Path, out_model: Path) -> tuple[f
     return seconds, int(json.loads(done.stdout.strip().splitlines()[-1])["rounds_trained"])
 
 
-def run_training(data: PreprocessedData, work: Path, runs: int = 2) -> dict[str, Any]:
+def run_training(data: PreprocessedData, work: Path, runs: int = 3) -> dict[str, Any]:
     """Returns the figures and the model directory of the last ``train`` run (``model_dir``)."""
     work.mkdir(parents=True, exist_ok=True)
     ours_seconds: list[float] = []

@@ -1,9 +1,10 @@
-"""Serving benchmark: ``serve`` vs MLflow's scoring server vs the bare reference server, the same
+"""Serving benchmark: ``serve`` vs MLflow's scoring server vs the bare reference server
+(predicting with ``inplace_predict``, and as bare-direct with ``serve``'s XGBoost C call), the same
 XGBoost model (trained on the demo data by ``train``), the same worker count, loaded by wrk on
 127.0.0.1 with more connections than workers.
 
 Per case (single-row CSV, single-row JSON, 100-row CSV) and peer: a warm-up, then ``runs``
-bounded runs interleaved across peers (so a drift in machine load hits all three alike), medians
+bounded runs interleaved across peers (so a drift in machine load hits every peer alike), medians
 of requests/s, rows/s, p50, p99, error counts and CPU per server process.
 """
 

@@ -1,8 +1,8 @@
 """Request bodies for each serving peer and how to read their answers back.
 
-``serve`` gets raw rows (it applies the bundle's fitted transform itself); the bare server and
-MLflow get the same rows already transformed, because they only score the booster. So all three
-return the same probabilities, which the benchmark checks before it measures anything.
+``serve`` gets raw rows (it applies the bundle's fitted transform itself); the bare servers and
+MLflow get the same rows already transformed, because they only score the booster. So every peer
+returns the same probabilities, which the benchmark checks before it measures anything.
 MLflow's CSV input needs a header row and its JSON input is ``dataframe_split``, its documented
 formats; ours and the bare server take ``{"instances": [...]}``.
 """

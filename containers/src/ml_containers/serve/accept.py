@@ -75,7 +75,9 @@ class BalancedAcceptor:
         except (BlockingIOError, InterruptedError):  # another worker took it
             return
         except OSError as exc:  # out of file descriptors, or similar: retry shortly
-            log.warning("accepting a connection failed (%s); retrying in %.1f s", exc, 0.1)
+            log.warning(
+                "accepting a connection failed (%s); retrying in %.1f s", exc, ERROR_BACK_OFF_S
+            )
             self._pause(sock, ERROR_BACK_OFF_S)
             return
         connection.setblocking(False)

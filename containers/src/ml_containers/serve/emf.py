@@ -69,8 +69,9 @@ class MetricsLog:
         error: str | None,
     ) -> None:
         """The per-request line for ``POST /invocations`` (the hot path: header bytes are
-        decoded only here, and only when present)."""
-        self._line(
+        decoded only here, and only when present). Arguments go to :meth:`record` by position:
+        this runs on every request, and a keyword call costs more."""
+        self.record(
             "POST",
             "/invocations",
             status,
@@ -85,7 +86,6 @@ class MetricsLog:
 
     def record(
         self,
-        *,
         method: str,
         path: str,
         status: int,
@@ -96,32 +96,6 @@ class MetricsLog:
         content_type: str | None = None,
         accept: str | None = None,
         error: str | None = None,
-    ) -> None:
-        self._line(
-            method,
-            path,
-            status,
-            latency_ms,
-            inference_ms,
-            rows,
-            request_id,
-            content_type,
-            accept,
-            error,
-        )
-
-    def _line(
-        self,
-        method: str,
-        path: str,
-        status: int,
-        latency_ms: float,
-        inference_ms: float,
-        rows: int,
-        request_id: str,
-        content_type: str | None,
-        accept: str | None,
-        error: str | None,
     ) -> None:
         event: dict[str, Any] = {
             "_aws": {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": self._directive},

@@ -25,7 +25,7 @@ BLOCK_BYTES = 16 << 20  # pyarrow read block: bounds the in-process pipeline's m
 
 
 def run_ours(url: str, input_path: Path, output_path: Path) -> int:
-    from orchestrator.local.batch_transform import run_batch_transform
+    from orchestrator.backends.local.batch_transform import run_batch_transform
 
     result = run_batch_transform(input_path, output_path, endpoint_url=url)
     return result.records

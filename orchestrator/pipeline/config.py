@@ -15,7 +15,7 @@ from ml_containers.schema import DatasetSchema
 from ml_containers.train.hyperparameters import ACCEPTED_HYPERPARAMETERS
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from orchestrator.registry.protocol import ApprovalStatus
+from orchestrator.backends.model_registry import ApprovalStatus
 
 # Hyperparameters the pipeline may set: what the `train` program accepts, less the two the
 # dataset schema's problem type decides (objective, num_class).

@@ -12,7 +12,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from orchestrator.outputs import StackOutputs
 from orchestrator.pipeline import expressions as ex
 from orchestrator.pipeline import locations, names
 from orchestrator.pipeline.api_validation import validate_api_arguments
@@ -26,6 +25,7 @@ from orchestrator.pipeline.preprocess import preprocess_step
 from orchestrator.pipeline.register import register_step
 from orchestrator.pipeline.structure import StepInfo, flatten_steps, validate_structure
 from orchestrator.pipeline.tuning import tune_step
+from orchestrator.settings.stack_outputs import StackOutputs
 
 
 @dataclass(frozen=True)

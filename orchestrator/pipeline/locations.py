@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.outputs import StackOutputs
 from orchestrator.pipeline import expressions as ex
 from orchestrator.pipeline import names
+from orchestrator.settings.stack_outputs import StackOutputs
 
 
 def pipeline_name(config_name: str | None, outputs: StackOutputs) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.outputs import StackOutputs
 from orchestrator.pipeline import expressions as ex
 from orchestrator.pipeline import locations, names
 from orchestrator.pipeline.config import PipelineConfig
@@ -18,6 +17,7 @@ from orchestrator.pipeline.processing import (
     processing_output,
     processing_step,
 )
+from orchestrator.settings.stack_outputs import StackOutputs
 
 
 def preprocess_step(

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.outputs import StackOutputs
 from orchestrator.pipeline import expressions as ex
 from orchestrator.pipeline import names, security
 from orchestrator.pipeline.config import PipelineConfig
+from orchestrator.settings.stack_outputs import StackOutputs
 
 
 def cache_config(config: PipelineConfig) -> dict[str, Any]:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.outputs import StackOutputs
 from orchestrator.pipeline import expressions as ex
 from orchestrator.pipeline import locations, names
 from orchestrator.pipeline.config import PipelineConfig
 from orchestrator.pipeline.evaluate import gate_metric_value
+from orchestrator.settings.stack_outputs import StackOutputs
 
 
 def lineage_metadata(config: PipelineConfig, outputs: StackOutputs) -> dict[str, Any]:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.outputs import StackOutputs
 from orchestrator.pipeline.config import PipelineConfig
+from orchestrator.settings.stack_outputs import StackOutputs
 
 
 def volume_kms_key(outputs: StackOutputs) -> str:

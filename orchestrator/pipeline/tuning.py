@@ -13,11 +13,11 @@ from typing import Any
 
 from ml_containers.schema import OBJECTIVES
 
-from orchestrator.outputs import StackOutputs
 from orchestrator.pipeline import expressions as ex
 from orchestrator.pipeline import locations, names, security
 from orchestrator.pipeline.config import HyperparameterRange, PipelineConfig
 from orchestrator.pipeline.processing import cache_config
+from orchestrator.settings.stack_outputs import StackOutputs
 
 
 def parameter_ranges(ranges: list[HyperparameterRange]) -> dict[str, list[dict[str, Any]]]:

@@ -10,8 +10,8 @@ import pytest
 from moto import mock_aws
 from moto_patches import REGION, sagemaker_patched, shared_session
 
-from orchestrator.aws.clients import AwsClients, connect
-from orchestrator.outputs import StackOutputs
+from orchestrator.backends.aws.clients import AwsClients, connect
+from orchestrator.settings.stack_outputs import StackOutputs
 
 ACCOUNT = "123456789012"
 

@@ -7,8 +7,8 @@ import pytest
 from moto import mock_aws
 from moto_patches import REGION, InjectError, sagemaker_patched, shared_session
 
-from orchestrator.aws import AwsModelRegistry, AwsRequestError, AwsSetupError
-from orchestrator.aws.clients import AwsClients, client_config, connect
+from orchestrator.backends.aws import AwsModelRegistry, AwsRequestError, AwsSetupError
+from orchestrator.backends.aws.clients import AwsClients, client_config, connect
 from orchestrator.errors import UserError
 
 
@@ -97,7 +97,7 @@ def test_error_messages_never_carry_access_key_ids_or_credential_values(
     whatever AWS says, the message the CLI prints is scrubbed."""
     from botocore.exceptions import ClientError
 
-    from orchestrator.aws.clients import aws_errors
+    from orchestrator.backends.aws.clients import aws_errors
 
     secret = "s3cr3t-value-that-must-not-leak"
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)

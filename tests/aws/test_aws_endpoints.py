@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from moto_patches import backend
 
-from orchestrator.aws import (
+from orchestrator.backends.aws import (
     AutoscalingSettings,
     AwsModelRegistry,
     AwsRequestError,
@@ -27,11 +27,11 @@ from orchestrator.aws import (
     resolve_model_package,
     rollback,
 )
-from orchestrator.aws.autoscaling import DIMENSION, scalable_target, scaling_policies
-from orchestrator.aws.clients import AwsClients
-from orchestrator.aws.endpoints import PREVIOUS_CONFIG_TAG
-from orchestrator.outputs import StackOutputs
-from orchestrator.registry import ModelPackage, RegistryError
+from orchestrator.backends.aws.autoscaling import DIMENSION, scalable_target, scaling_policies
+from orchestrator.backends.aws.clients import AwsClients
+from orchestrator.backends.aws.endpoints import PREVIOUS_CONFIG_TAG
+from orchestrator.backends.model_registry import ModelPackage, RegistryError
+from orchestrator.settings.stack_outputs import StackOutputs
 
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/mlops-dev:1.0"
 ALARMS = ("mlops-dev-endpoint-5xx-rate", "mlops-dev-endpoint-model-latency-p99")

@@ -15,7 +15,7 @@ import pytest
 from ml_containers.schema import parse_schema
 from moto_patches import ExecutionState, backend, script_execution, step
 
-from orchestrator.aws import (
+from orchestrator.backends.aws import (
     ParameterOverrideError,
     PipelineExecutionFailed,
     PollSettings,
@@ -25,11 +25,11 @@ from orchestrator.aws import (
     upsert_pipeline,
     wait_for_execution,
 )
-from orchestrator.aws.clients import AwsClients
-from orchestrator.aws.pipelines import ExecutionState as Observed
-from orchestrator.aws.pipelines import definition_diff, execution_state
-from orchestrator.outputs import StackOutputs
+from orchestrator.backends.aws.clients import AwsClients
+from orchestrator.backends.aws.pipelines import ExecutionState as Observed
+from orchestrator.backends.aws.pipelines import definition_diff, execution_state
 from orchestrator.pipeline import PipelineConfig, PipelineDefinition, build_definition
+from orchestrator.settings.stack_outputs import StackOutputs
 
 SCHEMA = {
     "name": "churn",

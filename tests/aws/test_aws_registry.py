@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from moto_patches import InjectError
 
-from orchestrator.aws import AwsModelRegistry
-from orchestrator.aws.clients import AwsClients
-from orchestrator.registry import RegistryError
+from orchestrator.backends.aws import AwsModelRegistry
+from orchestrator.backends.aws.clients import AwsClients
+from orchestrator.backends.model_registry import RegistryError
 
 GROUP = "churn-model"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ml:1.0"

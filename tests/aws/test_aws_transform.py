@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from moto_patches import set_transform_job_state
 
-from orchestrator.aws import (
+from orchestrator.backends.aws import (
     AwsModelRegistry,
     AwsRequestError,
     PollSettings,
@@ -16,14 +16,14 @@ from orchestrator.aws import (
     WaitTimeout,
     run_batch_transform,
 )
-from orchestrator.aws.clients import AwsClients
-from orchestrator.aws.transform import (
+from orchestrator.backends.aws.clients import AwsClients
+from orchestrator.backends.aws.transform import (
     check_transform_request,
     transform_job_request,
     wait_for_transform_job,
 )
-from orchestrator.outputs import StackOutputs
-from orchestrator.registry import ModelPackage
+from orchestrator.backends.model_registry import ModelPackage
+from orchestrator.settings.stack_outputs import StackOutputs
 
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/mlops-dev:1.0"
 INPUT = "s3://mlops-dev-data/batch/batch.csv"

@@ -28,10 +28,10 @@ from unittest import mock
 import pytest
 from moto import mock_aws
 
-from orchestrator.aws.clients import connect
-from orchestrator.aws.registry import AwsModelRegistry
-from orchestrator.local.registry import LocalModelRegistry
-from orchestrator.registry import ModelRegistry
+from orchestrator.backends.aws.clients import connect
+from orchestrator.backends.aws.registry import AwsModelRegistry
+from orchestrator.backends.local.registry import LocalModelRegistry
+from orchestrator.backends.model_registry import ModelRegistry
 
 # moto_patches lives with the AWS tests (tests/aws); it corrects moto's UpdateModelPackage, which
 # drops CustomerMetadataProperties that SageMaker keeps.

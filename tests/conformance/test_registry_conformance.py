@@ -10,7 +10,7 @@ import itertools
 
 import pytest
 
-from orchestrator.registry import (
+from orchestrator.backends.model_registry import (
     ApprovalStatus,
     ModelPackage,
     ModelRegistry,

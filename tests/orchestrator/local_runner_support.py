@@ -9,7 +9,7 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
-from orchestrator.registry import ModelPackage, RegistryError, check_transition
+from orchestrator.backends.model_registry import ModelPackage, RegistryError, check_transition
 
 
 def processing_step(
@@ -94,7 +94,7 @@ def get(reference: str) -> dict[str, str]:
 
 
 class MemoryRegistry:
-    """The smallest honest implementation of ``orchestrator.registry.ModelRegistry``."""
+    """The smallest honest implementation of the ``ModelRegistry`` protocol."""
 
     def __init__(self) -> None:
         self.groups: dict[str, list[ModelPackage]] = {}

@@ -17,14 +17,14 @@ from test_local_endpoint_bundles import (
     register_bundle,
 )
 
-from orchestrator.local.batch_transform import (
+from orchestrator.backends.local.batch_transform import (
     DataProcessing,
     run_batch_transform,
     run_batch_transform_for_package,
 )
-from orchestrator.local.registry import LocalModelRegistry
-from orchestrator.local.serve_process import ServeProcess
-from orchestrator.local.serving_errors import BatchTransformError
+from orchestrator.backends.local.registry import LocalModelRegistry
+from orchestrator.backends.local.serve_process import ServeProcess
+from orchestrator.backends.local.serving_errors import BatchTransformError
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("local-endpoint")]
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from orchestrator.local.batch_transform import DataProcessing, run_batch_transform
-from orchestrator.local.serving_errors import BatchTransformError
+from orchestrator.backends.local.batch_transform import DataProcessing, run_batch_transform
+from orchestrator.backends.local.serving_errors import BatchTransformError
 
 
 class _SummingServer(ThreadingHTTPServer):

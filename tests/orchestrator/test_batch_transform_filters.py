@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.local.batch_transform import DataProcessing, run_batch_transform
-from orchestrator.local.csv_jsonpath import parse_filter
-from orchestrator.local.serving_errors import BatchTransformError
+from orchestrator.backends.local.batch_transform import DataProcessing, run_batch_transform
+from orchestrator.backends.local.csv_jsonpath import parse_filter
+from orchestrator.backends.local.serving_errors import BatchTransformError
 
 FIELDS = ["id-7", "1.5", "2.5", "3.5", "label", "0.9"]
 

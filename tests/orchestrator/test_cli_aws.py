@@ -33,9 +33,9 @@ from moto_patches import (
     step,
 )
 
-from orchestrator.aws import AwsModelRegistry
+from orchestrator.backends.aws import AwsModelRegistry
 from orchestrator.cli import main
-from orchestrator.outputs import StackOutputs
+from orchestrator.settings.stack_outputs import StackOutputs
 
 REPO = Path(__file__).resolve().parents[2]
 PREFIX = "mlops-demo-dev"

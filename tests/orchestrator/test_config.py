@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.config import load_environment
 from orchestrator.errors import ConfigError
+from orchestrator.settings.environment import load_environment
 
 REPO = Path(__file__).resolve().parents[2]
 

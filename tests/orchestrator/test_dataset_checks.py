@@ -1,4 +1,4 @@
-"""``orchestrator.dataset``'s pre-flight checks: data whose target leaves nothing to learn is
+"""``orchestrator.data.staging``'s pre-flight checks: data whose target leaves nothing to learn is
 refused before staging, while ordinary data (also with a missing target here and there) passes;
 an environment file's own dataset and schema are staged. Real demo tables, shipped schemas."""
 
@@ -11,9 +11,9 @@ import pytest
 from ml_containers.data.bundled import load_bundled_schema, write_schema
 from ml_containers.data.demo import write_demo
 
-from orchestrator.config import load_environment
-from orchestrator.dataset import DataError, check_data, stage_dataset, target_value_counts
-from orchestrator.local.workspace import LocalWorkspace
+from orchestrator.backends.local.workspace import LocalWorkspace
+from orchestrator.data.staging import DataError, check_data, stage_dataset, target_value_counts
+from orchestrator.settings.environment import load_environment
 
 
 def rewritten(source: Path, target: Path, keep) -> Path:  # type: ignore[no-untyped-def]

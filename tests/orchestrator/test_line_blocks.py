@@ -8,8 +8,8 @@ import random
 
 import pytest
 
-from orchestrator.local.line_blocks import line_blocks
-from orchestrator.local.serving_errors import BatchTransformError
+from orchestrator.backends.local.line_blocks import line_blocks
+from orchestrator.backends.local.serving_errors import BatchTransformError
 
 
 class TrickleReader(io.BufferedReader):

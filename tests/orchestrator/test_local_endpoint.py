@@ -23,10 +23,10 @@ from test_local_endpoint_bundles import (
     register_unloadable,
 )
 
-from orchestrator.local.endpoint import LocalEndpoint, serve_in_foreground
-from orchestrator.local.registry import LocalModelRegistry
-from orchestrator.local.serving_errors import EndpointError, InvocationError
-from orchestrator.registry import ModelPackage
+from orchestrator.backends.local.endpoint import LocalEndpoint, serve_in_foreground
+from orchestrator.backends.local.registry import LocalModelRegistry
+from orchestrator.backends.local.serving_errors import EndpointError, InvocationError
+from orchestrator.backends.model_registry import ModelPackage
 
 pytestmark = [
     pytest.mark.slow,

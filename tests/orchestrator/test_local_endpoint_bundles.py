@@ -18,11 +18,11 @@ from ml_containers.schema import Column, ColumnType, DatasetSchema, ProblemType,
 from ml_containers.transform import TransformFitter
 from sklearn.datasets import load_breast_cancer
 
-from orchestrator.local.health_check import typical_row_csv
-from orchestrator.local.model_unpack import unpack_model
-from orchestrator.local.registry import LocalModelRegistry
-from orchestrator.local.serving_errors import EndpointError
-from orchestrator.registry import ModelPackage
+from orchestrator.backends.local.health_check import typical_row_csv
+from orchestrator.backends.local.model_unpack import unpack_model
+from orchestrator.backends.local.registry import LocalModelRegistry
+from orchestrator.backends.local.serving_errors import EndpointError
+from orchestrator.backends.model_registry import ModelPackage
 
 GROUP = "breast-cancer"
 BUCKET = "models"

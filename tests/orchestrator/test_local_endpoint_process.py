@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.local.serve_process import ServeProcess
-from orchestrator.local.serving_errors import EndpointError
+from orchestrator.backends.local.serve_process import ServeProcess
+from orchestrator.backends.local.serving_errors import EndpointError
 
 
 def test_a_server_that_never_answers_ping_is_stopped_after_the_timeout(tmp_path: Path) -> None:

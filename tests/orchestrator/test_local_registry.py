@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from orchestrator.local.registry import LOCAL_ACCOUNT, LOCAL_REGION, LocalModelRegistry
-from orchestrator.registry import RegistryError
+from orchestrator.backends.local.registry import LOCAL_ACCOUNT, LOCAL_REGION, LocalModelRegistry
+from orchestrator.backends.model_registry import RegistryError
 
 GROUP = "demo-model"
 IMAGE = "local/ml:latest"
@@ -111,7 +111,7 @@ def test_a_newer_schema_version_is_refused(tmp_path: Path) -> None:
 
 _REGISTER_LOOP = """
     import sys
-    from orchestrator.local.registry import LocalModelRegistry
+    from orchestrator.backends.local.registry import LocalModelRegistry
     registry = LocalModelRegistry(sys.argv[1])
     registry.ensure_group("demo-model")
     number = 0
@@ -170,7 +170,7 @@ def test_sigkill_mid_registration_leaves_whole_rows_and_contiguous_versions(
 _RACER = """
     import json, sys, time
     from pathlib import Path
-    from orchestrator.local.registry import LocalModelRegistry
+    from orchestrator.backends.local.registry import LocalModelRegistry
     registry = LocalModelRegistry(sys.argv[1])
     registry.ensure_group("demo-model")
     go = Path(sys.argv[2])

@@ -10,8 +10,12 @@ from pathlib import Path
 import pytest
 from local_runner_support import MemoryRegistry, definition, get, processing_step
 
-from orchestrator.local.errors import DefinitionError, ParameterError, UnknownExecutionError
-from orchestrator.local.runner import LocalRunner
+from orchestrator.backends.local.errors import (
+    DefinitionError,
+    ParameterError,
+    UnknownExecutionError,
+)
+from orchestrator.backends.local.runner import LocalRunner
 
 PRELUDE = "import json, os, sys, pathlib\nfrom ml_containers.paths import reroot as P\n"
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from local_runner_support import definition, get
 
-from orchestrator.local.registry import LocalModelRegistry
-from orchestrator.local.runner import LocalRunner
+from orchestrator.backends.local.registry import LocalModelRegistry
+from orchestrator.backends.local.runner import LocalRunner
 
 pytestmark = pytest.mark.slow
 

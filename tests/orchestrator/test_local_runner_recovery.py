@@ -16,14 +16,14 @@ from pathlib import Path
 import pytest
 from local_runner_support import definition, get, processing_step
 
-from orchestrator.local.artifacts import ArtifactStore
-from orchestrator.local.errors import ArtifactError
-from orchestrator.local.runner import LocalRunner
+from orchestrator.backends.local.artifacts import ArtifactStore
+from orchestrator.backends.local.errors import ArtifactError
+from orchestrator.backends.local.runner import LocalRunner
 
 CHILD = """
 import sys
 from pathlib import Path
-from orchestrator.local.runner import LocalRunner
+from orchestrator.backends.local.runner import LocalRunner
 store, state, definition_path = sys.argv[1:4]
 LocalRunner(store, state, None).start(Path(definition_path).read_text(), {}, "recover")
 """

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from local_runner_support import definition, get, processing_step
 
-from orchestrator.local.errors import DefinitionError
-from orchestrator.local.runner import LocalRunner
+from orchestrator.backends.local.errors import DefinitionError
+from orchestrator.backends.local.runner import LocalRunner
 
 TRAIN_SCRIPT = r"""
 import json, os, sys

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.outputs import LOCAL_ACCOUNT_ID, StackOutputs, StackOutputsError
+from orchestrator.settings.stack_outputs import LOCAL_ACCOUNT_ID, StackOutputs, StackOutputsError
 
 
 def terraform_output_json() -> dict:

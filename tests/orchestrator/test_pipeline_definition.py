@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from ml_containers.schema import OBJECTIVES, ProblemType, parse_schema
 
-from orchestrator.outputs import StackOutputs
 from orchestrator.pipeline import (
     DefinitionError,
     PipelineConfig,
@@ -26,6 +25,7 @@ from orchestrator.pipeline import (
 )
 from orchestrator.pipeline.config import TRAIN_HYPERPARAMETERS
 from orchestrator.pipeline.expressions import iter_references
+from orchestrator.settings.stack_outputs import StackOutputs
 
 REFERENCE_DIR = Path("/work/shared/reference/sagemaker-pipeline-definitions")
 REFERENCES = sorted(REFERENCE_DIR.glob("*.json"))

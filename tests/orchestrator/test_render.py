@@ -15,15 +15,15 @@ import pytest
 import yaml
 
 from orchestrator.cli import main
-from orchestrator.config import load_environment
 from orchestrator.errors import ConfigError
-from orchestrator.render import RenderError, render, render_text
-from orchestrator.terraform_variables import (
+from orchestrator.infra.render import RenderError, render, render_text
+from orchestrator.infra.variables import (
     check_variables,
     declared_variables,
     describe_type,
     variable_blocks_without_nested_blocks,
 )
+from orchestrator.settings.environment import load_environment
 
 REPO = Path(__file__).resolve().parents[2]
 ENVIRONMENTS = REPO / "environments"

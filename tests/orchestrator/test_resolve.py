@@ -11,12 +11,17 @@ from datetime import timedelta
 import pytest
 from local_runner_support import definition, get, processing_step
 
-from orchestrator.local.cache import cache_key, parse_expire_after
-from orchestrator.local.conditions import evaluate, evaluate_all
-from orchestrator.local.errors import DefinitionError, ParameterError, StepFailed
-from orchestrator.local.graph import plan_steps
-from orchestrator.local.parameters import resolve_parameters
-from orchestrator.local.resolve import ResolutionContext, ResolutionError, Resolver, parse_path
+from orchestrator.backends.local.cache import cache_key, parse_expire_after
+from orchestrator.backends.local.conditions import evaluate, evaluate_all
+from orchestrator.backends.local.errors import DefinitionError, ParameterError, StepFailed
+from orchestrator.backends.local.graph import plan_steps
+from orchestrator.backends.local.parameters import resolve_parameters
+from orchestrator.backends.local.resolve import (
+    ResolutionContext,
+    ResolutionError,
+    Resolver,
+    parse_path,
+)
 
 PREPROCESS_PROPERTIES = {
     "ProcessingJobName": "pipelines-abc-Preprocess-1234",

@@ -17,9 +17,9 @@ from ml_containers.data.demo import write_demo
 from ml_containers.preprocess.checks import check_csv
 from ml_containers.schema import ColumnType, ProblemType, load_schema
 
-from orchestrator import csv_profile
 from orchestrator.cli import main
-from orchestrator.schema_infer import infer_schema
+from orchestrator.data import profile as csv_profile
+from orchestrator.data.schema_draft import infer_schema
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:

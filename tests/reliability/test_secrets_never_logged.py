@@ -29,7 +29,7 @@ import yaml
 from e2e_support import RUN_TIMEOUT_SECONDS, lean_environments
 from serve_helpers import free_port
 
-from orchestrator.outputs import StackOutputs
+from orchestrator.settings.stack_outputs import StackOutputs
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reliability-secrets")]
 

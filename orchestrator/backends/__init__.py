@@ -1,0 +1,1 @@
+"""Backends: the protocols every backend implements, and the local and AWS implementations."""

@@ -1,0 +1,104 @@
+"""The AWS backend: SageMaker pipeline, model registry, endpoint and batch transform.
+
+Module map (each module has one job):
+
+- ``clients``: boto3 clients with standard retries and bounded attempts; credential/region
+  checks; ``aws_errors`` turns botocore errors into one-paragraph user errors.
+- ``errors``: user errors (exit 2) and operation failures (exit 1) of this backend.
+- ``polling``: the one bounded wait loop (timeout, interval, injectable clock and sleep).
+- ``pagination``: every list call, all pages.
+- ``registry``: :class:`AwsModelRegistry`, the ``ModelRegistry`` protocol on SageMaker.
+- ``pipelines``: upsert (diff, skip unchanged), start (checked overrides), wait (failing step).
+- ``names``, ``models``: resource names and the Model of a registered version.
+- ``endpoint_requests``: endpoint settings and the requests built from them (no AWS calls);
+  ``endpoints``: blue/green deploy with verification and rollback; ``autoscaling``: the
+  variant's target-tracking policy.
+- ``transform``: batch transform jobs.
+"""
+
+from orchestrator.backends.aws.autoscaling import (
+    AutoscalingSettings,
+    AutoscalingState,
+    ensure_autoscaling,
+)
+from orchestrator.backends.aws.clients import AwsClients, aws_errors, client_config, connect
+from orchestrator.backends.aws.endpoint_requests import (
+    DeploymentResult,
+    EndpointSettings,
+    TrafficShiftSettings,
+)
+from orchestrator.backends.aws.endpoints import (
+    deploy,
+    prune_endpoint_configs,
+    resolve_model_package,
+    rollback,
+)
+from orchestrator.backends.aws.errors import (
+    AwsOperationFailed,
+    AwsRequestError,
+    AwsSetupError,
+    DeploymentFailed,
+    DeploymentRolledBack,
+    PipelineExecutionFailed,
+    TransformJobFailed,
+    WaitTimeout,
+)
+from orchestrator.backends.aws.pipelines import (
+    ExecutionState,
+    ParameterOverrideError,
+    StepState,
+    UpsertResult,
+    definition_diff,
+    execution_state,
+    start_execution,
+    stop_execution,
+    upsert_pipeline,
+    wait_for_execution,
+)
+from orchestrator.backends.aws.polling import PollSettings
+from orchestrator.backends.aws.registry import AwsModelRegistry
+from orchestrator.backends.aws.transform import (
+    TransformResult,
+    TransformSettings,
+    run_batch_transform,
+)
+
+__all__ = [
+    "AutoscalingSettings",
+    "AutoscalingState",
+    "AwsClients",
+    "AwsModelRegistry",
+    "AwsOperationFailed",
+    "AwsRequestError",
+    "AwsSetupError",
+    "DeploymentFailed",
+    "DeploymentResult",
+    "DeploymentRolledBack",
+    "EndpointSettings",
+    "ExecutionState",
+    "ParameterOverrideError",
+    "PipelineExecutionFailed",
+    "PollSettings",
+    "StepState",
+    "TrafficShiftSettings",
+    "TransformJobFailed",
+    "TransformResult",
+    "TransformSettings",
+    "UpsertResult",
+    "WaitTimeout",
+    "aws_errors",
+    "client_config",
+    "connect",
+    "definition_diff",
+    "deploy",
+    "ensure_autoscaling",
+    "execution_state",
+    "prune_endpoint_configs",
+    "resolve_model_package",
+    "rollback",
+    "run_batch_transform",
+    "start_execution",
+    "stop_execution",
+    "upsert_pipeline",
+    "wait_for_execution",
+]

@@ -1,0 +1,132 @@
+"""The local artifact store: ``s3://bucket/key`` is the directory entry ``<root>/bucket/key``.
+
+Jobs only ever see copies (downloads into their own work directory), and a job's results enter
+the store only through :meth:`ArtifactStore.publish`, which stages the copy under a hidden name
+in the destination's own folder and renames it into place. A reader therefore sees either the
+previous complete artifact or the new complete one, never a half-written file, even if the
+runner is killed mid-copy; :meth:`ArtifactStore.recover` removes or rolls back what such a kill
+left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+from orchestrator.backends.local.errors import ArtifactError
+
+# Hidden prefixes for in-flight entries; never valid bucket keys produced by a pipeline.
+STAGING_PREFIX = ".partial-"
+RETIRED_PREFIX = ".retired-"
+
+
+class ArtifactStore:
+    """Maps S3 URIs onto a directory tree and copies artifacts in and out atomically."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def path(self, uri: str) -> Path:
+        """The local path that stands for ``uri`` (which need not exist yet)."""
+        if not isinstance(uri, str) or not uri.startswith("s3://"):
+            raise ArtifactError(
+                f"{uri!r} is not an s3:// URI; the local runner maps only s3://bucket/key "
+                "locations onto its artifact store"
+            )
+        bucket, _, key = uri[len("s3://") :].partition("/")
+        parts = [p for p in key.split("/") if p]
+        if not bucket or any(p in (".", "..") for p in [bucket, *parts]):
+            raise ArtifactError(f"{uri!r} is not a valid S3 URI (need s3://bucket/key)")
+        if any(p.startswith((STAGING_PREFIX, RETIRED_PREFIX)) for p in parts):
+            raise ArtifactError(f"{uri!r} names an in-flight artifact; use the published name")
+        return self.root.joinpath(bucket, *parts)
+
+    def exists(self, uri: str) -> bool:
+        return self.path(uri).exists()
+
+    def download(self, uri: str, destination: Path) -> list[Path]:
+        """Copy what ``uri`` names into the directory ``destination``, as SageMaker does for an
+        S3Prefix input: a prefix's files keep their relative paths, a single object keeps its
+        name. Raises ArtifactError when nothing is stored there."""
+        source = self.path(uri)
+        destination.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, destination, dirs_exist_ok=True)
+            return sorted(p for p in destination.rglob("*") if p.is_file())
+        if source.is_file():
+            target = destination / source.name
+            shutil.copy2(source, target)
+            return [target]
+        raise ArtifactError(f"no objects found at {uri} (looked in {source})")
+
+    def read_bytes(self, uri: str) -> bytes:
+        source = self.path(uri)
+        if not source.is_file():
+            raise ArtifactError(f"no object at {uri} (looked for the file {source})")
+        return source.read_bytes()
+
+    def publish(self, source: Path, uri: str) -> str:
+        """Make ``source`` (a file or a directory) the artifact at ``uri``, atomically replacing
+        whatever was there. Returns ``uri``."""
+        destination = self.path(uri)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        token = uuid.uuid4().hex[:12]
+        staging = destination.parent / f"{STAGING_PREFIX}{destination.name}.{token}"
+        if Path(source).is_dir():
+            shutil.copytree(source, staging)
+        else:
+            shutil.copy2(source, staging)
+        _fsync_tree(staging)
+        if destination.exists() and (destination.is_dir() or staging.is_dir()):
+            # A directory can't be replaced by one rename; park the old one under a name that
+            # recover() understands, swap, then delete it.
+            retired = destination.parent / f"{RETIRED_PREFIX}{destination.name}.{token}"
+            os.rename(destination, retired)
+            os.rename(staging, destination)
+            _remove(retired)
+        else:
+            os.replace(staging, destination)
+        return uri
+
+    def recover(self) -> list[Path]:
+        """Delete staged copies and roll back half-done swaps left by a killed runner. Call only
+        when no other runner is publishing into this store. Returns what it removed."""
+        removed: list[Path] = []
+        if not self.root.is_dir():
+            return removed
+        for folder, dirnames, filenames in os.walk(self.root):
+            here = Path(folder)
+            for name in [*dirnames, *filenames]:
+                entry = here / name
+                if name.startswith(STAGING_PREFIX):
+                    _remove(entry)
+                    removed.append(entry)
+                elif name.startswith(RETIRED_PREFIX):
+                    original = here / name[len(RETIRED_PREFIX) :].rsplit(".", 1)[0]
+                    if original.exists():
+                        _remove(entry)
+                        removed.append(entry)
+                    else:  # killed between the two renames: the old artifact is still whole
+                        os.rename(entry, original)
+            dirnames[:] = [
+                d for d in dirnames if not d.startswith((STAGING_PREFIX, RETIRED_PREFIX))
+            ]
+        return removed
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _fsync_tree(path: Path) -> None:
+    """Flush file contents before the rename that publishes them, so a power cut can't leave a
+    published name pointing at empty blocks."""
+    files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+    for file in files:
+        with open(file, "rb") as handle:
+            os.fsync(handle.fileno())

@@ -1,0 +1,1 @@
+"""Data: staging and checking the training data, profiling CSVs, drafting schemas."""

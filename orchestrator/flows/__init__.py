@@ -1,0 +1,1 @@
+"""Flows: run, deploy, rollback and batch, written once against the backend protocols."""

@@ -1,0 +1,1 @@
+"""Infrastructure: the Terraform runner, the root module's variables check, tfvars templates."""

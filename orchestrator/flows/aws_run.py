@@ -43,8 +43,18 @@ from orchestrator.backends.aws import (
 from orchestrator.backends.aws.errors import AwsRequestError, PipelineExecutionFailed
 from orchestrator.backends.aws.pagination import list_all
 from orchestrator.errors import UserError
-from orchestrator.infra.render import render, terraform_dir
-from orchestrator.infra.terraform import PlanResult, TerraformRunner, backend_file
+from orchestrator.infra.render import render
+from orchestrator.infra.stack import (  # noqa: F401 (re-exported until the CLI moves to flows)
+    InfraResult,
+    check_outputs_match,
+    infra_apply,
+    infra_outputs,
+    infra_plan,
+    require_aws,
+    stack_outputs,
+    terraform_runner,
+    work_dir,
+)
 from orchestrator.pipeline import PipelineConfig, PipelineDefinition, build_definition
 from orchestrator.settings.environment import EnvironmentConfig
 from orchestrator.settings.pipeline import pipeline_config
@@ -54,141 +64,6 @@ Progress = Callable[[str], None]
 DEFAULT_PIPELINE_TIMEOUT_SECONDS = 6 * 3600.0
 DEFAULT_ENDPOINT_TIMEOUT_SECONDS = 3600.0
 DEFAULT_POLL_SECONDS = 30.0
-
-
-# -- where things are ------------------------------------------------------------------------------
-def work_dir(config: EnvironmentConfig) -> Path:
-    """The environment's Terraform working data and plan files: ``.mlops/terraform/<env>``
-    under the current directory (git-ignored)."""
-    return Path.cwd() / ".mlops" / "terraform" / config.name
-
-
-def terraform_runner(
-    config: EnvironmentConfig, module_dir: Path | None = None, progress: Progress | None = None
-) -> TerraformRunner:
-    return TerraformRunner(terraform_dir(module_dir), work_dir(config), progress=progress)
-
-
-def require_aws(config: EnvironmentConfig, command: str) -> None:
-    if config.backend != "aws":
-        raise UserError(
-            f"`orchestrator {command}` works on aws environments; {config.name} uses the "
-            f"{config.backend} backend (pick --env dev, staging or prod)"
-        )
-
-
-# -- infrastructure ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class InfraResult:
-    """What ``infra plan`` / ``infra apply`` did."""
-
-    environment: str
-    tfvars: Path
-    plan_file: Path
-    has_changes: bool
-    applied: bool
-    outputs: StackOutputs | None = None
-
-
-def _fresh_tfvars(config: EnvironmentConfig, module_dir: Path | None) -> Path:
-    """The committed tfvars file, refused when it no longer matches the environment file
-    (Terraform must run on what was reviewed; `orchestrator render` refreshes it)."""
-    result = render(config, module_dir, write=False)
-    if not result.up_to_date:
-        raise UserError(
-            f"{result.path} is stale: it does not match environments/{config.name}.yaml; run "
-            f"`orchestrator render --env {config.name}`, review and commit it, then plan again"
-        )
-    return result.path
-
-
-def infra_plan(
-    config: EnvironmentConfig,
-    module_dir: Path | None = None,
-    *,
-    progress: Progress | None = None,
-    backend_config: Path | None = None,
-) -> tuple[TerraformRunner, InfraResult]:
-    """``terraform init`` with the environment's backend, then a saved plan."""
-    require_aws(config, "infra plan")
-    tfvars = _fresh_tfvars(config, module_dir)
-    runner = terraform_runner(config, module_dir, progress)
-    runner.init(backend_config or backend_file(runner.module_dir, config.name))
-    plan = runner.plan(tfvars, plan_name=config.name)
-    return runner, InfraResult(config.name, tfvars, plan.plan_file, plan.has_changes, False)
-
-
-def infra_apply(
-    config: EnvironmentConfig,
-    module_dir: Path | None = None,
-    *,
-    progress: Progress | None = None,
-    backend_config: Path | None = None,
-) -> InfraResult:
-    """Plan, apply exactly that plan, then read the outputs as the typed contract."""
-    runner, planned = infra_plan(
-        config, module_dir, progress=progress, backend_config=backend_config
-    )
-    if planned.has_changes:
-        runner.apply(PlanResult(planned.plan_file, True))
-    outputs = runner.stack_outputs()
-    check_outputs_match(config, outputs, "terraform output")
-    return InfraResult(
-        config.name, planned.tfvars, planned.plan_file, planned.has_changes, True, outputs
-    )
-
-
-def infra_outputs(
-    config: EnvironmentConfig,
-    module_dir: Path | None = None,
-    *,
-    progress: Progress | None = None,
-    backend_config: Path | None = None,
-) -> dict[str, Any]:
-    """``terraform output -json`` of the environment's state, checked against the contract."""
-    require_aws(config, "infra output")
-    runner = terraform_runner(config, module_dir, progress)
-    runner.init(backend_config or backend_file(runner.module_dir, config.name))
-    raw = runner.output_json()
-    outputs = StackOutputs.from_terraform_json(raw, source=f"terraform output ({config.name})")
-    check_outputs_match(config, outputs, "terraform output")
-    return raw
-
-
-def stack_outputs(
-    config: EnvironmentConfig,
-    stack_outputs_file: Path | None,
-    module_dir: Path | None = None,
-    progress: Progress | None = None,
-) -> StackOutputs:
-    """``--stack-outputs FILE`` when given, else the live ``terraform output -json``."""
-    if stack_outputs_file is not None:
-        outputs = StackOutputs.from_file(stack_outputs_file)
-        check_outputs_match(config, outputs, str(stack_outputs_file))
-        return outputs
-    raw = infra_outputs(config, module_dir, progress=progress)
-    return StackOutputs.from_terraform_json(raw)
-
-
-def check_outputs_match(config: EnvironmentConfig, outputs: StackOutputs, source: str) -> None:
-    """Refuse outputs of another environment, region or account."""
-    mismatches = [
-        f"{what} {theirs!r} (the environment file says {ours!r})"
-        for what, theirs, ours in (
-            ("environment", outputs.environment, config.name),
-            ("region", outputs.region, config.region),
-            ("account_id", outputs.account_id, config.account_id),
-            ("project", outputs.project, config.project),
-        )
-        if theirs != ours
-    ]
-    if mismatches:
-        raise UserError(
-            f"the stack outputs from {source} belong to another stack: "
-            + "; ".join(mismatches)
-            + f". Pass the outputs of {config.name}'s stack, or fix environments/"
-            f"{config.name}.yaml"
-        )
 
 
 # -- AWS clients -----------------------------------------------------------------------------------

@@ -1,0 +1,279 @@
+"""The AWS backend assembled for one environment's stack: SageMaker and S3 behind the protocols
+of :mod:`orchestrator.backends.base`, each a thin adapter over the modules of this package."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from orchestrator.backends.aws.artifacts import S3ArtifactStore
+from orchestrator.backends.aws.clients import AwsClients, aws_errors, client_config, connect
+from orchestrator.backends.aws.endpoint_requests import EndpointSettings
+from orchestrator.backends.aws.endpoints import deploy, describe_endpoint, rollback
+from orchestrator.backends.aws.errors import AwsRequestError, PipelineExecutionFailed
+from orchestrator.backends.aws.models import MODEL_PACKAGE_TAG
+from orchestrator.backends.aws.pagination import list_all
+from orchestrator.backends.aws.pipelines import (
+    ExecutionState,
+    execution_state,
+    start_execution,
+    upsert_pipeline,
+    wait_for_execution,
+)
+from orchestrator.backends.aws.polling import PollSettings
+from orchestrator.backends.aws.registry import AwsModelRegistry
+from orchestrator.backends.aws.transform import run_batch_transform
+from orchestrator.backends.base import (
+    Backend,
+    BatchRequest,
+    BatchResult,
+    DeploymentResult,
+    ExecutionSummary,
+    Invocation,
+    Progress,
+    StepSummary,
+    UpsertResult,
+)
+from orchestrator.backends.model_registry import ModelPackage
+from orchestrator.pipeline import PipelineDefinition
+from orchestrator.settings.environment import EnvironmentConfig
+from orchestrator.settings.stack_outputs import StackOutputs
+
+
+class AwsPipelineRunner:
+    """SageMaker Pipelines: CreatePipeline/UpdatePipeline, StartPipelineExecution, polling."""
+
+    def __init__(self, clients: AwsClients, outputs: StackOutputs) -> None:
+        self.sagemaker = clients.sagemaker
+        self.outputs = outputs
+
+    def upsert(
+        self, definition: PipelineDefinition, *, description: str, tags: Mapping[str, str]
+    ) -> UpsertResult:
+        result = upsert_pipeline(
+            self.sagemaker,
+            definition,
+            role_arn=self.outputs.pipeline_role_arn,
+            description=description,
+            tags=tags,
+        )
+        return UpsertResult(result.pipeline_name, result.pipeline_arn, result.action, result.diff)
+
+    def start(
+        self, pipeline_name: str, overrides: Mapping[str, Any], *, description: str = ""
+    ) -> str:
+        return start_execution(
+            self.sagemaker, pipeline_name, dict(overrides), description=description
+        )
+
+    def wait(
+        self,
+        execution_id: str,
+        poll: PollSettings,
+        progress: Callable[[ExecutionSummary], None] | None = None,
+    ) -> ExecutionSummary:
+        report = (lambda state: progress(_summary(state))) if progress else None
+        try:
+            final = wait_for_execution(self.sagemaker, execution_id, poll, progress=report)
+        except PipelineExecutionFailed as exc:
+            return _summary(exc.result)
+        return _summary(final)
+
+    def describe(self, execution_id: str) -> ExecutionSummary:
+        return _summary(execution_state(self.sagemaker, execution_id))
+
+    def list_executions(self, pipeline_name: str | None = None) -> list[ExecutionSummary]:
+        name = pipeline_name or self.outputs.pipeline_name
+        with aws_errors(f"list the executions of {name}"):
+            found = list_all(
+                self.sagemaker,
+                "list_pipeline_executions",
+                "PipelineExecutionSummaries",
+                PipelineName=name,
+                SortBy="CreationTime",
+                SortOrder="Descending",
+            )
+        return [
+            ExecutionSummary(
+                id=str(e["PipelineExecutionArn"]),
+                pipeline=name,
+                status=str(e.get("PipelineExecutionStatus", "")),
+                started=e.get("StartTime"),
+            )
+            for e in found
+        ]
+
+
+def _summary(state: ExecutionState) -> ExecutionSummary:
+    pipeline = state.arn.split(":pipeline/", 1)[-1].split("/", 1)[0]
+    return ExecutionSummary(
+        id=state.arn,
+        pipeline=pipeline,
+        status=state.status,
+        failure_reason=state.describe_failure() if state.status != "Succeeded" else None,
+        steps=tuple(
+            StepSummary(
+                name=s.name,
+                status=s.status,
+                cached=s.cache_hit,
+                failure_reason=s.failure_reason or None,
+            )
+            for s in state.steps
+        ),
+        logs="CloudWatch Logs: /aws/sagemaker/ProcessingJobs, /aws/sagemaker/TrainingJobs",
+    )
+
+
+class AwsEndpointManager:
+    """The stack's SageMaker endpoint: blue/green UpdateEndpoint with alarm rollback."""
+
+    def __init__(
+        self, clients: AwsClients, runtime: Any, outputs: StackOutputs, settings: EndpointSettings
+    ) -> None:
+        self.clients = clients
+        self.runtime = runtime
+        self.outputs = outputs
+        self.settings = settings
+
+    @property
+    def endpoint_name(self) -> str:
+        return self.outputs.endpoint_name
+
+    def deploy(
+        self, package: ModelPackage, poll: PollSettings, progress: Progress
+    ) -> DeploymentResult:
+        result = deploy(self.clients, self.outputs, package, self.settings, poll, progress=progress)
+        return _deployment(result)
+
+    def rollback(self, poll: PollSettings, progress: Progress) -> DeploymentResult:
+        result = rollback(self.clients, self.outputs, self.settings, poll, progress=progress)
+        return _deployment(result)
+
+    def serving(self) -> str | None:
+        """The model package ARN the serving endpoint config was tagged with at deploy."""
+        sm = self.clients.sagemaker
+        current = describe_endpoint(sm, self.endpoint_name)
+        if current is None or current.get("EndpointStatus") != "InService":
+            return None
+        name = str(current["EndpointConfigName"])
+        with aws_errors(f"read the tags of endpoint config {name}"):
+            config = sm.describe_endpoint_config(EndpointConfigName=name)
+            tags = list_all(sm, "list_tags", "Tags", ResourceArn=config["EndpointConfigArn"])
+        return next((str(t["Value"]) for t in tags if t["Key"] == MODEL_PACKAGE_TAG), None)
+
+    def invoke(self, body: bytes, content_type: str, accept: str) -> Invocation:
+        with aws_errors(f"invoke endpoint {self.endpoint_name}"):
+            answer = self.runtime.invoke_endpoint(
+                EndpointName=self.endpoint_name, Body=body, ContentType=content_type, Accept=accept
+            )
+        return Invocation(
+            status_code=200,
+            content_type=str(answer.get("ContentType", "")),
+            body=answer["Body"].read(),
+            headers={"x-model-version": str(answer.get("InvokedProductionVariant", ""))},
+        )
+
+    def close(self) -> None:
+        """Nothing is held here: the endpoint keeps serving on AWS."""
+
+
+def _deployment(result: Any) -> DeploymentResult:
+    return DeploymentResult(
+        endpoint_name=result.endpoint_name,
+        action=result.action,
+        endpoint_config_name=result.endpoint_config_name,
+        previous_config_name=result.previous_config_name,
+        model_name=result.model_name,
+        model_package_arn=result.model_package_arn,
+        rollback_alarms=result.rollback_alarms,
+        autoscaling=result.autoscaling,
+        deleted_configs=result.deleted_configs,
+    )
+
+
+class AwsBatchTransformer:
+    """SageMaker batch transform jobs on S3 input and output."""
+
+    def __init__(
+        self, clients: AwsClients, outputs: StackOutputs, config: EnvironmentConfig
+    ) -> None:
+        self.clients = clients
+        self.outputs = outputs
+        self.config = config
+
+    def check(self, request: BatchRequest) -> None:
+        for flag, value in (("--input", request.input), ("--output", request.output)):
+            if value is not None and not value.startswith("s3://"):
+                raise AwsRequestError(
+                    f"{flag} {value} is a local path; an aws environment reads and writes S3: "
+                    "pass s3://<bucket>/<key> (upload the input to the stack's data bucket first)"
+                )
+
+    def transform(
+        self, package: ModelPackage, request: BatchRequest, poll: PollSettings, progress: Progress
+    ) -> BatchResult:
+        self.check(request)
+        overrides = {
+            "content_type": request.content_type,
+            "accept": request.accept or request.content_type,
+            "input_filter": None if request.input_filter == "$" else request.input_filter,
+            "output_filter": None if request.output_filter == "$" else request.output_filter,
+            "join_source": None if request.join_source == "None" else request.join_source,
+        }
+        settings = self.config.transform.model_copy(
+            update={k: v for k, v in overrides.items() if v}
+        )
+        result = run_batch_transform(
+            self.clients, self.outputs, package, settings, poll,
+            input_uri=request.input, output_uri=request.output, progress=progress,
+        )  # fmt: skip
+        return BatchResult(output=result.output_uri, job_name=result.job_name, status=result.status)
+
+
+def endpoint_settings(config: EnvironmentConfig, outputs: StackOutputs) -> EndpointSettings:
+    """The environment's endpoint settings; rollback alarms: the file's ``alarm_names``, else
+    the stack's ``alarm_names`` output, else every alarm named ``<endpoint>-*`` (found at
+    deploy)."""
+    endpoint = config.endpoint
+    alarms = endpoint.alarm_names
+    if alarms is None and outputs.alarm_names:
+        alarms = tuple(outputs.alarm_names)
+    return EndpointSettings(
+        instance_type=endpoint.instance_type,
+        initial_instance_count=endpoint.initial_instance_count,
+        data_capture_percent=endpoint.data_capture_percent,
+        traffic=endpoint.deployment,
+        autoscaling=endpoint.autoscaling,
+        alarm_names=alarms,
+    )
+
+
+def aws_backend(
+    config: EnvironmentConfig, outputs: StackOutputs, session: boto3.Session | None = None
+) -> Backend:
+    """Clients in the stack's region (missing credentials or region fail here, exit 2) and the
+    adapters over them."""
+    session = session or boto3.Session()
+    clients = connect(outputs.region, session=session)
+    s3 = session.client("s3", region_name=outputs.region, config=client_config())
+    runtime = session.client(
+        "sagemaker-runtime", region_name=outputs.region, config=client_config()
+    )
+    kms_keys = {
+        outputs.data_bucket: outputs.data_kms_key_arn,
+        outputs.artifacts_bucket: outputs.artifacts_kms_key_arn,
+    }
+    return Backend(
+        name="aws",
+        outputs=outputs,
+        pipelines=AwsPipelineRunner(clients, outputs),
+        registry=AwsModelRegistry(clients.sagemaker),
+        endpoints=AwsEndpointManager(clients, runtime, outputs, endpoint_settings(config, outputs)),
+        transformer=AwsBatchTransformer(clients, outputs, config),
+        artifacts=S3ArtifactStore(s3, kms_keys),
+        serves_after_run=False,
+        work_dir=Path.cwd() / ".mlops" / "aws" / config.name,
+    )

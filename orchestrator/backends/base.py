@@ -1,0 +1,321 @@
+"""The seams between the flows and the backends: one protocol per job, one set of result types.
+
+The flows (``orchestrator.flows``) are written once against these protocols; ``backends.local``
+implements them on this machine (subprocesses, a directory for S3, SQLite, a loopback endpoint)
+and ``backends.aws`` on SageMaker and S3. One conformance suite per protocol
+(``tests/conformance/``) runs the same test functions against both, so "works locally" means
+"works on SageMaker" as far as the protocol goes.
+
+Semantics follow SageMaker's, because that is where the production pipeline runs: executions
+have SageMaker's statuses, model versions SageMaker's approval statuses, a deploy either serves
+the new version or leaves the old one serving.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+
+from orchestrator.backends.model_registry import ModelRegistry
+
+if TYPE_CHECKING:
+    from orchestrator.backends.aws.polling import PollSettings
+    from orchestrator.pipeline import PipelineDefinition
+    from orchestrator.settings.stack_outputs import StackOutputs
+
+Progress = Callable[[str], None]
+"""One line of progress for a person (the CLI prints it on stderr)."""
+
+BackendName = Literal["local", "aws"]
+
+__all__ = [
+    "ArtifactStore",
+    "Backend",
+    "BatchRequest",
+    "BatchResult",
+    "BatchTransformer",
+    "DeploymentResult",
+    "EndpointManager",
+    "ExecutionSummary",
+    "Invocation",
+    "ModelRegistry",
+    "PipelineRunner",
+    "Progress",
+    "StepSummary",
+    "UpsertResult",
+]
+
+
+# -- pipelines ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class UpsertResult:
+    """What creating or updating a pipeline did; ``diff`` is a unified diff of the definition."""
+
+    pipeline_name: str
+    pipeline_arn: str
+    action: Literal["created", "updated", "unchanged"]
+    diff: str = ""
+
+
+@dataclass(frozen=True)
+class StepSummary:
+    """One step of an execution, as both backends report it.
+
+    ``properties`` holds what the step produced in SageMaker's property names where the backend
+    knows them (``BestTrainingJob`` of a tuning step, ``ModelPackageArn`` of a registration).
+    """
+
+    name: str
+    status: str
+    type: str = ""
+    cached: bool = False
+    cache_source: str | None = None  # the execution whose result was reused, where known
+    seconds: float | None = None
+    failure_reason: str | None = None
+    properties: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ExecutionSummary:
+    """A pipeline execution: SageMaker's statuses (Executing, Stopping, Stopped, Failed,
+    Succeeded), its steps oldest first, and the reason it failed."""
+
+    id: str
+    pipeline: str
+    status: str
+    failure_reason: str | None = None
+    started: datetime | None = None
+    ended: datetime | None = None
+    steps: tuple[StepSummary, ...] = ()
+    logs: str | None = None  # where the steps' logs are: a folder, or CloudWatch log groups
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "Succeeded"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("Succeeded", "Failed", "Stopped")
+
+    def step(self, name: str) -> StepSummary | None:
+        return next((s for s in self.steps if s.name == name), None)
+
+    def describe_failure(self) -> str:
+        """The failing steps and their reasons, else the execution's own reason."""
+        failed = [s for s in self.steps if s.status == "Failed"]
+        if failed:
+            return "; ".join(
+                f"step {s.name!r} failed: {s.failure_reason or '(no reason given)'}" for s in failed
+            )
+        return self.failure_reason or f"the execution ended {self.status} without a reason"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary the CLI prints (stable keys for ``--output json``)."""
+        return {
+            "id": self.id,
+            "status": self.status,
+            "failure_reason": self.failure_reason,
+            "steps": [
+                {
+                    "name": s.name,
+                    "status": s.status,
+                    "cached": s.cached,
+                    "seconds": s.seconds,
+                    "failure_reason": s.failure_reason,
+                }
+                for s in self.steps
+            ],
+        }
+
+
+@runtime_checkable
+class PipelineRunner(Protocol):
+    """Creates pipelines from definition JSON and runs executions of them."""
+
+    def upsert(
+        self, definition: PipelineDefinition, *, description: str, tags: Mapping[str, str]
+    ) -> UpsertResult:
+        """Create the pipeline, update it when the definition changed, or leave it."""
+
+    def start(
+        self, pipeline_name: str, overrides: Mapping[str, Any], *, description: str = ""
+    ) -> str:
+        """Start an execution with parameter ``overrides``; its id. Unknown parameters and
+        values of the wrong type are refused before anything starts."""
+
+    def wait(
+        self,
+        execution_id: str,
+        poll: PollSettings,
+        progress: Callable[[ExecutionSummary], None] | None = None,
+    ) -> ExecutionSummary:
+        """The execution once it ended (Succeeded, Failed or Stopped); WaitTimeout past
+        ``poll.timeout_seconds``."""
+
+    def describe(self, execution_id: str) -> ExecutionSummary:
+        """The execution now; UnknownExecution when there is none with that id."""
+
+    def list_executions(self, pipeline_name: str) -> list[ExecutionSummary]:
+        """Every execution of the pipeline, newest first."""
+
+
+# -- endpoints ------------------------------------------------------------------------------------
+DeployAction = Literal["created", "updated", "rolled-back"]
+
+
+@dataclass(frozen=True)
+class DeploymentResult:
+    """What serves after a deploy or rollback, and what it replaced."""
+
+    endpoint_name: str
+    action: DeployAction
+    endpoint_config_name: str
+    previous_config_name: str | None
+    model_name: str
+    model_package_arn: str | None
+    rollback_alarms: tuple[str, ...] = ()
+    autoscaling: Any = None
+    deleted_configs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """An endpoint's answer to one request."""
+
+    status_code: int
+    content_type: str
+    body: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    @property
+    def model_version(self) -> str | None:
+        """The version that answered (serve's ``X-Model-Version`` header)."""
+        return self.headers.get("x-model-version")
+
+
+@runtime_checkable
+class EndpointManager(Protocol):
+    """The environment's real-time endpoint: blue/green deploys of approved model versions."""
+
+    @property
+    def endpoint_name(self) -> str: ...
+
+    def deploy(self, package: Any, poll: PollSettings, progress: Progress) -> DeploymentResult:
+        """Serve ``package`` (an Approved ModelPackage), or keep the old version serving and
+        raise when the new one does not come up."""
+
+    def rollback(self, poll: PollSettings, progress: Progress) -> DeploymentResult:
+        """Serve the version that served before the current one."""
+
+    def serving(self) -> str | None:
+        """The ARN of the model package serving now, or None when nothing serves."""
+
+    def invoke(self, body: bytes, content_type: str, accept: str) -> Invocation:
+        """One request to the serving model."""
+
+    def close(self) -> None:
+        """Release what this manager holds on this machine (the AWS endpoint keeps serving)."""
+
+
+# -- batch transform ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BatchRequest:
+    """A batch transform: input and output locations and SageMaker's DataProcessing settings.
+
+    ``input``/``output`` are what the backend reads and writes: files for the local backend,
+    ``s3://`` URIs on AWS; each backend refuses the other kind by name.
+    """
+
+    input: str
+    output: str | None = None
+    content_type: str = "text/csv"
+    accept: str | None = None
+    input_filter: str = "$"
+    join_source: Literal["None", "Input"] = "None"
+    output_filter: str = "$"
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Where the predictions went; counts where the backend knows them."""
+
+    output: str
+    job_name: str | None = None
+    status: str | None = None
+    records: int | None = None
+    requests: int | None = None
+
+
+@runtime_checkable
+class BatchTransformer(Protocol):
+    def check(self, request: BatchRequest) -> None:
+        """Refuse, before anything runs, a request this backend cannot honour (a local path on
+        AWS, an S3 URI locally, a filter that does not parse)."""
+
+    def transform(
+        self, package: Any, request: BatchRequest, poll: PollSettings, progress: Progress
+    ) -> BatchResult:
+        """Predict every record of ``request.input`` with ``package`` (Approved)."""
+
+
+# -- artifacts ------------------------------------------------------------------------------------
+@runtime_checkable
+class ArtifactStore(Protocol):
+    """``s3://bucket/key`` objects and prefixes: S3 itself, or a directory standing in for it."""
+
+    def exists(self, uri: str) -> bool:
+        """Whether an object, or any object under a prefix ending in ``/``, exists."""
+
+    def read_bytes(self, uri: str) -> bytes:
+        """One object's content; ArtifactError when there is none."""
+
+    def publish(self, source: Path, uri: str) -> str:
+        """Upload a file (to ``uri``) or a directory (under the prefix ``uri``); the URI."""
+
+    def download(self, uri: str, destination: Path) -> list[Path]:
+        """Copy an object, or every object under a prefix, into ``destination``."""
+
+
+# -- one environment's backend --------------------------------------------------------------------
+@dataclass
+class Backend:
+    """Everything the flows use for one environment, from one backend.
+
+    ``work_dir``: a folder on this machine for the flows' own files (downloaded inputs, batch
+    outputs). ``serves_after_run``: whether ``orchestrator run`` ends by deploying the approved
+    model and scoring the test split. True locally, where an endpoint lives only as long as the
+    command and the run is the proof that a model serves; false on AWS, where deploying to the
+    shared endpoint is its own gated step (``orchestrator deploy``).
+    """
+
+    name: BackendName
+    outputs: StackOutputs
+    pipelines: PipelineRunner
+    registry: ModelRegistry
+    endpoints: EndpointManager
+    transformer: BatchTransformer
+    artifacts: ArtifactStore
+    serves_after_run: bool
+    work_dir: Path
+    # What was done to the stack before this backend opened (tfvars rendered, plan applied).
+    infrastructure: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def model_group(self) -> str:
+        return self.outputs.model_package_group_name
+
+    def close(self) -> None:
+        self.endpoints.close()
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

@@ -1,0 +1,36 @@
+"""The local backend assembled for one environment: everything under its state folder."""
+
+from __future__ import annotations
+
+from orchestrator.backends.base import Backend
+from orchestrator.backends.local.endpoint_manager import LocalEndpointManager
+from orchestrator.backends.local.pipeline_runner import LocalPipelineRunner
+from orchestrator.backends.local.progress import ProgressCallback
+from orchestrator.backends.local.transformer import LocalBatchTransformer
+from orchestrator.backends.local.workspace import LocalWorkspace
+from orchestrator.settings.environment import EnvironmentConfig
+
+
+def local_backend(
+    config: EnvironmentConfig,
+    *,
+    events: ProgressCallback | None = None,
+    port: int = 0,
+) -> Backend:
+    """The local backend of ``config``; ``events`` sees the runner's step events as they
+    happen, ``port`` is the endpoint's (0: any free port)."""
+    workspace = LocalWorkspace(config)
+    endpoints = LocalEndpointManager(workspace, port=port, workers=config.endpoint.workers or 1)
+    return Backend(
+        name="local",
+        outputs=workspace.outputs,
+        pipelines=LocalPipelineRunner(
+            workspace.runner(progress=events), workspace.root / "pipelines"
+        ),
+        registry=workspace.registry(),
+        endpoints=endpoints,
+        transformer=LocalBatchTransformer(workspace, endpoints),
+        artifacts=workspace.store,
+        serves_after_run=True,
+        work_dir=workspace.batch_root,
+    )

@@ -1,0 +1,105 @@
+"""The :class:`~orchestrator.backends.base.EndpointManager` of the local backend.
+
+A local endpoint lives as long as the process that started it (``orchestrator run`` proves a
+fresh model serves, ``orchestrator endpoint serve`` serves in the foreground), so the manager
+starts its :class:`LocalEndpoint` on first deploy and remembers the versions it served, which is
+what a rollback returns to. Deploys are blue/green as on SageMaker: the new version must answer
+a test request before traffic moves, otherwise the old one keeps serving.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from orchestrator.backends.base import DeployAction, DeploymentResult, Invocation, Progress
+from orchestrator.backends.local.endpoint import LocalEndpoint
+from orchestrator.backends.local.serving_errors import EndpointError
+from orchestrator.backends.local.workspace import LocalWorkspace
+from orchestrator.backends.model_registry import ModelPackage
+
+if TYPE_CHECKING:
+    from orchestrator.backends.aws.polling import PollSettings
+
+LOCAL_ENDPOINT_NAME = "local"
+
+
+class LocalEndpointManager:
+    """Blue/green deploys onto one loopback endpoint (started on the first deploy)."""
+
+    def __init__(self, workspace: LocalWorkspace, *, port: int = 0, workers: int = 1) -> None:
+        self.workspace = workspace
+        self.port = port
+        self.workers = workers
+        self._endpoint: LocalEndpoint | None = None
+        self._history: list[ModelPackage] = []
+
+    @property
+    def endpoint_name(self) -> str:
+        return LOCAL_ENDPOINT_NAME
+
+    @property
+    def url(self) -> str | None:
+        """The serving URL (``{url}/invocations``), None before the first deploy."""
+        return self._endpoint.url if self._endpoint is not None else None
+
+    def _started(self) -> LocalEndpoint:
+        if self._endpoint is None:
+            self._endpoint = LocalEndpoint(
+                self.workspace.store_root,
+                self.workspace.endpoints_root,
+                port=self.port,
+                workers=self.workers,
+            )
+        return self._endpoint
+
+    def deploy(
+        self, package: ModelPackage, poll: PollSettings, progress: Progress
+    ) -> DeploymentResult:
+        previous = self._history[-1] if self._history else None
+        progress(f"deploying model version {package.version} to a local endpoint")
+        self._started().deploy(package)
+        self._history.append(package)
+        return _result("created" if previous is None else "updated", package, previous)
+
+    def rollback(self, poll: PollSettings, progress: Progress) -> DeploymentResult:
+        if len(self._history) < 2:
+            raise EndpointError(
+                "the local endpoint has served no earlier version in this process; there is "
+                "nothing to roll back to (deploy the version you want instead)"
+            )
+        serving, target = self._history[-1], self._history[-2]
+        progress(f"rolling the local endpoint back: v{serving.version} -> v{target.version}")
+        self._started().deploy(target, check_compatibility=False)
+        self._history = self._history[:-1]
+        return _result("rolled-back", target, serving)
+
+    def serving(self) -> str | None:
+        active = self._endpoint.active if self._endpoint is not None else None
+        return active.arn if active is not None else None
+
+    def invoke(self, body: bytes, content_type: str, accept: str) -> Invocation:
+        if self._endpoint is None or self._endpoint.active is None:
+            raise EndpointError("the local endpoint serves no model yet; deploy one first")
+        answer = self._endpoint.invoke(body, content_type=content_type, accept=accept)
+        return Invocation(answer.status_code, answer.content_type, answer.body, answer.headers)
+
+    def close(self) -> None:
+        if self._endpoint is not None:
+            self._endpoint.stop()
+            self._endpoint = None
+
+
+def _result(
+    action: DeployAction, package: ModelPackage, previous: ModelPackage | None
+) -> DeploymentResult:
+    def config(p: ModelPackage) -> str:
+        return f"{p.group}-v{p.version}"
+
+    return DeploymentResult(
+        endpoint_name=LOCAL_ENDPOINT_NAME,
+        action=action,
+        endpoint_config_name=config(package),
+        previous_config_name=config(previous) if previous is not None else None,
+        model_name=config(package),
+        model_package_arn=package.arn,
+    )

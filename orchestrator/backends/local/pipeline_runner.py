@@ -1,0 +1,110 @@
+"""The :class:`~orchestrator.backends.base.PipelineRunner` of the local backend.
+
+``upsert`` keeps each pipeline's definition JSON in the environment's state folder, as
+CreatePipeline/UpdatePipeline keep it on SageMaker, and reports the same diff; ``start`` runs
+the stored definition with the local runner. The local runner works synchronously, so an
+execution has ended by the time ``start`` returns and ``wait`` only reads it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from orchestrator.backends.base import ExecutionSummary, StepSummary, UpsertResult
+from orchestrator.backends.local.errors import RunnerInputError
+from orchestrator.backends.local.executions import Execution
+from orchestrator.backends.local.runner import LocalRunner
+from orchestrator.backends.local.steps import ARN_PREFIX
+from orchestrator.pipeline.diff import definition_diff
+
+if TYPE_CHECKING:
+    from orchestrator.backends.aws.polling import PollSettings
+    from orchestrator.pipeline import PipelineDefinition
+
+
+class LocalPipelineRunner:
+    """Pipelines as files under ``pipelines_dir``, executions run by :class:`LocalRunner`."""
+
+    def __init__(self, runner: LocalRunner, pipelines_dir: Path) -> None:
+        self.runner = runner
+        self.pipelines_dir = pipelines_dir
+
+    def _definition_path(self, pipeline_name: str) -> Path:
+        return self.pipelines_dir / f"{pipeline_name}.json"
+
+    def upsert(
+        self, definition: PipelineDefinition, *, description: str, tags: Mapping[str, str]
+    ) -> UpsertResult:
+        name = definition.pipeline_name
+        path = self._definition_path(name)
+        arn = f"{ARN_PREFIX}pipeline/{name.lower()}"
+        text = definition.to_json()
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            return UpsertResult(name, arn, "created")
+        diff = definition_diff(path.read_text(), text, name)
+        if not diff:
+            return UpsertResult(name, arn, "unchanged")
+        path.write_text(text)
+        return UpsertResult(name, arn, "updated", diff)
+
+    def start(
+        self, pipeline_name: str, overrides: Mapping[str, Any], *, description: str = ""
+    ) -> str:
+        path = self._definition_path(pipeline_name)
+        if not path.is_file():
+            raise RunnerInputError(
+                f"pipeline {pipeline_name} does not exist here; create it first "
+                "(`orchestrator pipeline upsert`, or `orchestrator run`)"
+            )
+        execution = self.runner.start(path.read_text(), dict(overrides), pipeline_name)
+        return execution.execution_id
+
+    def wait(
+        self,
+        execution_id: str,
+        poll: PollSettings,
+        progress: Callable[[ExecutionSummary], None] | None = None,
+    ) -> ExecutionSummary:
+        summary = self.describe(execution_id)
+        if progress is not None:
+            progress(summary)
+        return summary
+
+    def describe(self, execution_id: str) -> ExecutionSummary:
+        summary = execution_summary(self.runner.describe(execution_id))
+        return replace(summary, logs=str(self.runner.log_dir(execution_id)))
+
+    def list_executions(self, pipeline_name: str | None = None) -> list[ExecutionSummary]:
+        return [execution_summary(e) for e in self.runner.list_executions(pipeline_name)]
+
+
+def execution_summary(execution: Execution) -> ExecutionSummary:
+    """A local execution record as the protocol's summary."""
+    return ExecutionSummary(
+        id=execution.execution_id,
+        pipeline=execution.pipeline_name,
+        status=execution.status,
+        failure_reason=execution.failure_reason,
+        started=execution.start_time,
+        ended=execution.end_time,
+        steps=tuple(
+            StepSummary(
+                name=step.name,
+                status=step.status,
+                type=step.type,
+                cached=step.cache_hit_source is not None,
+                cache_source=step.cache_hit_source,
+                seconds=round((step.end_time - step.start_time).total_seconds(), 2)
+                if step.end_time
+                else None,
+                failure_reason=step.failure_reason,
+                properties=step.properties,
+            )
+            for step in execution.steps
+        ),
+    )

@@ -1,0 +1,75 @@
+"""The one place that chooses between the local and the AWS backend.
+
+Everything else (flows, CLI) receives a :class:`~orchestrator.backends.base.Backend` and never
+asks which one it is. For an aws environment this is also where the stack's outputs come from:
+a ``--stack-outputs`` file of an earlier apply, the live ``terraform output``, or a fresh
+render + apply when the caller asks for the infrastructure to be brought up to date first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from orchestrator.backends.base import Backend, Progress
+from orchestrator.backends.local.progress import ProgressCallback
+from orchestrator.settings.environment import EnvironmentConfig
+from orchestrator.settings.stack_outputs import StackOutputs
+
+
+@dataclass(frozen=True)
+class StackSource:
+    """Where an aws environment's stack outputs come from (ignored by local environments,
+    which have no stack)."""
+
+    outputs_file: Path | None = None
+    module_dir: Path | None = None
+    apply: bool = False  # render the tfvars and apply the plan first (the run flow's first steps)
+
+
+def open_backend(
+    config: EnvironmentConfig,
+    stack: StackSource | None = None,
+    *,
+    events: ProgressCallback | None = None,
+    port: int = 0,
+    progress: Progress | None = None,
+) -> Backend:
+    """The backend of ``config``: its runner, registry, endpoint, transformer and store.
+
+    ``events`` (local) sees pipeline step events as they happen; ``port`` is the local
+    endpoint's port (0: any free one); ``progress`` sees infrastructure steps (aws).
+    """
+    if config.backend == "local":
+        from orchestrator.backends.local.backend import local_backend
+
+        return local_backend(config, events=events, port=port)
+    from orchestrator.backends.aws.backend import aws_backend
+
+    outputs, infrastructure = _stack_outputs(config, stack or StackSource(), progress)
+    backend = aws_backend(config, outputs)
+    backend.infrastructure = infrastructure
+    return backend
+
+
+def _stack_outputs(
+    config: EnvironmentConfig, stack: StackSource, progress: Progress | None
+) -> tuple[StackOutputs, dict[str, Any]]:
+    from orchestrator.infra.render import render
+    from orchestrator.infra.stack import infra_apply, stack_outputs
+
+    say = progress or (lambda _message: None)
+    if stack.outputs_file is not None or not stack.apply:
+        outputs = stack_outputs(config, stack.outputs_file, stack.module_dir, progress=say)
+        source = str(stack.outputs_file) if stack.outputs_file else "terraform output"
+        return outputs, {"stack_outputs": source}
+    rendered = render(config, stack.module_dir)
+    say(f"render: {rendered.path} " + ("unchanged" if rendered.up_to_date else "updated"))
+    applied = infra_apply(config, stack.module_dir, progress=say)
+    assert applied.outputs is not None
+    return applied.outputs, {
+        "tfvars": {"path": str(rendered.path), "changed": not rendered.up_to_date},
+        "changed": applied.has_changes,
+        "plan": str(applied.plan_file),
+    }

@@ -27,6 +27,11 @@ if TYPE_CHECKING:
     from orchestrator.pipeline import PipelineDefinition
     from orchestrator.settings.stack_outputs import StackOutputs
 
+
+class UnknownExecution(LookupError):
+    """No execution has the id asked for (each backend raises a subclass of this)."""
+
+
 Progress = Callable[[str], None]
 """One line of progress for a person (the CLI prints it on stderr)."""
 
@@ -46,6 +51,7 @@ __all__ = [
     "PipelineRunner",
     "Progress",
     "StepSummary",
+    "UnknownExecution",
     "UpsertResult",
 ]
 
@@ -159,8 +165,9 @@ class PipelineRunner(Protocol):
     def describe(self, execution_id: str) -> ExecutionSummary:
         """The execution now; UnknownExecution when there is none with that id."""
 
-    def list_executions(self, pipeline_name: str) -> list[ExecutionSummary]:
-        """Every execution of the pipeline, newest first."""
+    def list_executions(self, pipeline_name: str | None = None) -> list[ExecutionSummary]:
+        """Every execution of the pipeline, newest first; None: of every pipeline the backend
+        may read (on AWS the stack's pipeline, the only one its role may read)."""
 
 
 # -- endpoints ------------------------------------------------------------------------------------
@@ -206,6 +213,10 @@ class EndpointManager(Protocol):
 
     @property
     def endpoint_name(self) -> str: ...
+
+    @property
+    def url(self) -> str | None:
+        """Where clients send requests (``{url}/invocations``); None while nothing serves."""
 
     def deploy(self, package: Any, poll: PollSettings, progress: Progress) -> DeploymentResult:
         """Serve ``package`` (an Approved ModelPackage), or keep the old version serving and

@@ -63,13 +63,12 @@ def _stack_outputs(
     if stack.outputs_file is not None or not stack.apply:
         outputs = stack_outputs(config, stack.outputs_file, stack.module_dir, progress=say)
         source = str(stack.outputs_file) if stack.outputs_file else "terraform output"
-        return outputs, {"stack_outputs": source}
+        return outputs, {"infrastructure": {"stack_outputs": source}}
     rendered = render(config, stack.module_dir)
     say(f"render: {rendered.path} " + ("unchanged" if rendered.up_to_date else "updated"))
     applied = infra_apply(config, stack.module_dir, progress=say)
     assert applied.outputs is not None
     return applied.outputs, {
         "tfvars": {"path": str(rendered.path), "changed": not rendered.up_to_date},
-        "changed": applied.has_changes,
-        "plan": str(applied.plan_file),
+        "infrastructure": {"changed": applied.has_changes, "plan": str(applied.plan_file)},
     }

@@ -142,6 +142,14 @@ class AwsEndpointManager:
     def endpoint_name(self) -> str:
         return self.outputs.endpoint_name
 
+    @property
+    def url(self) -> str | None:
+        """SageMaker Runtime's address for the endpoint (InvokeEndpoint signs requests to it)."""
+        return (
+            f"https://runtime.sagemaker.{self.outputs.region}.amazonaws.com/endpoints/"
+            f"{self.endpoint_name}"
+        )
+
     def deploy(
         self, package: ModelPackage, poll: PollSettings, progress: Progress
     ) -> DeploymentResult:

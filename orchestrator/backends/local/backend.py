@@ -21,9 +21,12 @@ def local_backend(
     happen, ``port`` is the endpoint's (0: any free port)."""
     workspace = LocalWorkspace(config)
     endpoints = LocalEndpointManager(workspace, port=port, workers=config.endpoint.workers or 1)
+    # The local "stack" names the pipeline after the environment file, as an aws stack names it
+    # in its outputs, so the flows read the name from the outputs on both backends.
+    outputs = workspace.outputs.model_copy(update={"pipeline_name": config.pipeline_name})
     return Backend(
         name="local",
-        outputs=workspace.outputs,
+        outputs=outputs,
         pipelines=LocalPipelineRunner(
             workspace.runner(progress=events), workspace.root / "pipelines"
         ),

@@ -13,8 +13,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from orchestrator.backends.base import ExecutionSummary, StepSummary, UpsertResult
-from orchestrator.backends.local.errors import RunnerInputError
+from orchestrator.backends.base import (
+    ExecutionSummary,
+    StepSummary,
+    UnknownExecution,
+    UpsertResult,
+)
+from orchestrator.backends.local.errors import RunnerInputError, UnknownExecutionError
 from orchestrator.backends.local.executions import Execution
 from orchestrator.backends.local.runner import LocalRunner
 from orchestrator.backends.local.steps import ARN_PREFIX
@@ -70,13 +75,15 @@ class LocalPipelineRunner:
         poll: PollSettings,
         progress: Callable[[ExecutionSummary], None] | None = None,
     ) -> ExecutionSummary:
-        summary = self.describe(execution_id)
-        if progress is not None:
-            progress(summary)
-        return summary
+        # Executions run to the end inside ``start`` (whose step events went to the runner's
+        # own progress callback), so there is nothing left to wait for or report.
+        return self.describe(execution_id)
 
     def describe(self, execution_id: str) -> ExecutionSummary:
-        summary = execution_summary(self.runner.describe(execution_id))
+        try:
+            summary = execution_summary(self.runner.describe(execution_id))
+        except UnknownExecutionError as exc:
+            raise UnknownExecution(str(exc)) from None
         return replace(summary, logs=str(self.runner.log_dir(execution_id)))
 
     def list_executions(self, pipeline_name: str | None = None) -> list[ExecutionSummary]:

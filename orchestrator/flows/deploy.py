@@ -1,0 +1,37 @@
+"""Deploy and rollback flows: blue/green onto the environment's endpoint, through the protocol.
+
+The backend's endpoint manager does the work (SageMaker's UpdateEndpoint with alarm rollback,
+or the local switching proxy); this module names the version and shapes what is printed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from orchestrator.backends.aws.polling import PollSettings
+from orchestrator.backends.base import Backend, DeploymentResult, Progress
+from orchestrator.flows.models import resolve
+
+DEFAULT_ENDPOINT_TIMEOUT_SECONDS = 3600.0
+
+
+def deploy(
+    backend: Backend, spec: str | int | None, poll: PollSettings, progress: Progress
+) -> tuple[dict[str, Any], str]:
+    """(deployment summary, "group vN") for the version ``spec`` names (default latest)."""
+    package = resolve(backend, spec, purpose="deployed")
+    result = backend.endpoints.deploy(package, poll, progress)
+    return summary(result), f"{package.group} v{package.version}"
+
+
+def rollback(backend: Backend, poll: PollSettings, progress: Progress) -> dict[str, Any]:
+    return summary(backend.endpoints.rollback(poll, progress))
+
+
+def summary(result: DeploymentResult) -> dict[str, Any]:
+    """The result as JSON-ready data (tuples as lists, autoscaling as its fields)."""
+    data = asdict(result)
+    if result.autoscaling is not None and not isinstance(data["autoscaling"], dict):
+        data["autoscaling"] = asdict(result.autoscaling)
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in data.items()}

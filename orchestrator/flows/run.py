@@ -1,0 +1,122 @@
+"""``orchestrator run``: the whole job for one environment, written once for every backend.
+
+(infrastructure, on AWS: render + apply, or read an earlier apply's outputs) -> choose and check
+the data -> build the definition -> upsert -> start -> wait -> report the registered model ->
+where the backend's endpoints live only as long as the command (local): deploy the latest
+approved version, invoke it with real test rows and batch-transform the test split. Each arrow
+is one call into a flow or a protocol; this module only sequences them and collects a summary.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from orchestrator.backends.aws.polling import PollSettings
+from orchestrator.backends.base import Backend, ExecutionSummary, Progress
+from orchestrator.backends.local.progress import ProgressCallback
+from orchestrator.backends.model_registry import ModelPackage
+from orchestrator.backends.select import StackSource, open_backend
+from orchestrator.flows import pipeline
+from orchestrator.flows.smoke import serve_and_score
+from orchestrator.pipeline import names
+from orchestrator.settings.environment import EnvironmentConfig
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What the command line adds to the environment file."""
+
+    data: Path | None = None
+    schema: Path | None = None
+    overrides: Mapping[str, str] = field(default_factory=dict)
+    stack: StackSource = field(default_factory=lambda: StackSource(apply=True))
+    poll: PollSettings = field(
+        default_factory=lambda: PollSettings(pipeline.DEFAULT_PIPELINE_TIMEOUT_SECONDS)
+    )
+
+
+def run(
+    config: EnvironmentConfig,
+    options: RunOptions,
+    *,
+    progress: Progress,
+    events: ProgressCallback | None = None,
+) -> tuple[dict[str, Any], int]:
+    """Run the whole job; (summary, exit code: 0 done, 1 the pipeline or the serving failed)."""
+    started = time.monotonic()
+    with open_backend(config, options.stack, events=events, progress=progress) as backend:
+        summary: dict[str, Any] = {"environment": config.name, "backend": backend.name}
+        summary.update(backend.infrastructure)
+        execution, dataset = _train(backend, config, options, summary, progress)
+        code = 0 if execution.succeeded else 1
+        if execution.succeeded:
+            package = registered_package(execution, backend)
+            summary["model_package"] = package_summary(package) if package else None
+            summary["metrics"] = dict(package.metrics) if package else {}
+            if backend.serves_after_run:
+                code = serve_and_score(
+                    backend, config, execution, dataset.schema, summary, progress
+                )
+    summary["duration_seconds"] = round(time.monotonic() - started, 1)
+    return summary, code
+
+
+def _train(
+    backend: Backend,
+    config: EnvironmentConfig,
+    options: RunOptions,
+    summary: dict[str, Any],
+    progress: Progress,
+) -> tuple[ExecutionSummary, pipeline.Dataset]:
+    dataset = pipeline.choose_dataset(backend, config, options.data, options.schema)
+    if dataset.note:
+        progress(dataset.note)
+    summary["dataset"] = {"name": dataset.name, "source": dataset.source, "uri": dataset.data_uri}
+    upserted = pipeline.upsert(backend, config, dataset)
+    progress(f"pipeline {upserted['pipeline']}: {upserted['action']}")
+    if upserted["diff"]:
+        progress(upserted["diff"].rstrip())
+    summary["pipeline"] = upserted
+    execution_id = pipeline.start(backend, config, options.overrides)
+    progress(f"started execution {execution_id}")
+    execution, _ = pipeline.wait(backend, execution_id, options.poll, progress)
+    summary["execution"] = execution.to_dict()
+    summary["best_hyperparameters"] = best_hyperparameters(execution)
+    return execution, dataset
+
+
+def best_hyperparameters(execution: ExecutionSummary) -> dict[str, Any]:
+    """The tuning step's best trial, where the backend reports step properties."""
+    tune = execution.step(names.TUNE)
+    if tune is None or "BestTrainingJob" not in tune.properties:
+        return {}
+    best = tune.properties["BestTrainingJob"]
+    objective = best.get("FinalHyperParameterTuningJobObjectiveMetric") or {}
+    return {
+        "training_job": best.get("TrainingJobName"),
+        "objective": {objective.get("MetricName", "objective"): objective.get("Value")},
+        "hyperparameters": best.get("TunedHyperParameters", {}),
+    }
+
+
+def registered_package(execution: ExecutionSummary, backend: Backend) -> ModelPackage | None:
+    """The version the Register step filed, where the backend reports it."""
+    step = execution.step(names.REGISTER)
+    if step is None or step.status != "Succeeded":
+        return None
+    version = step.properties.get("ModelPackageVersion")
+    return backend.registry.get(backend.model_group, int(version)) if version is not None else None
+
+
+def package_summary(package: ModelPackage) -> dict[str, Any]:
+    return {
+        "group": package.group,
+        "version": package.version,
+        "arn": package.arn,
+        "approval_status": package.approval_status,
+        "model_data_url": package.model_data_url,
+    }

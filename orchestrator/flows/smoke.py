@@ -62,7 +62,7 @@ def serve_and_score(
             input=str(batch_input),
             output=str(output),
             input_filter=processing.input_filter,
-            join_source=processing.join_source,  # type: ignore[arg-type]  # "None" | "Input"
+            join_source=processing.join_source,
             output_filter=processing.output_filter,
         )
         result = backend.transformer.transform(served, request, SMOKE_POLL, progress)

@@ -14,6 +14,7 @@ from typing import Any
 
 from orchestrator.backends.base import Backend, Progress
 from orchestrator.backends.local.progress import ProgressCallback
+from orchestrator.errors import UserError
 from orchestrator.settings.environment import EnvironmentConfig
 from orchestrator.settings.stack_outputs import StackOutputs
 
@@ -44,6 +45,7 @@ def open_backend(
     if config.backend == "local":
         from orchestrator.backends.local.backend import local_backend
 
+        _refuse_stack_flags(config, stack)
         return local_backend(config, events=events, port=port)
     from orchestrator.backends.aws.backend import aws_backend
 
@@ -72,3 +74,21 @@ def _stack_outputs(
         "tfvars": {"path": str(rendered.path), "changed": not rendered.up_to_date},
         "infrastructure": {"changed": applied.has_changes, "plan": str(applied.plan_file)},
     }
+
+
+def _refuse_stack_flags(config: EnvironmentConfig, stack: StackSource | None) -> None:
+    """A local environment has no Terraform stack: flags that name one are refused, by name,
+    rather than silently ignored."""
+    named = [
+        flag
+        for flag, value in (
+            ("--stack-outputs", stack.outputs_file if stack else None),
+            ("--terraform-dir", stack.module_dir if stack else None),
+        )
+        if value is not None
+    ]
+    if named:
+        raise UserError(
+            f"{' and '.join(named)} name a Terraform stack, which the local environment "
+            f"{config.name} does not have; drop them or pick an aws environment (--env dev)"
+        )

@@ -37,3 +37,16 @@ def _cell(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}={_cell(v)}" for k, v in value.items())
     return str(value)
+
+
+def say(message: str) -> None:
+    """One line of progress on stderr, so ``--output json`` on stdout stays machine-readable."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def show(output: str, data: Any, pairs: Sequence[tuple[str, Any]]) -> None:
+    """``data`` as JSON for ``--output json``, else ``pairs`` as a summary."""
+    if output == "json":
+        print_json(data)
+    else:
+        print(format_pairs(pairs))

@@ -53,14 +53,13 @@ class AwsPipelineRunner:
     def upsert(
         self, definition: PipelineDefinition, *, description: str, tags: Mapping[str, str]
     ) -> UpsertResult:
-        result = upsert_pipeline(
+        return upsert_pipeline(
             self.sagemaker,
             definition,
             role_arn=self.outputs.pipeline_role_arn,
             description=description,
             tags=tags,
         )
-        return UpsertResult(result.pipeline_name, result.pipeline_arn, result.action, result.diff)
 
     def start(
         self, pipeline_name: str, overrides: Mapping[str, Any], *, description: str = ""

@@ -13,14 +13,13 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -28,39 +27,14 @@ from orchestrator.backends.aws.clients import aws_errors, error_code, error_mess
 from orchestrator.backends.aws.errors import AwsRequestError, PipelineExecutionFailed
 from orchestrator.backends.aws.pagination import list_all
 from orchestrator.backends.aws.polling import PollSettings, poll
+from orchestrator.backends.base import UpsertResult
 from orchestrator.pipeline import PipelineDefinition
+from orchestrator.pipeline.diff import definition_diff
 
 TERMINAL_STATUSES = ("Succeeded", "Failed", "Stopped")
 
 
 # -- upsert ---------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class UpsertResult:
-    """What :func:`upsert_pipeline` did; ``diff`` is deployed -> new (empty unless updated)."""
-
-    pipeline_name: str
-    pipeline_arn: str
-    action: Literal["created", "updated", "unchanged"]
-    diff: str = ""
-
-
-def canonical_definition(text: str) -> str:
-    """A definition's text with sorted keys and fixed indentation, for comparing and diffing."""
-    return json.dumps(json.loads(text), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def definition_diff(deployed: str, new: str, name: str = "pipeline") -> str:
-    """The unified diff between two definition texts, ignoring key order and whitespace."""
-    return "".join(
-        difflib.unified_diff(
-            canonical_definition(deployed).splitlines(keepends=True),
-            canonical_definition(new).splitlines(keepends=True),
-            fromfile=f"{name} (deployed)",
-            tofile=f"{name} (new)",
-        )
-    )
-
-
 def deployed_pipeline(sagemaker: Any, pipeline_name: str) -> dict[str, Any] | None:
     """DescribePipeline's answer, or None when no pipeline has that name."""
     with aws_errors(f"describe pipeline {pipeline_name}"):

@@ -9,13 +9,15 @@ a test request before traffic moves, otherwise the old one keeps serving.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from orchestrator.backends.base import DeployAction, DeploymentResult, Invocation, Progress
-from orchestrator.backends.local.endpoint import LocalEndpoint
+from orchestrator.backends.local.endpoint import LocalEndpoint, serve_in_foreground
 from orchestrator.backends.local.serving_errors import EndpointError
 from orchestrator.backends.local.workspace import LocalWorkspace
 from orchestrator.backends.model_registry import ModelPackage
+from orchestrator.errors import UserError
 
 if TYPE_CHECKING:
     from orchestrator.backends.aws.polling import PollSettings
@@ -82,6 +84,22 @@ class LocalEndpointManager:
             raise EndpointError("the local endpoint serves no model yet; deploy one first")
         answer = self._endpoint.invoke(body, content_type=content_type, accept=accept)
         return Invocation(answer.status_code, answer.content_type, answer.body, answer.headers)
+
+    def serve_forever(self, package: ModelPackage, ready: Callable[[str], None]) -> None:
+        """Deploy ``package`` and serve until SIGINT/SIGTERM (``orchestrator endpoint serve``);
+        ``ready`` is told the URL once the model answers. A port that cannot be bound is a user
+        error naming the port."""
+        try:
+            endpoint = self._started()
+        except (OSError, EndpointError) as exc:
+            raise UserError(
+                f"cannot listen on 127.0.0.1:{self.port} ({exc}); pick another --port"
+            ) from None
+        endpoint.deploy(package)
+        self._history.append(package)
+        ready(endpoint.url)
+        serve_in_foreground(endpoint)
+        self._endpoint = None  # serve_in_foreground stopped it
 
     def close(self) -> None:
         if self._endpoint is not None:

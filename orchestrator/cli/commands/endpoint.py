@@ -1,0 +1,48 @@
+"""``orchestrator endpoint serve``: serve an approved version on 127.0.0.1 in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from orchestrator.cli import options
+from orchestrator.cli.registry import command, group
+
+group("endpoint", "local endpoint")
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    options.environment(parser)
+    parser.add_argument("--port", type=int, help="port on 127.0.0.1 (default: environment's)")
+    parser.add_argument("--version", type=int, help="a specific approved version")
+
+
+@command(
+    "endpoint", "serve", help="serve the latest approved model (foreground)", arguments=_arguments
+)
+def endpoint_serve(args: argparse.Namespace) -> int:
+    from orchestrator.cli import context
+    from orchestrator.errors import UserError
+    from orchestrator.flows.models import resolve
+
+    config = context.environment(args)
+    port = args.port if args.port is not None else config.endpoint.port
+    if not 1 <= port <= 65535:
+        raise UserError(f"--port {port} is not a TCP port; use 1-65535")
+    with context.backend(args, config, port=port) as backend:
+        serve_forever = getattr(backend.endpoints, "serve_forever", None)
+        if serve_forever is None:
+            raise UserError(
+                f"environment {config.name} uses the {backend.name} backend, whose endpoint "
+                "serves on AWS; `endpoint serve` serves on this machine (use --env local)"
+            )
+        package = resolve(backend, args.version)
+        serve_forever(
+            package,
+            lambda url: print(
+                f"serving {package.group} v{package.version} at {url}/invocations (Ctrl-C to stop)",
+                file=sys.stderr,
+                flush=True,
+            ),
+        )
+    return 0

@@ -1,0 +1,84 @@
+"""``orchestrator executions list|describe``: pipeline executions of the environment."""
+
+from __future__ import annotations
+
+import argparse
+
+from orchestrator.cli import options
+from orchestrator.cli.console import format_pairs, format_table, print_json
+from orchestrator.cli.registry import command, group
+
+group("executions", "pipeline executions")
+
+
+def _list_arguments(parser: argparse.ArgumentParser) -> None:
+    options.environment(parser)
+    options.stack(parser)
+
+
+def _describe_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("execution_id", help="an id from 'executions list' (or 'latest')")
+    _list_arguments(parser)
+
+
+@command("executions", "list", help="list executions", arguments=_list_arguments)
+def executions_list(args: argparse.Namespace) -> int:
+    from orchestrator.cli import context
+    from orchestrator.flows.pipeline import list_executions
+
+    with context.backend(args) as backend:
+        executions = list_executions(backend)
+    rows = [
+        {
+            "id": e.id,
+            "pipeline": e.pipeline,
+            "status": e.status,
+            "started": e.started.strftime("%Y-%m-%d %H:%M:%S") if e.started else None,
+            "seconds": round((e.ended - e.started).total_seconds(), 1)
+            if e.ended and e.started
+            else None,
+        }
+        for e in executions
+    ]
+    if args.output == "json":
+        print_json(rows)
+    else:
+        print(format_table(rows, ["id", "pipeline", "status", "started", "seconds"]))
+    return 0
+
+
+@command("executions", "describe", help="one execution's steps", arguments=_describe_arguments)
+def executions_describe(args: argparse.Namespace) -> int:
+    from orchestrator.cli import context
+    from orchestrator.flows.pipeline import find_execution
+
+    with context.backend(args) as backend:
+        execution = find_execution(backend, args.execution_id)
+    if args.output == "json":
+        print_json({**execution.to_dict(), "pipeline": execution.pipeline, "logs": execution.logs})
+        return 0
+    print(
+        format_pairs(
+            [
+                ("execution", execution.id),
+                ("pipeline", execution.pipeline),
+                ("status", execution.status),
+                ("failure", execution.failure_reason),
+                ("logs", execution.logs),
+            ]
+        )
+    )
+    print()
+    rows = [
+        {
+            "step": s.name,
+            "type": s.type,
+            "status": s.status,
+            "cached from": s.cache_source,
+            "seconds": s.seconds,
+            "failure": s.failure_reason,
+        }
+        for s in execution.steps
+    ]
+    print(format_table(rows, ["step", "type", "status", "cached from", "seconds", "failure"]))
+    return 0

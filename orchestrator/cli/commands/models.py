@@ -1,0 +1,79 @@
+"""``orchestrator models list|approve|reject``: the environment's model registry."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from orchestrator.cli import options
+from orchestrator.cli.console import format_table, print_json
+from orchestrator.cli.registry import command, group
+
+if TYPE_CHECKING:
+    from orchestrator.backends.model_registry import ApprovalStatus, ModelPackage
+
+group("models", "the model registry")
+
+
+def _list_arguments(parser: argparse.ArgumentParser) -> None:
+    options.environment(parser)
+    parser.add_argument("--status", choices=("PendingManualApproval", "Approved", "Rejected"))
+    options.stack(parser)
+
+
+def _change_arguments(parser: argparse.ArgumentParser) -> None:
+    options.environment(parser)
+    parser.add_argument("version", type=int, help="the version number in the group")
+    parser.add_argument("--reason", default="", help="recorded with the status change")
+    options.stack(parser)
+
+
+def _row(package: ModelPackage) -> dict[str, Any]:
+    return {
+        "version": package.version,
+        "status": package.approval_status,
+        "created": package.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+        "metrics": {k: round(v, 4) for k, v in sorted(package.metrics.items())},
+        "model": package.model_data_url,
+    }
+
+
+@command("models", "list", help="list model versions", arguments=_list_arguments)
+def models_list(args: argparse.Namespace) -> int:
+    from orchestrator.cli import context
+    from orchestrator.flows.models import list_versions
+
+    with context.backend(args) as backend:
+        packages = list_versions(backend, args.status)
+        group_name = backend.model_group
+    if args.output == "json":
+        print_json([p.model_dump(mode="json") for p in packages])
+    else:
+        print(f"model package group {group_name}")
+        print(
+            format_table([_row(p) for p in packages], ["version", "status", "created", "metrics"])
+        )
+    return 0
+
+
+def _set_status(args: argparse.Namespace, status: ApprovalStatus) -> int:
+    from orchestrator.cli import context
+    from orchestrator.flows.models import set_status
+
+    with context.backend(args) as backend:
+        package = set_status(backend, args.env, args.version, status, args.reason)
+    if args.output == "json":
+        print_json(package.model_dump(mode="json"))
+    else:
+        print(f"{package.group} v{package.version}: {package.approval_status}")
+    return 0
+
+
+@command("models", "approve", help="approve a model version", arguments=_change_arguments)
+def models_approve(args: argparse.Namespace) -> int:
+    return _set_status(args, "Approved")
+
+
+@command("models", "reject", help="reject a model version", arguments=_change_arguments)
+def models_reject(args: argparse.Namespace) -> int:
+    return _set_status(args, "Rejected")

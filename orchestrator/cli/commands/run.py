@@ -1,0 +1,117 @@
+"""``orchestrator run``: the whole job for the environment (flows/run.py) and its summary."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from orchestrator.cli import options
+from orchestrator.cli.console import format_pairs, format_table, print_json
+from orchestrator.cli.registry import command
+
+DEFAULT_PIPELINE_TIMEOUT_SECONDS = 6 * 3600.0
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    options.environment(parser)
+    parser.add_argument("--data", type=Path, help="a CSV to train on instead of the environment's")
+    parser.add_argument("--schema", type=Path, help="the dataset schema for --data")
+    options.parameters(parser)
+    options.stack(parser)
+    options.waiting(parser)
+
+
+@command("run", help="run the whole job: pipeline, register, serve, batch", arguments=_arguments)
+def run(args: argparse.Namespace) -> int:
+    from orchestrator.cli import context
+    from orchestrator.cli.progress import ProgressPrinter
+    from orchestrator.flows.pipeline import parse_overrides
+    from orchestrator.flows.run import RunOptions
+    from orchestrator.flows.run import run as run_flow
+
+    config = context.environment(args)
+    printer = ProgressPrinter(sys.stderr)
+    run_options = RunOptions(
+        data=args.data,
+        schema=args.schema,
+        overrides=parse_overrides(args.parameter),
+        stack=context.stack_source(args, apply=True),
+        poll=context.poll(args, DEFAULT_PIPELINE_TIMEOUT_SECONDS),
+    )
+    summary, code = run_flow(config, run_options, progress=printer.note, events=printer)
+    if args.output == "json":
+        print_json(summary)
+    else:
+        print(render_run_summary(summary))
+    return code
+
+
+def render_run_summary(summary: dict[str, Any]) -> str:
+    """The run as a person reads it: what ran, how it went, what was registered and served."""
+    execution = summary["execution"]
+    lines = ["", format_pairs(_header(summary)), ""]
+    lines.append(
+        format_table(
+            [{**s, "cached": "yes" if s["cached"] else ""} for s in execution["steps"]],
+            ["name", "status", "cached", "seconds"],
+        )
+    )
+    if execution.get("failure_reason"):
+        lines += ["", f"failure: {execution['failure_reason']}"]
+    lines += _results(summary)
+    if summary.get("error"):
+        lines += ["", f"error: {summary['error']}"]
+    return "\n".join(lines)
+
+
+def _header(summary: dict[str, Any]) -> list[tuple[str, Any]]:
+    execution = summary["execution"]
+    pairs: list[tuple[str, Any]] = [("environment", summary["environment"])]
+    if "dataset" in summary:
+        dataset = summary["dataset"]
+        pairs.append(("dataset", f"{dataset['name']} ({dataset['source']})"))
+    if "infrastructure" in summary:  # the stack was read or changed before the pipeline ran
+        pipeline = summary["pipeline"]
+        pairs.append(("pipeline", f"{pipeline['pipeline']} ({pipeline['action']})"))
+    pairs.append(("execution", f"{execution['id']}  {execution['status']}"))
+    pairs.append(("duration", f"{summary.get('duration_seconds')} s"))
+    return pairs
+
+
+def _results(summary: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    best = summary.get("best_hyperparameters") or {}
+    if best:
+        lines += [
+            "",
+            format_pairs([("best trial", best["training_job"]), *best["objective"].items()]),
+        ]
+        lines.append(format_pairs(sorted(best["hyperparameters"].items())))
+    if summary.get("metrics"):
+        lines += ["", format_pairs(sorted(summary["metrics"].items()))]
+    package = summary.get("model_package")
+    if package:
+        lines += [
+            "",
+            format_pairs(
+                [
+                    ("model package", f"{package['group']} v{package['version']}"),
+                    ("approval", package["approval_status"]),
+                ]
+            ),
+        ]
+    endpoint = summary.get("endpoint")
+    if endpoint:
+        detail = endpoint.get("reason") or (
+            f"{endpoint.get('rows_sent')} rows in {endpoint.get('latency_ms')} ms, first: "
+            f"{endpoint.get('sample_prediction')}"
+        )
+        lines += [format_pairs([("endpoint", f"{endpoint['status']}: {detail}")])]
+    batch = summary.get("batch_transform")
+    if batch:
+        lines += [
+            format_pairs([("batch transform", f"{batch['records']} lines -> {batch['output']}")])
+        ]
+    return lines

@@ -1,0 +1,60 @@
+"""The option sets commands share, as functions that add them to a command's parser.
+
+Each command composes the sets it needs in its own ``arguments`` function, so what a command
+accepts is readable in one place and no parser's state is copied into another.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+DEFAULT_POLL_SECONDS = 30.0
+
+
+def environment(parser: argparse.ArgumentParser, output_format: bool = True) -> None:
+    """``--env``, ``--environments-dir`` and (unless the command writes a file) ``--output``."""
+    parser.add_argument("--env", default="local", help="environment name (default: local)")
+    parser.add_argument(
+        "--environments-dir", type=Path, default=None, help="folder of <env>.yaml files"
+    )
+    if output_format:
+        parser.add_argument(
+            "--output", choices=("table", "json"), default="table", help="table (default) or json"
+        )
+
+
+def terraform(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--terraform-dir", type=Path, help="the Terraform root module (default: ./terraform)"
+    )
+
+
+def stack(parser: argparse.ArgumentParser) -> None:
+    """Where an aws environment's stack outputs come from."""
+    parser.add_argument(
+        "--stack-outputs",
+        type=Path,
+        metavar="FILE",
+        help="aws: the JSON `terraform output -json` printed (default: read the stack's state)",
+    )
+    terraform(parser)
+
+
+def waiting(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--timeout", type=float, help="seconds to wait at most")
+    parser.add_argument(
+        "--poll-interval",
+        type=float,
+        default=DEFAULT_POLL_SECONDS,
+        help=f"seconds between checks (default {DEFAULT_POLL_SECONDS:g})",
+    )
+
+
+def parameters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--parameter",
+        action="append",
+        default=[],
+        help="pipeline parameter override NAME=VALUE (repeatable)",
+    )

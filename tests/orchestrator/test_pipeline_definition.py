@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from ml_containers.schema import OBJECTIVES, ProblemType, parse_schema
+from shared_folder import reference_definitions
 
 from orchestrator.pipeline import (
     DefinitionError,
@@ -27,8 +28,8 @@ from orchestrator.pipeline.config import TRAIN_HYPERPARAMETERS
 from orchestrator.pipeline.expressions import iter_references
 from orchestrator.settings.stack_outputs import StackOutputs
 
-REFERENCE_DIR = Path("/work/shared/reference/sagemaker-pipeline-definitions")
-REFERENCES = sorted(REFERENCE_DIR.glob("*.json"))
+REFERENCES = reference_definitions()
+REFERENCE_DIR = REFERENCES[0].parent
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "binary": {
@@ -494,7 +495,7 @@ def test_caching_is_configurable() -> None:
 
 _HASH_SCRIPT = """
 import hashlib, sys
-sys.path.insert(0, {tests!r})
+sys.path[:0] = [{tests!r}, {tests!r} + "/.."]  # this folder, and tests/ for shared_folder
 from test_pipeline_definition import aws_outputs, make_config
 from orchestrator.pipeline import build_definition
 text = build_definition(make_config(), aws_outputs()).to_json()

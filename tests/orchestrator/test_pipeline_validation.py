@@ -13,13 +13,14 @@ from typing import Any
 
 import pytest
 from ml_containers.schema import parse_schema
+from shared_folder import reference_definitions
 
 from orchestrator.pipeline import DefinitionError, PipelineConfig, validate_definition
 from orchestrator.pipeline.definition import build_document
 from orchestrator.pipeline.service_model import PropertyPathError, property_shape
 from orchestrator.settings.stack_outputs import StackOutputs
 
-REFERENCES = sorted(Path("/work/shared/reference/sagemaker-pipeline-definitions").glob("*.json"))
+REFERENCES = reference_definitions()
 
 
 def config() -> PipelineConfig:

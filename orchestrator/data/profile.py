@@ -234,7 +234,8 @@ def _all_chunks(
     def skipped(_row: object) -> None:
         profile.malformed_rows += 1
 
-    return iter_text_chunks(path, header, named, CHUNK_ROWS, skipped)
+    chunks: Iterator[pa.Table] = iter_text_chunks(path, header, named, CHUNK_ROWS, skipped)
+    return chunks
 
 
 def _sampled_chunks(path: Path, header: list[str], named: list[str]) -> Iterator[pa.Table]:

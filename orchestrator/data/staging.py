@@ -25,7 +25,7 @@ from ml_containers.preprocess.errors import PreprocessError
 from ml_containers.schema import DatasetSchema, SchemaError, load_schema
 from ml_containers.validation import MISSING_TOKENS
 
-from orchestrator.backends.local.artifacts import ArtifactStore
+from orchestrator.backends.base import ArtifactStore
 from orchestrator.errors import UserError
 from orchestrator.settings.environment import EnvironmentConfig
 

@@ -106,7 +106,7 @@ def render_variables(config: EnvironmentConfig, module_dir: Path | None = None) 
     except jinja2.TemplateError as exc:
         raise RenderError(f"the tfvars template failed for {config.name}: {exc}") from None
     try:
-        values = json.loads(text)
+        values: dict[str, Any] = json.loads(text)
     except json.JSONDecodeError as exc:
         raise RenderError(f"the tfvars template produced invalid JSON ({exc})") from None
     module_dir = terraform_dir(module_dir)
@@ -117,7 +117,7 @@ def render_variables(config: EnvironmentConfig, module_dir: Path | None = None) 
     if problems:
         raise RenderError(
             f"the variables rendered for {config.name} do not fit the root module in "
-            f"{module_dir}: " + "; ".join(problems) + ". Fix orchestrator/templates/"
+            f"{module_dir}: " + "; ".join(problems) + ". Fix orchestrator/infra/templates/"
             f"{TEMPLATE_NAME} or the module's variables.tf so they agree"
         )
     return values

@@ -45,7 +45,7 @@ _PARAMETER_KIND = {"String": "string", "Integer": "integer", "Float": "float", "
 
 
 def _kind(shape: Shape) -> str:
-    return _SCALAR_KIND.get(shape.type_name, shape.type_name)
+    return str(_SCALAR_KIND.get(shape.type_name, shape.type_name))
 
 
 def _fits(produced: str, expected: str) -> bool:
@@ -77,10 +77,10 @@ class _Concretizer:
                 for key, item in value.items()
             }
         if shape.type_name == "list" and isinstance(value, list):
-            member = shape.member  # type: ignore[attr-defined]
+            member = shape.member
             return [self.concrete(item, member, f"{path}[{i}]") for i, item in enumerate(value)]
         if shape.type_name == "map" and isinstance(value, dict):
-            member = shape.value  # type: ignore[attr-defined]
+            member = shape.value
             return {
                 key: self.concrete(item, member, f"{path}.{key}") for key, item in value.items()
             }

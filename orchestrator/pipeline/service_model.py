@@ -105,9 +105,9 @@ def property_shape(step_type: str, path: str) -> Shape | None:
 def _step_into(shape: Shape, token: str | int, walked: str) -> Shape:
     if isinstance(token, int) or token.startswith("'"):
         if shape.type_name == "list":
-            return shape.member  # type: ignore[attr-defined,no-any-return]
+            return shape.member
         if shape.type_name == "map" and not isinstance(token, int):
-            return shape.value  # type: ignore[attr-defined,no-any-return]
+            return shape.value
         raise PropertyPathError(f"{walked} is a {shape.type_name}, it cannot be indexed")
     if isinstance(shape, StructureShape) and token in shape.members:
         return shape.members[token]

@@ -19,7 +19,7 @@ from ml_containers.schema import DatasetSchema
 
 from orchestrator.backends.aws.polling import PollSettings
 from orchestrator.backends.base import Backend, BatchRequest, ExecutionSummary, Progress
-from orchestrator.backends.local.batch_transform import DataProcessing
+from orchestrator.backends.local.batch_settings import DataProcessing
 from orchestrator.backends.local.csv_jsonpath import parse_filter
 from orchestrator.backends.local.serving_errors import (
     BatchTransformError,

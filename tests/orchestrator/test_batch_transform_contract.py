@@ -16,7 +16,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from orchestrator.backends.local.batch_transform import DataProcessing, run_batch_transform
+from orchestrator.backends.local.batch_settings import DataProcessing
+from orchestrator.backends.local.batch_transform import run_batch_transform
 from orchestrator.backends.local.serving_errors import BatchTransformError
 
 

@@ -26,10 +26,15 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import orjson
 
+from orchestrator.backends.local.batch_settings import (
+    DataProcessing,
+    check_arguments,
+    execution_parameters,
+)
 from orchestrator.backends.local.csv_jsonpath import FieldSelector, parse_filter
 from orchestrator.backends.local.line_blocks import line_blocks
 from orchestrator.backends.local.loopback_http import LoopbackHttp, LoopbackHttpError
@@ -37,21 +42,6 @@ from orchestrator.backends.local.model_unpack import unpack_model
 from orchestrator.backends.local.serve_process import ServeProcess
 from orchestrator.backends.local.serving_errors import BatchTransformError, EndpointError
 from orchestrator.backends.model_registry import ModelPackage
-
-# SageMaker's defaults when the container does not publish execution parameters.
-DEFAULT_MAX_PAYLOAD_MB = 6.0
-DEFAULT_MAX_CONCURRENT_TRANSFORMS = 1
-LINE_OUTPUT_TYPES = ("text/csv", "application/jsonlines")
-INPUT_TYPES = ("text/csv", "application/jsonlines")
-
-
-@dataclass(frozen=True)
-class DataProcessing:
-    """SageMaker's TransformJob DataProcessing settings."""
-
-    input_filter: str = "$"
-    join_source: Literal["None", "Input"] = "None"
-    output_filter: str = "$"
 
 
 @dataclass(frozen=True)
@@ -92,7 +82,7 @@ def run_batch_transform(
     processing = data_processing or DataProcessing()
     input_filter = parse_filter(processing.input_filter, "InputFilter")
     output_filter = parse_filter(processing.output_filter, "OutputFilter")
-    _check_arguments(
+    check_arguments(
         input_path, endpoint_url, model_dir, content_type, accept, processing, input_filter,
         output_filter, max_payload_mb, max_concurrent_transforms,
     )  # fmt: skip
@@ -109,30 +99,49 @@ def run_batch_transform(
             )
             endpoint_url = server.url
         assert endpoint_url is not None
+        job, concurrency, payload_mb = _job(
+            endpoint_url, request_timeout, content_type, accept, processing,
+            (input_filter, output_filter), (max_payload_mb, max_concurrent_transforms),
+        )  # fmt: skip
         try:
-            client = LoopbackHttp(endpoint_url, timeout=request_timeout)
-        except ValueError as exc:
-            raise BatchTransformError(f"{exc}; pass the server's base URL") from None
-        try:
-            payload_mb, concurrency = _execution_parameters(
-                client, max_payload_mb, max_concurrent_transforms
-            )
-            job = _Job(
-                client=client,
-                content_type=content_type,
-                accept=accept,
-                input_filter=input_filter,
-                output_filter=output_filter,
-                join_input=processing.join_source == "Input",
-                max_payload_bytes=int(payload_mb * 1024 * 1024),
-            )
             records, requests = _run(job, Path(input_path), output_path, concurrency, progress)
         finally:
-            client.close()
+            job.client.close()
     finally:
         if server is not None:
             server.stop()
     return BatchTransformResult(output_path, records, requests, payload_mb, concurrency)
+
+
+def _job(
+    endpoint_url: str,
+    request_timeout: float,
+    content_type: str,
+    accept: str,
+    processing: DataProcessing,
+    filters: tuple[FieldSelector, FieldSelector],
+    limits: tuple[float | None, int | None],
+) -> tuple[_Job, int, float]:
+    """The job's client and limits: ``(job, concurrency, payload MB)``."""
+    try:
+        client = LoopbackHttp(endpoint_url, timeout=request_timeout)
+    except ValueError as exc:
+        raise BatchTransformError(f"{exc}; pass the server's base URL") from None
+    try:
+        payload_mb, concurrency = execution_parameters(client, *limits)
+    except BaseException:
+        client.close()
+        raise
+    job = _Job(
+        client=client,
+        content_type=content_type,
+        accept=accept,
+        input_filter=filters[0],
+        output_filter=filters[1],
+        join_input=processing.join_source == "Input",
+        max_payload_bytes=int(payload_mb * 1024 * 1024),
+    )
+    return job, concurrency, payload_mb
 
 
 def run_batch_transform_for_package(
@@ -153,83 +162,6 @@ def run_batch_transform_for_package(
     log_dir = Path(work_root) / "logs" / f"transform-{package.group}-v{package.version}"
     return run_batch_transform(
         input_path, output_path, model_dir=model_dir, work_dir=log_dir, **options
-    )
-
-
-def _check_arguments(
-    input_path: Path,
-    endpoint_url: str | None,
-    model_dir: Path | None,
-    content_type: str,
-    accept: str,
-    processing: DataProcessing,
-    input_filter: FieldSelector,
-    output_filter: FieldSelector,
-    max_payload_mb: float | None,
-    max_concurrent_transforms: int | None,
-) -> None:
-    if (endpoint_url is None) == (model_dir is None):
-        raise BatchTransformError(
-            "give exactly one of endpoint_url (a running serve) or model_dir (start one here)"
-        )
-    if not Path(input_path).is_file():
-        raise BatchTransformError(
-            f"batch transform input {input_path} does not exist or is not a file; pass the CSV "
-            "(or JSON Lines) file to transform, one record per line"
-        )
-    if content_type not in INPUT_TYPES:
-        raise BatchTransformError(
-            f"content type {content_type!r} cannot be split by line; use one of {INPUT_TYPES}"
-        )
-    if accept not in LINE_OUTPUT_TYPES:
-        raise BatchTransformError(
-            f"accept {accept!r} does not give one output line per record (AssembleWith=Line); "
-            f"use one of {LINE_OUTPUT_TYPES}"
-        )
-    if processing.join_source not in ("None", "Input"):
-        raise BatchTransformError(
-            f"JoinSource {processing.join_source!r} is not valid; use 'None' or 'Input'"
-        )
-    filtering = (
-        not input_filter.is_identity
-        or not output_filter.is_identity
-        or processing.join_source == "Input"
-    )
-    if filtering and (content_type != "text/csv" or accept != "text/csv"):
-        raise BatchTransformError(
-            "DataProcessing filters and JoinSource=Input are supported locally for CSV only; use "
-            "content type and accept text/csv, or drop InputFilter/OutputFilter/JoinSource"
-        )
-    if max_payload_mb is not None and not max_payload_mb > 0:
-        raise BatchTransformError(f"MaxPayloadInMB must be positive, got {max_payload_mb}")
-    if max_concurrent_transforms is not None and max_concurrent_transforms < 1:
-        raise BatchTransformError(
-            f"MaxConcurrentTransforms must be at least 1, got {max_concurrent_transforms}"
-        )
-
-
-def _execution_parameters(
-    client: LoopbackHttp, payload_mb: float | None, concurrency: int | None
-) -> tuple[float, int]:
-    """The job's payload limit and concurrency: given values win, else the server's own."""
-    if payload_mb is not None and concurrency is not None:
-        return payload_mb, concurrency
-    try:
-        status, body = client.request("GET", "/execution-parameters")
-    except LoopbackHttpError as exc:
-        raise BatchTransformError(
-            f"the model server did not answer ({exc}); start it first or pass a model "
-            "directory instead"
-        ) from None
-    published: dict[str, object] = {}
-    if status == 200:
-        with contextlib.suppress(orjson.JSONDecodeError, TypeError, ValueError):
-            published = dict(orjson.loads(body))
-    server_mb = published.get("MaxPayloadInMB", DEFAULT_MAX_PAYLOAD_MB)
-    server_concurrency = published.get("MaxConcurrentTransforms", DEFAULT_MAX_CONCURRENT_TRANSFORMS)
-    return (
-        payload_mb if payload_mb is not None else float(server_mb),  # type: ignore[arg-type]
-        concurrency if concurrency is not None else max(1, int(server_concurrency)),  # type: ignore[call-overload]
     )
 
 

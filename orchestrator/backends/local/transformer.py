@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orchestrator.backends.base import BatchRequest, BatchResult, Progress
-from orchestrator.backends.local.batch_transform import DataProcessing, run_batch_transform
+from orchestrator.backends.local.batch_settings import DataProcessing
+from orchestrator.backends.local.batch_transform import run_batch_transform
 from orchestrator.backends.local.csv_jsonpath import parse_filter
 from orchestrator.backends.local.endpoint_manager import LocalEndpointManager
 from orchestrator.backends.local.model_unpack import unpack_model

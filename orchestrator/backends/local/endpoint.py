@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -22,29 +22,13 @@ from typing import Any
 import httpx
 import orjson
 
+from orchestrator.backends.base import Invocation
 from orchestrator.backends.local.health_check import typical_row_csv
 from orchestrator.backends.local.model_unpack import unpack_model
 from orchestrator.backends.local.serve_process import ServeProcess
 from orchestrator.backends.local.serving_errors import EndpointError, InvocationError
 from orchestrator.backends.local.switching_proxy import SwitchingProxy
 from orchestrator.backends.model_registry import ModelPackage, ModelRegistry
-
-
-@dataclass(frozen=True)
-class Invocation:
-    """A successful answer from the endpoint."""
-
-    status_code: int
-    content_type: str
-    body: bytes
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-    def json(self) -> Any:
-        return orjson.loads(self.body)
-
-    @property
-    def model_version(self) -> str | None:
-        return self.headers.get("x-model-version")
 
 
 @dataclass(frozen=True)

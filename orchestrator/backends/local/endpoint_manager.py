@@ -82,8 +82,7 @@ class LocalEndpointManager:
     def invoke(self, body: bytes, content_type: str, accept: str) -> Invocation:
         if self._endpoint is None or self._endpoint.active is None:
             raise EndpointError("the local endpoint serves no model yet; deploy one first")
-        answer = self._endpoint.invoke(body, content_type=content_type, accept=accept)
-        return Invocation(answer.status_code, answer.content_type, answer.body, answer.headers)
+        return self._endpoint.invoke(body, content_type=content_type, accept=accept)
 
     def serve_forever(self, package: ModelPackage, ready: Callable[[str], None]) -> None:
         """Deploy ``package`` and serve until SIGINT/SIGTERM (``orchestrator endpoint serve``);

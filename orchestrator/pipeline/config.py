@@ -217,7 +217,7 @@ class PipelineConfig(_Strict):
 
     @property
     def gate_metric(self) -> str:
-        return self.dataset.gate.name
+        return str(self.dataset.gate.name)
 
 
 def parse_pipeline_config(data: object, source: str = "pipeline config") -> PipelineConfig:

@@ -82,7 +82,9 @@ def plan_steps(definition: Mapping[str, Any]) -> list[PlannedStep]:
     return _topological(planned, names)
 
 
-def _flatten(steps: list[Any], gate: Gate | None, out: list[tuple[dict[str, Any], Gate | None]]):
+def _flatten(
+    steps: list[Any], gate: Gate | None, out: list[tuple[dict[str, Any], Gate | None]]
+) -> None:
     for step in steps:
         if not isinstance(step, Mapping) or not isinstance(step.get("Name"), str):
             raise DefinitionError(f"every step needs a Name and a Type; got {str(step)[:120]}")

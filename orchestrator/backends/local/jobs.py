@@ -105,7 +105,7 @@ def run_job(
     return JobResult(process.returncode, tuple(tail), timed_out)
 
 
-def _pump(stream: IO[bytes], log: IO[bytes], lock: threading.Lock, tail: deque[str] | None):
+def _pump(stream: IO[bytes], log: IO[bytes], lock: threading.Lock, tail: deque[str] | None) -> None:
     for line in iter(stream.readline, b""):
         with lock:
             log.write(line)

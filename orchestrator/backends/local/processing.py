@@ -69,16 +69,7 @@ def run_processing(
             failure_reason(result, opt_ml_root / "output" / "message", log_path, limit)
         )
 
-    published = []
-    for output in outputs:
-        s3 = output.get("S3Output") or {}
-        if not s3.get("S3Uri"):
-            raise DefinitionError(f"step {step!r} output {output.get('OutputName')!r} has no S3Uri")
-        local = _local(step, s3.get("LocalPath"), opt_ml_root)
-        try:
-            published.append(store.publish(local, str(s3["S3Uri"]).rstrip("/")))
-        except ArtifactError as exc:
-            raise StepFailed(f"cannot upload output {output.get('OutputName')!r}: {exc}") from None
+    published = _publish_outputs(step, outputs, store, opt_ml_root)
     message_file = opt_ml_root / "output" / "message"
     properties = {
         **arguments,
@@ -90,6 +81,23 @@ def run_processing(
         "ProcessingEndTime": datetime.now(UTC).isoformat(),
     }
     return StepOutcome(properties, published)
+
+
+def _publish_outputs(
+    step: str, outputs: list[dict[str, Any]], store: ArtifactStore, root: Path
+) -> list[str]:
+    """Upload each ProcessingOutput's folder to its S3Uri, as SageMaker does at job end."""
+    published = []
+    for output in outputs:
+        s3 = output.get("S3Output") or {}
+        if not s3.get("S3Uri"):
+            raise DefinitionError(f"step {step!r} output {output.get('OutputName')!r} has no S3Uri")
+        local = _local(step, s3.get("LocalPath"), root)
+        try:
+            published.append(store.publish(local, str(s3["S3Uri"]).rstrip("/")))
+        except ArtifactError as exc:
+            raise StepFailed(f"cannot upload output {output.get('OutputName')!r}: {exc}") from None
+    return published
 
 
 def _download_input(step: str, item: dict[str, Any], store: ArtifactStore, root: Path) -> None:
@@ -114,7 +122,7 @@ def _download_input(step: str, item: dict[str, Any], store: ArtifactStore, root:
 
 def _local(step: str, container_path: Any, root: Path) -> Path:
     try:
-        return reroot(str(container_path), root)
+        return Path(reroot(str(container_path), root))
     except ValueError as exc:
         raise DefinitionError(f"step {step!r}: {exc}") from None
 

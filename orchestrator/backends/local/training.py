@@ -42,7 +42,7 @@ class TrainingRequest:
 
 def compile_metric_definitions(
     step: str, definition: dict[str, Any]
-) -> list[tuple[str, re.Pattern]]:
+) -> list[tuple[str, re.Pattern[str]]]:
     compiled = []
     for item in (definition.get("AlgorithmSpecification") or {}).get("MetricDefinitions") or []:
         try:
@@ -54,7 +54,9 @@ def compile_metric_definitions(
     return compiled
 
 
-def read_metrics(log_text: str, definitions: Sequence[tuple[str, re.Pattern]]) -> dict[str, float]:
+def read_metrics(
+    log_text: str, definitions: Sequence[tuple[str, re.Pattern[str]]]
+) -> dict[str, float]:
     """The last value each metric regex's first group matched in the log, as SageMaker's final
     metric value."""
     found: dict[str, float] = {}
@@ -105,16 +107,7 @@ def run_training_job(
         raise StepFailed(
             failure_reason(result, opt_ml_root / "output" / "failure", log_path, limit)
         )
-    model_dir = opt_ml_root / "model"
-    if not any(model_dir.iterdir()):
-        raise StepFailed(f"the training program wrote nothing to /opt/ml/model (log: {log_path})")
-    archive = pack_model_dir(model_dir, opt_ml_root / "packed" / MODEL_TAR)
-    model_uri = f"{str(output_path).rstrip('/')}/{request.job_name}/output/{MODEL_TAR}"
-    try:
-        store.publish(archive, model_uri)
-    except ArtifactError as exc:
-        raise StepFailed(f"cannot upload the model: {exc}") from None
-
+    model_uri = _publish_model(request, output_path, store, opt_ml_root, log_path)
     ended = datetime.now(UTC)
     metrics = read_metrics(log_path.read_text(errors="replace"), metric_definitions)
     return {
@@ -133,6 +126,22 @@ def run_training_job(
         "TrainingEndTime": ended.isoformat(),
         "TrainingTimeInSeconds": max(1, round((ended - started).total_seconds())),
     }
+
+
+def _publish_model(
+    request: TrainingRequest, output_path: Any, store: ArtifactStore, root: Path, log_path: Path
+) -> str:
+    """Pack /opt/ml/model as model.tar.gz and upload it where SageMaker puts it; its URI."""
+    model_dir = root / "model"
+    if not any(model_dir.iterdir()):
+        raise StepFailed(f"the training program wrote nothing to /opt/ml/model (log: {log_path})")
+    archive = pack_model_dir(model_dir, root / "packed" / MODEL_TAR)
+    model_uri = f"{str(output_path).rstrip('/')}/{request.job_name}/output/{MODEL_TAR}"
+    try:
+        store.publish(archive, model_uri)
+    except ArtifactError as exc:
+        raise StepFailed(f"cannot upload the model: {exc}") from None
+    return model_uri
 
 
 def _lay_out(request: TrainingRequest, store: ArtifactStore, root: Path) -> None:

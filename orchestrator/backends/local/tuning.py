@@ -164,13 +164,49 @@ def run_tuning(
     cores: int,
     on_trial: TrialCallback | None = None,
 ) -> StepOutcome:
-    import optuna
-
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
     plan = plan_tuning(step, arguments)
     created = datetime.now(UTC)
     parallel = max(1, min(plan.max_parallel, cores, plan.max_jobs))
-    threads = max(1, cores // parallel)
+    study = _study(plan, seed, parallel)
+    summary_log = log_path(step)
+    summary_log.parent.mkdir(parents=True, exist_ok=True)
+
+    def run(trial: TrialResult) -> TrialResult:
+        threads = max(1, cores // parallel)
+        return _run_trial(step, plan, trial, store, work_root, train_command, threads)
+
+    def name_trial(index: int) -> tuple[str, str, Path]:
+        name = _trial_name(tuning_job_name, index)
+        arn = f"{arn_prefix}training-job/{name.lower()}"
+        return name, arn, log_path(f"{step}.trial-{index:03d}")
+
+    def finished(result: TrialResult) -> None:
+        _append_summary(summary_log, result, plan)
+        if on_trial:
+            on_trial(result, plan.max_jobs)
+
+    results = _tune(study, step, plan, parallel, name_trial, run, finished)
+    scored = [r for r in results if r.objective is not None]
+    if not scored:
+        first = next((r.failure_reason for r in results if r.failure_reason), None)
+        raise StepFailed(
+            f"all {len(results)} training jobs of {tuning_job_name} failed or reported no "
+            f"{plan.metric!r}" + (f"; first failure: {first}" if first else "")
+        )
+    properties = _tuning_properties(
+        results, plan, arguments, tuning_job_name, arn_prefix, seed, created
+    )
+    completed = [r for r in results if r.status == "Completed"]
+    artifacts = [r.properties["ModelArtifacts"]["S3ModelArtifacts"] for r in completed]
+    work = [summary_log, *(r.log_file for r in results)]
+    return StepOutcome(properties, artifacts, [str(p) for p in work])
+
+
+def _study(plan: TuningPlan, seed: int, parallel: int) -> Any:
+    """An Optuna study: TPE (with a constant liar for parallel trials) for Bayesian, or random."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
     if plan.strategy == "Random":
         sampler: Any = optuna.samplers.RandomSampler(seed=seed)
     else:
@@ -178,11 +214,22 @@ def run_tuning(
         sampler = optuna.samplers.TPESampler(
             seed=seed, n_startup_trials=startup, constant_liar=True
         )
-    study = optuna.create_study(
+    return optuna.create_study(
         direction="maximize" if plan.maximize else "minimize", sampler=sampler
     )
-    summary_log = log_path(step)
-    summary_log.parent.mkdir(parents=True, exist_ok=True)
+
+
+def _tune(
+    study: Any,
+    step: str,
+    plan: TuningPlan,
+    parallel: int,
+    name_trial: Callable[[int], tuple[str, str, Path]],
+    run: Callable[[TrialResult], TrialResult],
+    finished: Callable[[TrialResult], None],
+) -> list[TrialResult]:
+    """Ask, run (``parallel`` at a time) and tell until ``max_jobs`` trials have run."""
+    import optuna
 
     results: list[TrialResult] = []
     while len(results) < plan.max_jobs:
@@ -191,43 +238,34 @@ def run_tuning(
         pending = []
         for offset, trial in enumerate(asked):
             index = len(results) + offset + 1
-            name = _trial_name(tuning_job_name, index)
-            pending.append(
-                TrialResult(
-                    index,
-                    name,
-                    f"{arn_prefix}training-job/{name.lower()}",
-                    suggest(trial, step, plan.ranges),
-                    log_path(f"{step}.trial-{index:03d}"),
-                )
-            )
+            name, arn, log = name_trial(index)
+            pending.append(TrialResult(index, name, arn, suggest(trial, step, plan.ranges), log))
         with ThreadPoolExecutor(max_workers=batch) as pool:
-            futures = [
-                pool.submit(_run_trial, step, plan, trial, store, work_root, train_command, threads)
-                for trial in pending
-            ]
-            for future in as_completed(futures):
-                finished = future.result()
-                _append_summary(summary_log, finished, plan)
-                if on_trial:
-                    on_trial(finished, plan.max_jobs)
-        for trial, finished in zip(asked, pending, strict=True):
-            if finished.objective is None:
+            for future in as_completed([pool.submit(run, trial) for trial in pending]):
+                finished(future.result())
+        for trial, done in zip(asked, pending, strict=True):
+            if done.objective is None:
                 study.tell(trial, state=optuna.trial.TrialState.FAIL)
             else:
-                study.tell(trial, finished.objective)
+                study.tell(trial, done.objective)
         results.extend(pending)
+    return results
 
+
+def _tuning_properties(
+    results: list[TrialResult],
+    plan: TuningPlan,
+    arguments: dict[str, Any],
+    tuning_job_name: str,
+    arn_prefix: str,
+    seed: int,
+    created: datetime,
+) -> dict[str, Any]:
+    """The tuning job's DescribeHyperParameterTuningJob-shaped properties."""
     scored = [r for r in results if r.objective is not None]
-    if not scored:
-        first = next((r.failure_reason for r in results if r.failure_reason), None)
-        raise StepFailed(
-            f"all {len(results)} training jobs of {tuning_job_name} failed or reported no "
-            f"{plan.metric!r}" + (f"; first failure: {first}" if first else "")
-        )
-    summaries = [_summary(r, plan, tuning_job_name) for r in _best_first(results, plan.maximize)]
     completed = [r for r in results if r.status == "Completed"]
-    properties = {
+    summaries = [_summary(r, plan, tuning_job_name) for r in _best_first(results, plan.maximize)]
+    return {
         "HyperParameterTuningJobName": tuning_job_name,
         "HyperParameterTuningJobArn": f"{arn_prefix}hyper-parameter-tuning-job/"
         f"{tuning_job_name.lower()}",
@@ -253,9 +291,6 @@ def run_tuning(
         "CreationTime": created.isoformat(),
         "HyperParameterTuningEndTime": datetime.now(UTC).isoformat(),
     }
-    artifacts = [r.properties["ModelArtifacts"]["S3ModelArtifacts"] for r in completed]
-    work = [summary_log, *(r.log_file for r in results)]
-    return StepOutcome(properties, artifacts, [str(p) for p in work])
 
 
 def _run_trial(

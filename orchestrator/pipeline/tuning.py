@@ -75,11 +75,11 @@ def channel(name: str, source: Any, content_type: str | None) -> dict[str, Any]:
     return entry
 
 
-def tune_step(
+def training_job_definition(
     config: PipelineConfig, outputs: StackOutputs, image_uri: str, pipeline: str
 ) -> dict[str, Any]:
+    """The TrainingJobDefinition every trial of the tuning job runs."""
     tuning = config.tuning
-    objective = OBJECTIVES[config.dataset.problem_type]
     channels = [
         channel(
             name,
@@ -88,7 +88,7 @@ def tune_step(
         )
         for name in names.TRAINING_CHANNELS
     ]
-    training_job_definition: dict[str, Any] = {
+    return {
         "StaticHyperParameters": {
             k: tuning.static_hyperparameters[k] for k in sorted(tuning.static_hyperparameters)
         },
@@ -112,6 +112,13 @@ def tune_step(
         "StoppingCondition": {"MaxRuntimeInSeconds": config.training.max_runtime_seconds},
         **security.training_network_settings(config, outputs),
     }
+
+
+def tune_step(
+    config: PipelineConfig, outputs: StackOutputs, image_uri: str, pipeline: str
+) -> dict[str, Any]:
+    tuning = config.tuning
+    objective = OBJECTIVES[config.dataset.problem_type]
     arguments = {
         "HyperParameterTuningJobConfig": {
             "Strategy": tuning.strategy,
@@ -127,7 +134,7 @@ def tune_step(
             "ParameterRanges": parameter_ranges(tuning.ranges),
             "RandomSeed": tuning.random_seed,
         },
-        "TrainingJobDefinition": training_job_definition,
+        "TrainingJobDefinition": training_job_definition(config, outputs, image_uri, pipeline),
         "Tags": security.tags(config, outputs),
     }
     return {

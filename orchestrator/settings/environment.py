@@ -16,9 +16,6 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from orchestrator.backends.aws.autoscaling import AutoscalingSettings
-from orchestrator.backends.aws.endpoint_requests import TrafficShiftSettings
-from orchestrator.backends.aws.transform import TransformSettings
 from orchestrator.backends.model_registry import ApprovalStatus
 from orchestrator.errors import ConfigError
 from orchestrator.pipeline.config import (
@@ -27,6 +24,8 @@ from orchestrator.pipeline.config import (
     PreprocessSettings,
     TuningSettings,
 )
+from orchestrator.settings.endpoint import EndpointSettings
+from orchestrator.settings.transform import TransformSettings
 
 ENVIRONMENTS_DIR_ENV = "ORCHESTRATOR_ENVIRONMENTS_DIR"
 ENV_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
@@ -82,27 +81,6 @@ class PipelineSettings(_Strict):
     @property
     def approval_status(self) -> ApprovalStatus:
         return "Approved" if self.approval == "auto" else "PendingManualApproval"
-
-
-class EndpointSettings(_Strict):
-    """The endpoint: instances everywhere, port and workers locally, and on AWS the blue/green
-    deployment, autoscaling and data capture (the AWS backend's own models, so the file and the
-    backend can never disagree about what is allowed)."""
-
-    instance_type: str = Field("ml.m5.large", pattern=r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
-    initial_instance_count: int = Field(1, ge=1, le=100)
-    port: int = Field(8080, ge=1, le=65535, description="Local endpoints only.")
-    workers: int | None = Field(None, ge=1, le=64, description="Serving workers; default: cores.")
-    deployment: TrafficShiftSettings = Field(
-        TrafficShiftSettings(), description="AWS: canary, linear or all_at_once traffic shifting."
-    )
-    autoscaling: AutoscalingSettings | None = Field(
-        AutoscalingSettings(), description="AWS: target tracking; null turns autoscaling off."
-    )
-    data_capture_percent: int = Field(100, ge=0, le=100, description="AWS: requests captured.")
-    alarm_names: tuple[str, ...] | None = Field(
-        None, description="AWS: rollback alarms; default: the stack's alarms <endpoint>-*."
-    )
 
 
 class LocalSettings(_Strict):

@@ -8,29 +8,34 @@ backend. The tests put an alarm into ALARM with CloudWatch's own SetAlarmState.
 
 from __future__ import annotations
 
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 from moto_patches import backend
 
 from orchestrator.backends.aws import (
-    AutoscalingSettings,
     AwsModelRegistry,
     AwsRequestError,
     DeploymentFailed,
     DeploymentRolledBack,
-    EndpointSettings,
     PollSettings,
-    TrafficShiftSettings,
     WaitTimeout,
     deploy,
-    resolve_model_package,
     rollback,
 )
 from orchestrator.backends.aws.autoscaling import DIMENSION, scalable_target, scaling_policies
 from orchestrator.backends.aws.clients import AwsClients
 from orchestrator.backends.aws.endpoints import PREVIOUS_CONFIG_TAG
-from orchestrator.backends.model_registry import ModelPackage, RegistryError
+from orchestrator.backends.base import Backend
+from orchestrator.backends.model_registry import ModelPackage
+from orchestrator.errors import UserError
+from orchestrator.flows.models import resolve
+from orchestrator.settings.endpoint import (
+    AutoscalingSettings,
+    EndpointSettings,
+    TrafficShiftSettings,
+)
 from orchestrator.settings.stack_outputs import StackOutputs
 
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/mlops-dev:1.0"
@@ -140,7 +145,7 @@ def test_update_is_blue_green_with_alarm_rollback_and_autoscaling_survives(
 ) -> None:
     settings = EndpointSettings(
         autoscaling=AutoscalingSettings(min_capacity=2, max_capacity=6),
-        traffic=TrafficShiftSettings(mode="canary", step_percent=20, wait_interval_seconds=120),
+        deployment=TrafficShiftSettings(mode="canary", step_percent=20, wait_interval_seconds=120),
     )
     first = deploy(aws, outputs, approved(registry, outputs, 1), settings, fast)
     second_package = approved(registry, outputs, 2)
@@ -226,7 +231,7 @@ def test_linear_traffic_shifting(
     alarms: tuple[str, ...],
     fast: PollSettings,
 ) -> None:
-    settings = EndpointSettings(traffic=TrafficShiftSettings(mode="linear", step_percent=25))
+    settings = EndpointSettings(deployment=TrafficShiftSettings(mode="linear", step_percent=25))
     deploy(aws, outputs, approved(registry, outputs, 1), settings, fast)
     deploy(aws, outputs, approved(registry, outputs, 2), settings, fast)
     routing = endpoint(aws, outputs)["LastDeploymentConfig"]["BlueGreenUpdatePolicy"][
@@ -314,19 +319,23 @@ def test_waiting_for_the_endpoint_is_bounded(
     assert now[0] == 20
 
 
-def test_resolve_model_package(
+def test_a_version_is_resolved_in_the_stacks_group(
     aws: AwsClients, outputs: StackOutputs, registry: AwsModelRegistry
 ) -> None:
-    with pytest.raises(RegistryError, match="no Approved version"):
-        resolve_model_package(registry, outputs, "latest-approved")
+    """``--model-package`` names a version of the stack's group: latest-approved or an ARN."""
+    backend = cast(
+        Backend, SimpleNamespace(registry=registry, model_group=outputs.model_package_group_name)
+    )
+    with pytest.raises(UserError, match="no Approved version"):
+        resolve(backend, "latest-approved")
     first = approved(registry, outputs, 1)
     second = approved(registry, outputs, 2)
-    assert resolve_model_package(registry, outputs).arn == second.arn
-    assert resolve_model_package(registry, outputs, first.arn).version == 1
+    assert resolve(backend, None).arn == second.arn
+    assert resolve(backend, first.arn).version == 1
     registry.ensure_group("other-models")
     other = registry.register("other-models", model_data_url="s3://b/m.tar.gz", image_uri=IMAGE)
-    with pytest.raises(RegistryError, match="not this stack's"):
-        resolve_model_package(registry, outputs, other.arn)
+    with pytest.raises(UserError, match="not this stack's"):
+        resolve(backend, other.arn)
 
 
 def test_an_endpoint_that_fails_to_start_is_a_failed_deployment(

@@ -12,7 +12,6 @@ from orchestrator.backends.aws import (
     AwsRequestError,
     PollSettings,
     TransformJobFailed,
-    TransformSettings,
     WaitTimeout,
     run_batch_transform,
 )
@@ -24,6 +23,7 @@ from orchestrator.backends.aws.transform import (
 )
 from orchestrator.backends.model_registry import ModelPackage
 from orchestrator.settings.stack_outputs import StackOutputs
+from orchestrator.settings.transform import TransformSettings
 
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/mlops-dev:1.0"
 INPUT = "s3://mlops-dev-data/batch/batch.csv"

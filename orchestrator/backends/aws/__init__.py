@@ -16,21 +16,11 @@ Module map (each module has one job):
 - ``transform``: batch transform jobs.
 """
 
-from orchestrator.backends.aws.autoscaling import (
-    AutoscalingSettings,
-    AutoscalingState,
-    ensure_autoscaling,
-)
+from orchestrator.backends.aws.autoscaling import AutoscalingState, ensure_autoscaling
 from orchestrator.backends.aws.clients import AwsClients, aws_errors, client_config, connect
-from orchestrator.backends.aws.endpoint_requests import (
-    DeploymentResult,
-    EndpointSettings,
-    TrafficShiftSettings,
-)
 from orchestrator.backends.aws.endpoints import (
     deploy,
     prune_endpoint_configs,
-    resolve_model_package,
     rollback,
 )
 from orchestrator.backends.aws.errors import (
@@ -57,12 +47,10 @@ from orchestrator.backends.aws.polling import PollSettings
 from orchestrator.backends.aws.registry import AwsModelRegistry
 from orchestrator.backends.aws.transform import (
     TransformResult,
-    TransformSettings,
     run_batch_transform,
 )
 
 __all__ = [
-    "AutoscalingSettings",
     "AutoscalingState",
     "AwsClients",
     "AwsModelRegistry",
@@ -70,18 +58,14 @@ __all__ = [
     "AwsRequestError",
     "AwsSetupError",
     "DeploymentFailed",
-    "DeploymentResult",
     "DeploymentRolledBack",
-    "EndpointSettings",
     "ExecutionState",
     "ParameterOverrideError",
     "PipelineExecutionFailed",
     "PollSettings",
     "StepState",
-    "TrafficShiftSettings",
     "TransformJobFailed",
     "TransformResult",
-    "TransformSettings",
     "WaitTimeout",
     "aws_errors",
     "client_config",
@@ -90,7 +74,6 @@ __all__ = [
     "ensure_autoscaling",
     "execution_state",
     "prune_endpoint_configs",
-    "resolve_model_package",
     "rollback",
     "run_batch_transform",
     "start_execution",

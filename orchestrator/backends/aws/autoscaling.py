@@ -13,34 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
 from orchestrator.backends.aws.clients import aws_errors
 from orchestrator.backends.aws.pagination import list_all
+from orchestrator.settings.endpoint import AutoscalingSettings
 
 NAMESPACE = "sagemaker"
 DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 METRIC = "SageMakerVariantInvocationsPerInstance"
-
-
-class AutoscalingSettings(BaseModel):
-    """Instance bounds and the invocations-per-instance target of one variant."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    min_capacity: int = Field(default=1, ge=1, le=100)
-    max_capacity: int = Field(default=4, ge=1, le=100)
-    target_invocations_per_instance: float = Field(default=100.0, gt=0)
-    scale_in_cooldown_seconds: int = Field(default=300, ge=0, le=3600)
-    scale_out_cooldown_seconds: int = Field(default=60, ge=0, le=3600)
-
-    @model_validator(mode="after")
-    def _bounds(self) -> AutoscalingSettings:
-        if self.min_capacity > self.max_capacity:
-            raise ValueError(
-                f"min_capacity {self.min_capacity} is above max_capacity {self.max_capacity}"
-            )
-        return self
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ import boto3
 
 from orchestrator.backends.aws.artifacts import S3ArtifactStore
 from orchestrator.backends.aws.clients import AwsClients, aws_errors, client_config, connect
-from orchestrator.backends.aws.endpoint_requests import EndpointSettings
 from orchestrator.backends.aws.endpoints import deploy, describe_endpoint, rollback
 from orchestrator.backends.aws.errors import AwsRequestError, PipelineExecutionFailed
 from orchestrator.backends.aws.models import MODEL_PACKAGE_TAG
@@ -39,6 +38,7 @@ from orchestrator.backends.base import (
 )
 from orchestrator.backends.model_registry import ModelPackage
 from orchestrator.pipeline import PipelineDefinition
+from orchestrator.settings.endpoint import EndpointSettings
 from orchestrator.settings.environment import EnvironmentConfig
 from orchestrator.settings.stack_outputs import StackOutputs
 
@@ -152,12 +152,10 @@ class AwsEndpointManager:
     def deploy(
         self, package: ModelPackage, poll: PollSettings, progress: Progress
     ) -> DeploymentResult:
-        result = deploy(self.clients, self.outputs, package, self.settings, poll, progress=progress)
-        return _deployment(result)
+        return deploy(self.clients, self.outputs, package, self.settings, poll, progress=progress)
 
     def rollback(self, poll: PollSettings, progress: Progress) -> DeploymentResult:
-        result = rollback(self.clients, self.outputs, self.settings, poll, progress=progress)
-        return _deployment(result)
+        return rollback(self.clients, self.outputs, self.settings, poll, progress=progress)
 
     def serving(self) -> str | None:
         """The model package ARN the serving endpoint config was tagged with at deploy."""
@@ -185,20 +183,6 @@ class AwsEndpointManager:
 
     def close(self) -> None:
         """Nothing is held here: the endpoint keeps serving on AWS."""
-
-
-def _deployment(result: Any) -> DeploymentResult:
-    return DeploymentResult(
-        endpoint_name=result.endpoint_name,
-        action=result.action,
-        endpoint_config_name=result.endpoint_config_name,
-        previous_config_name=result.previous_config_name,
-        model_name=result.model_name,
-        model_package_arn=result.model_package_arn,
-        rollback_alarms=result.rollback_alarms,
-        autoscaling=result.autoscaling,
-        deleted_configs=result.deleted_configs,
-    )
 
 
 class AwsBatchTransformer:
@@ -244,18 +228,9 @@ def endpoint_settings(config: EnvironmentConfig, outputs: StackOutputs) -> Endpo
     """The environment's endpoint settings; rollback alarms: the file's ``alarm_names``, else
     the stack's ``alarm_names`` output, else every alarm named ``<endpoint>-*`` (found at
     deploy)."""
-    endpoint = config.endpoint
-    alarms = endpoint.alarm_names
-    if alarms is None and outputs.alarm_names:
-        alarms = tuple(outputs.alarm_names)
-    return EndpointSettings(
-        instance_type=endpoint.instance_type,
-        initial_instance_count=endpoint.initial_instance_count,
-        data_capture_percent=endpoint.data_capture_percent,
-        traffic=endpoint.deployment,
-        autoscaling=endpoint.autoscaling,
-        alarm_names=alarms,
-    )
+    if config.endpoint.alarm_names is None and outputs.alarm_names:
+        return config.endpoint.model_copy(update={"alarm_names": tuple(outputs.alarm_names)})
+    return config.endpoint
 
 
 def aws_backend(

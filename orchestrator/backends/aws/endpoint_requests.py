@@ -7,77 +7,13 @@ blue/green update must keep it and the autoscaling target hangs on it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-from orchestrator.backends.aws.autoscaling import AutoscalingSettings, AutoscalingState
 from orchestrator.backends.aws.models import MODEL_PACKAGE_TAG
+from orchestrator.settings.endpoint import EndpointSettings
 from orchestrator.settings.stack_outputs import StackOutputs
 
 PREVIOUS_CONFIG_TAG = "mlops:previous-endpoint-config"
-MAX_ROLLBACK_ALARMS = 10  # SageMaker's limit for AutoRollbackConfiguration.Alarms
-
-
-# -- settings -------------------------------------------------------------------------------------
-class TrafficShiftSettings(BaseModel):
-    """How a blue/green update moves traffic to the new fleet.
-
-    ``canary``: ``step_percent`` of capacity first, the rest after ``wait_interval_seconds``;
-    ``linear``: ``step_percent`` more every ``wait_interval_seconds``; ``all_at_once``: at once.
-    The old fleet stays for ``termination_wait_seconds`` after the shift (the baking period in
-    which an alarm still rolls back).
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    mode: Literal["canary", "linear", "all_at_once"] = "canary"
-    step_percent: int = Field(default=10, ge=1, le=100)
-    wait_interval_seconds: int = Field(default=300, ge=0, le=3600)
-    termination_wait_seconds: int = Field(default=300, ge=0, le=3600)
-    maximum_execution_timeout_seconds: int | None = Field(default=None, ge=600, le=28800)
-
-
-class EndpointSettings(BaseModel):
-    """Everything about the endpoint that is not a stack output."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    instance_type: str = Field(default="ml.m5.large", pattern=r"^ml\.[a-z0-9-]+\.[a-z0-9]+$")
-    initial_instance_count: int = Field(default=1, ge=1, le=100)
-    variant_name: str = Field(default="AllTraffic", pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
-    data_capture_percent: int = Field(default=100, ge=0, le=100)
-    network_isolation: bool = True
-    traffic: TrafficShiftSettings = TrafficShiftSettings()
-    autoscaling: AutoscalingSettings | None = AutoscalingSettings()
-    # None: every CloudWatch alarm named "<endpoint_name>-*" (the monitoring module's alarms).
-    alarm_names: tuple[str, ...] | None = None
-    require_alarms: bool = True
-    require_approved: bool = True
-    keep_configs: int = Field(default=3, ge=2, le=50)
-
-    @field_validator("alarm_names")
-    @classmethod
-    def _alarm_limit(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        if value is not None and len(value) > MAX_ROLLBACK_ALARMS:
-            raise ValueError(f"SageMaker rolls back on at most {MAX_ROLLBACK_ALARMS} alarms")
-        return value
-
-
-@dataclass(frozen=True)
-class DeploymentResult:
-    """What serves after a successful deploy or rollback."""
-
-    endpoint_name: str
-    action: Literal["created", "updated", "rolled-back"]
-    endpoint_config_name: str
-    previous_config_name: str | None
-    model_name: str
-    model_package_arn: str | None
-    rollback_alarms: tuple[str, ...]
-    autoscaling: AutoscalingState | None
-    deleted_configs: tuple[str, ...] = ()
 
 
 # -- requests -------------------------------------------------------------------------------------
@@ -129,7 +65,7 @@ def endpoint_config_request(
 
 def deployment_config(settings: EndpointSettings, alarms: tuple[str, ...]) -> dict[str, Any]:
     """UpdateEndpoint's DeploymentConfig: blue/green traffic shifting plus alarm rollback."""
-    traffic = settings.traffic
+    traffic = settings.deployment
     routing: dict[str, Any] = {
         "Type": traffic.mode.upper(),
         "WaitIntervalInSeconds": traffic.wait_interval_seconds,

@@ -27,10 +27,7 @@ from botocore.exceptions import ClientError
 from orchestrator.backends.aws.autoscaling import AutoscalingState, ensure_autoscaling
 from orchestrator.backends.aws.clients import AwsClients, aws_errors, error_code, error_message
 from orchestrator.backends.aws.endpoint_requests import (
-    MAX_ROLLBACK_ALARMS,
     PREVIOUS_CONFIG_TAG,
-    DeploymentResult,
-    EndpointSettings,
     deployment_config,
     endpoint_config_request,
 )
@@ -39,11 +36,12 @@ from orchestrator.backends.aws.models import MODEL_PACKAGE_TAG, create_model
 from orchestrator.backends.aws.names import stamped_name
 from orchestrator.backends.aws.pagination import list_all
 from orchestrator.backends.aws.polling import PollSettings, poll
-from orchestrator.backends.model_registry import ModelPackage, ModelRegistry, RegistryError
+from orchestrator.backends.base import DeploymentResult
+from orchestrator.backends.model_registry import ModelPackage
+from orchestrator.settings.endpoint import MAX_ROLLBACK_ALARMS, EndpointSettings
 from orchestrator.settings.stack_outputs import StackOutputs
 
 TRANSITIONAL_STATUSES = ("Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting")
-LATEST_APPROVED = "latest-approved"
 
 Progress = Callable[[str], None]
 
@@ -84,32 +82,6 @@ def rollback_alarms(
     return names
 
 
-def resolve_model_package(
-    registry: ModelRegistry, outputs: StackOutputs, spec: str | None = None
-) -> ModelPackage:
-    """The version ``--model-package`` names: an ARN, or ``latest-approved`` (the default)."""
-    group = outputs.model_package_group_name
-    if spec is None or spec == LATEST_APPROVED:
-        package = registry.latest_approved(group)
-        if package is None:
-            raise RegistryError(
-                f"model package group {group!r} has no Approved version to deploy; approve one "
-                "with `orchestrator models approve` or pass --model-package ARN"
-            )
-        return package
-    get_by_arn = getattr(registry, "get_by_arn", None)
-    if get_by_arn is None:
-        raise RegistryError("this registry cannot look versions up by ARN; pass a version")
-    package = get_by_arn(spec)
-    assert isinstance(package, ModelPackage)
-    if package.group != group:
-        raise RegistryError(
-            f"{spec} belongs to group {package.group!r}, not this stack's {group!r}; pass a "
-            "version of the stack's group"
-        )
-    return package
-
-
 # -- deploy ---------------------------------------------------------------------------------------
 def deploy(
     clients: AwsClients,
@@ -127,7 +99,7 @@ def deploy(
     and :class:`WaitTimeout` when it is still updating at the timeout.
     """
     say = progress or (lambda _message: None)
-    if settings.require_approved and package.approval_status != "Approved":
+    if package.approval_status != "Approved":
         raise AwsRequestError(
             f"version {package.version} of {package.group} is {package.approval_status}; only "
             "Approved versions are deployed: approve it first (`orchestrator models approve`)"
@@ -173,7 +145,7 @@ def deploy(
     else:
         say(
             f"updating endpoint {endpoint}: {previous_config} -> {config_name} "
-            f"({settings.traffic.mode}, rollback on {len(alarms)} alarms)"
+            f"({settings.deployment.mode}, rollback on {len(alarms)} alarms)"
         )
         _update(sm, endpoint, config_name, settings, alarms)
         action = "updated"

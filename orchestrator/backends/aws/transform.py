@@ -14,9 +14,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
 
 from orchestrator.backends.aws.clients import AwsClients, aws_errors
 from orchestrator.backends.aws.errors import AwsRequestError, TransformJobFailed
@@ -26,28 +24,9 @@ from orchestrator.backends.aws.polling import PollSettings, poll
 from orchestrator.backends.model_registry import ModelPackage
 from orchestrator.pipeline.api_validation import validate_step_arguments
 from orchestrator.settings.stack_outputs import StackOutputs
+from orchestrator.settings.transform import TransformSettings
 
 TERMINAL_STATUSES = ("Completed", "Failed", "Stopped")
-
-
-class TransformSettings(BaseModel):
-    """Instances, payload and the DataProcessing filters of a transform job."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    instance_type: str = Field(default="ml.m5.large", pattern=r"^ml\.[a-z0-9-]+\.[a-z0-9]+$")
-    instance_count: int = Field(default=1, ge=1, le=100)
-    content_type: Literal["text/csv", "application/jsonlines"] = "text/csv"
-    accept: Literal["text/csv", "application/jsonlines"] = "text/csv"
-    max_payload_mb: int = Field(default=6, ge=1, le=100)
-    # 0: leave it to SageMaker (it asks the container's /execution-parameters).
-    max_concurrent_transforms: int = Field(default=0, ge=0, le=1000)
-    invocations_timeout_seconds: int = Field(default=600, ge=1, le=3600)
-    invocations_max_retries: int = Field(default=1, ge=0, le=3)
-    input_filter: str | None = Field(default=None, max_length=63)
-    join_source: Literal["None", "Input"] = "None"
-    output_filter: str | None = Field(default=None, max_length=63)
-    network_isolation: bool = True
 
 
 @dataclass(frozen=True)

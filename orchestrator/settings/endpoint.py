@@ -1,0 +1,85 @@
+"""The endpoint's settings: one model for the environment file and the backends.
+
+Local environments use ``port`` and ``workers``; on AWS the same model drives the blue/green
+deployment (traffic shifting, rollback alarms), autoscaling and data capture. The AWS backend
+imports this model; nothing here imports a backend.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+MAX_ROLLBACK_ALARMS = 10  # SageMaker's limit for AutoRollbackConfiguration.Alarms
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TrafficShiftSettings(_Strict):
+    """How a blue/green update moves traffic to the new fleet.
+
+    ``canary``: ``step_percent`` of capacity first, the rest after ``wait_interval_seconds``;
+    ``linear``: ``step_percent`` more every ``wait_interval_seconds``; ``all_at_once``: at once.
+    The old fleet stays for ``termination_wait_seconds`` after the shift (the baking period in
+    which an alarm still rolls back).
+    """
+
+    mode: Literal["canary", "linear", "all_at_once"] = "canary"
+    step_percent: int = Field(default=10, ge=1, le=100)
+    wait_interval_seconds: int = Field(default=300, ge=0, le=3600)
+    termination_wait_seconds: int = Field(default=300, ge=0, le=3600)
+    maximum_execution_timeout_seconds: int | None = Field(default=None, ge=600, le=28800)
+
+
+class AutoscalingSettings(_Strict):
+    """Instance bounds and the invocations-per-instance target of one variant."""
+
+    min_capacity: int = Field(default=1, ge=1, le=100)
+    max_capacity: int = Field(default=4, ge=1, le=100)
+    target_invocations_per_instance: float = Field(default=100.0, gt=0)
+    scale_in_cooldown_seconds: int = Field(default=300, ge=0, le=3600)
+    scale_out_cooldown_seconds: int = Field(default=60, ge=0, le=3600)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> AutoscalingSettings:
+        if self.min_capacity > self.max_capacity:
+            raise ValueError(
+                f"min_capacity {self.min_capacity} is above max_capacity {self.max_capacity}"
+            )
+        return self
+
+
+class EndpointSettings(_Strict):
+    """The endpoint: instances everywhere, port and workers locally, and on AWS the blue/green
+    deployment, autoscaling, data capture and the alarms that roll a bad deployment back."""
+
+    instance_type: str = Field("ml.m5.large", pattern=r"^ml\.[a-z0-9-]+\.[a-z0-9]+$")
+    initial_instance_count: int = Field(1, ge=1, le=100)
+    port: int = Field(8080, ge=1, le=65535, description="Local endpoints only.")
+    workers: int | None = Field(None, ge=1, le=64, description="Serving workers; default: cores.")
+    deployment: TrafficShiftSettings = Field(
+        TrafficShiftSettings(), description="AWS: canary, linear or all_at_once traffic shifting."
+    )
+    autoscaling: AutoscalingSettings | None = Field(
+        AutoscalingSettings(), description="AWS: target tracking; null turns autoscaling off."
+    )
+    data_capture_percent: int = Field(100, ge=0, le=100, description="AWS: requests captured.")
+    alarm_names: tuple[str, ...] | None = Field(
+        None, description="AWS: rollback alarms; default: the stack's alarms <endpoint>-*."
+    )
+    require_alarms: bool = Field(
+        True, description="AWS: refuse to deploy when no rollback alarm exists."
+    )
+    variant_name: str = Field("AllTraffic", pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+    network_isolation: bool = True
+    keep_configs: int = Field(3, ge=2, le=50, description="AWS: endpoint configs kept.")
+
+    @field_validator("alarm_names")
+    @classmethod
+    def _alarm_limit(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is not None and len(value) > MAX_ROLLBACK_ALARMS:
+            raise ValueError(f"SageMaker rolls back on at most {MAX_ROLLBACK_ALARMS} alarms")
+        return value

@@ -16,6 +16,7 @@ from ml_containers.train.hyperparameters import ACCEPTED_HYPERPARAMETERS
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from orchestrator.backends.model_registry import ApprovalStatus
+from orchestrator.settings.instance_types import ProcessingInstanceType, TrainingInstanceType
 
 # Hyperparameters the pipeline may set: what the `train` program accepts, less the two the
 # dataset schema's problem type decides (objective, num_class).
@@ -32,10 +33,18 @@ class _Strict(BaseModel):
 class JobResources(_Strict):
     """Instances for one kind of job; type and count become pipeline parameter defaults."""
 
-    instance_type: str = Field(default="ml.m5.large", pattern=r"^ml\.[a-z0-9-]+\.[a-z0-9]+$")
+    instance_type: str = "ml.m5.large"
     instance_count: int = Field(default=1, ge=1, le=100)
     volume_size_gb: int = Field(default=30, ge=1, le=16384)
     max_runtime_seconds: int = Field(default=3600, ge=60, le=432000)
+
+
+class ProcessingResources(JobResources):
+    instance_type: ProcessingInstanceType = "ml.m5.large"
+
+
+class TrainingResources(JobResources):
+    instance_type: TrainingInstanceType = "ml.m5.large"
 
 
 class HyperparameterRange(_Strict):
@@ -194,8 +203,8 @@ class PipelineConfig(_Strict):
         default=None, description="Default: <ecr_repository_url>:<image_tag>."
     )
     image_tag: str = Field(default="latest", pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-    processing: JobResources = JobResources()
-    training: JobResources = JobResources()
+    processing: ProcessingResources = ProcessingResources()
+    training: TrainingResources = TrainingResources()
     tuning: TuningSettings = TuningSettings()
     preprocess: PreprocessSettings = PreprocessSettings()
     caching: CacheSettings = CacheSettings()

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from orchestrator.settings.instance_types import EndpointInstanceType
+
 MAX_ROLLBACK_ALARMS = 10  # SageMaker's limit for AutoRollbackConfiguration.Alarms
 
 
@@ -56,7 +58,7 @@ class EndpointSettings(_Strict):
     """The endpoint: instances everywhere, port and workers locally, and on AWS the blue/green
     deployment, autoscaling, data capture and the alarms that roll a bad deployment back."""
 
-    instance_type: str = Field("ml.m5.large", pattern=r"^ml\.[a-z0-9-]+\.[a-z0-9]+$")
+    instance_type: EndpointInstanceType = "ml.m5.large"
     initial_instance_count: int = Field(1, ge=1, le=100)
     port: int = Field(8080, ge=1, le=65535, description="Local endpoints only.")
     workers: int | None = Field(None, ge=1, le=64, description="Serving workers; default: cores.")

@@ -20,8 +20,9 @@ from orchestrator.backends.model_registry import ApprovalStatus
 from orchestrator.errors import ConfigError
 from orchestrator.pipeline.config import (
     CacheSettings,
-    JobResources,
     PreprocessSettings,
+    ProcessingResources,
+    TrainingResources,
     TuningSettings,
 )
 from orchestrator.settings.endpoint import EndpointSettings
@@ -72,8 +73,8 @@ class PipelineSettings(_Strict):
         None, description="Overrides the schema's gate threshold."
     )
     image_tag: str = Field("latest", pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-    processing: JobResources = JobResources()
-    training: JobResources = JobResources()
+    processing: ProcessingResources = ProcessingResources()
+    training: TrainingResources = TrainingResources()
     preprocess: PreprocessSettings = PreprocessSettings()
     tuning: TuningSettings = TuningSettings()
     caching: CacheSettings = CacheSettings()

@@ -6,13 +6,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from orchestrator.settings.instance_types import TransformInstanceType
+
 
 class TransformSettings(BaseModel):
     """Instances, payload and the DataProcessing filters of a transform job."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    instance_type: str = Field(default="ml.m5.large", pattern=r"^ml\.[a-z0-9-]+\.[a-z0-9]+$")
+    instance_type: TransformInstanceType = "ml.m5.large"
     instance_count: int = Field(default=1, ge=1, le=100)
     content_type: Literal["text/csv", "application/jsonlines"] = "text/csv"
     accept: Literal["text/csv", "application/jsonlines"] = "text/csv"

@@ -1,0 +1,50 @@
+"""Instance types are checked per kind of job against botocore's SageMaker model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from orchestrator.errors import ConfigError
+from orchestrator.settings.environment import load_environment
+from orchestrator.settings.instance_types import SHAPES, allowed, check
+
+# ml.c5n.* trains but cannot serve; ml.c5.large serves but cannot train (botocore's enums).
+TRAINING_ONLY = "ml.c5n.xlarge"
+ENDPOINT_ONLY = "ml.c5.large"
+
+
+@pytest.mark.parametrize("kind", sorted(SHAPES))
+def test_a_common_type_passes_for_every_kind(kind: str) -> None:
+    assert check(kind, "ml.m5.xlarge") == "ml.m5.xlarge"  # type: ignore[arg-type]
+    assert len(allowed(kind)) > 50  # type: ignore[arg-type]
+
+
+def test_a_type_of_another_kind_is_refused_and_named() -> None:
+    assert TRAINING_ONLY in allowed("training") and TRAINING_ONLY not in allowed("endpoint")
+    with pytest.raises(ValueError, match=r"not a SageMaker endpoint instance type \(it is one "):
+        check("endpoint", TRAINING_ONLY)
+    with pytest.raises(ValueError, match="not a SageMaker training instance type"):
+        check("training", ENDPOINT_ONLY)
+
+
+def test_a_typo_gets_the_closest_names() -> None:
+    with pytest.raises(ValueError, match=r"did you mean ml\.m5\.large"):
+        check("processing", "ml.m5.larg")
+
+
+@pytest.mark.parametrize(
+    ("section", "kind"),
+    [
+        ("endpoint:\n  instance_type: {value}\n", "endpoint"),
+        ("pipeline:\n  training: {{instance_type: {value}}}\n", "training"),
+        ("pipeline:\n  processing: {{instance_type: {value}}}\n", "processing"),
+        ("transform:\n  instance_type: {value}\n", "transform"),
+    ],
+)
+def test_the_environment_file_names_the_key(tmp_path: Path, section: str, kind: str) -> None:
+    text = "backend: local\n" + section.format(value="ml.m5.huge")
+    (tmp_path / "dev.yaml").write_text(text)
+    with pytest.raises(ConfigError, match=f"instance_type: 'ml.m5.huge' is not a SageMaker {kind}"):
+        load_environment("dev", tmp_path)

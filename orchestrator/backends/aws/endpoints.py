@@ -93,11 +93,8 @@ def deploy(
     progress: Progress | None = None,
 ) -> DeploymentResult:
     """Serve ``package`` on the stack's endpoint (create, or blue/green update), verified.
-
-    Raises :class:`DeploymentRolledBack` when the update ended on another config (the previous
-    one keeps serving and is kept), :class:`DeploymentFailed` when the endpoint ended Failed,
-    and :class:`WaitTimeout` when it is still updating at the timeout.
-    """
+    :class:`DeploymentRolledBack`: the update ended on the previous config, which keeps serving;
+    :class:`DeploymentFailed`: the endpoint ended Failed; :class:`WaitTimeout`: still updating."""
     say = progress or (lambda _message: None)
     if package.approval_status != "Approved":
         raise AwsRequestError(
@@ -114,8 +111,7 @@ def deploy(
         )
     alarms = rollback_alarms(clients.cloudwatch, outputs, settings)
     previous_config = str(current["EndpointConfigName"]) if current else None
-    model_name = stamped_name(endpoint, package.version)
-    config_name = stamped_name(endpoint, package.version)
+    model_name = config_name = stamped_name(endpoint, package.version)
     say(f"creating model {model_name} for {package.arn}")
     create_model(sm, outputs, package, model_name, network_isolation=settings.network_isolation)
     request = endpoint_config_request(
@@ -130,25 +126,7 @@ def deploy(
     say(f"creating endpoint config {config_name}")
     with aws_errors(f"create endpoint config {config_name}"):
         sm.create_endpoint_config(**request)
-    if current is None:
-        say(f"creating endpoint {endpoint}")
-        with aws_errors(f"create endpoint {endpoint}"):
-            sm.create_endpoint(
-                EndpointName=endpoint,
-                EndpointConfigName=config_name,
-                Tags=[
-                    {"Key": "project", "Value": outputs.project},
-                    {"Key": "environment", "Value": outputs.environment},
-                ],
-            )
-        action: Literal["created", "updated"] = "created"
-    else:
-        say(
-            f"updating endpoint {endpoint}: {previous_config} -> {config_name} "
-            f"({settings.deployment.mode}, rollback on {len(alarms)} alarms)"
-        )
-        _update(sm, endpoint, config_name, settings, alarms)
-        action = "updated"
+    action = _switch(sm, outputs, settings, config_name, previous_config, alarms, say)
     scaling = _settle(clients, outputs, settings, config_name, previous_config, poll_settings, say)
     deleted = prune_endpoint_configs(
         sm, endpoint, keep=settings.keep_configs, protect=(config_name, previous_config)
@@ -164,6 +142,37 @@ def deploy(
         autoscaling=scaling,
         deleted_configs=deleted,
     )
+
+
+def _switch(
+    sagemaker: Any,
+    outputs: StackOutputs,
+    settings: EndpointSettings,
+    config_name: str,
+    previous_config: str | None,
+    alarms: tuple[str, ...],
+    say: Progress,
+) -> Literal["created", "updated"]:
+    """Create the endpoint on ``config_name``, or move the live one to it blue/green."""
+    endpoint = outputs.endpoint_name
+    if previous_config is None:
+        say(f"creating endpoint {endpoint}")
+        with aws_errors(f"create endpoint {endpoint}"):
+            sagemaker.create_endpoint(
+                EndpointName=endpoint,
+                EndpointConfigName=config_name,
+                Tags=[
+                    {"Key": "project", "Value": outputs.project},
+                    {"Key": "environment", "Value": outputs.environment},
+                ],
+            )
+        return "created"
+    say(
+        f"updating endpoint {endpoint}: {previous_config} -> {config_name} "
+        f"({settings.deployment.mode}, rollback on {len(alarms)} alarms)"
+    )
+    _update(sagemaker, endpoint, config_name, settings, alarms)
+    return "updated"
 
 
 def rollback(

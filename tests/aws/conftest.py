@@ -1,5 +1,5 @@
 """Fixtures for the AWS backend tests: moto in-process (``mock_aws``) with the SageMaker
-actions moto lacks added by ``moto_patches`` (state in moto's backend), and clients built by
+actions moto lacks added by ``moto_extensions`` (state in moto's backend), and clients built by
 the orchestrator's own ``connect`` so retries and timeouts are the production ones."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from moto import mock_aws
-from moto_patches import REGION, sagemaker_patched, shared_session
+from moto_extensions import REGION, sagemaker_patched, shared_session
 
 from orchestrator.backends.aws.clients import AwsClients, connect
 from orchestrator.settings.stack_outputs import StackOutputs
@@ -30,7 +30,7 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def aws(aws_credentials: None) -> Iterator[AwsClients]:
-    """Clients on a fresh moto account, SageMaker completed by moto_patches."""
+    """Clients on a fresh moto account, SageMaker completed by moto_extensions."""
     with mock_aws(), sagemaker_patched():
         yield connect(REGION, session=shared_session())
 

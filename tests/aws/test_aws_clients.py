@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from moto import mock_aws
-from moto_patches import REGION, InjectError, sagemaker_patched, shared_session
+from moto_extensions import REGION, InjectError, sagemaker_patched, shared_session
 
 from orchestrator.backends.aws import AwsModelRegistry, AwsRequestError, AwsSetupError
 from orchestrator.backends.aws.clients import AwsClients, client_config, connect

@@ -1,7 +1,7 @@
 """Deploy and rollback against moto: the model/config/endpoint requests, the blue/green update,
 autoscaling that survives updates, and the rollback path when the update does not take.
 
-moto has no UpdateEndpoint; ``moto_patches`` adds it with SageMaker's behaviour, including
+moto has no UpdateEndpoint; ``moto_extensions`` adds it with SageMaker's behaviour, including
 auto-rollback when an alarm named in AutoRollbackConfiguration is in ALARM in moto's CloudWatch
 backend. The tests put an alarm into ALARM with CloudWatch's own SetAlarmState.
 """
@@ -12,7 +12,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
-from moto_patches import backend
+from moto_extensions import backend
 
 from orchestrator.backends.aws import (
     AwsModelRegistry,

@@ -2,7 +2,7 @@
 wait with timeout, progress and the failing step's reason.
 
 moto runs every execution to Succeeded at once and has no ListPipelineExecutionSteps or
-StopPipelineExecution; ``moto_patches`` adds them and lets a test script an execution's
+StopPipelineExecution; ``moto_extensions`` adds them and lets a test script an execution's
 states in moto's backend (what SageMaker would report while it runs).
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from ml_containers.schema import parse_schema
-from moto_patches import ExecutionState, backend, script_execution, step
+from moto_extensions import ExecutionState, backend, script_execution, step
 
 from orchestrator.backends.aws import (
     ParameterOverrideError,

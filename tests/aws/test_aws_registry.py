@@ -4,7 +4,7 @@ how metrics and metadata live in SageMaker, versions the pipeline registered, an
 from __future__ import annotations
 
 import pytest
-from moto_patches import InjectError
+from moto_extensions import InjectError
 
 from orchestrator.backends.aws import AwsModelRegistry
 from orchestrator.backends.aws.clients import AwsClients
@@ -46,7 +46,7 @@ def test_metrics_and_metadata_are_stored_as_sagemaker_metadata(
 
 def test_an_approval_keeps_metrics_and_metadata(registry: AwsModelRegistry) -> None:
     # SageMaker's UpdateModelPackage keeps CustomerMetadataProperties it is not sent (moto's
-    # did not: moto_patches corrects it), so approving must not erase the metrics.
+    # did not: moto_extensions corrects it), so approving must not erase the metrics.
     package = registry.register(
         GROUP,
         model_data_url="s3://models/1/model.tar.gz",

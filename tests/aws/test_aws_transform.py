@@ -5,7 +5,7 @@ builder's botocore validation, and a bounded wait that reports SageMaker's failu
 from __future__ import annotations
 
 import pytest
-from moto_patches import set_transform_job_state
+from moto_extensions import set_transform_job_state
 
 from orchestrator.backends.aws import (
     AwsModelRegistry,

@@ -33,10 +33,10 @@ from orchestrator.backends.aws.registry import AwsModelRegistry
 from orchestrator.backends.local.registry import LocalModelRegistry
 from orchestrator.backends.model_registry import ModelRegistry
 
-# moto_patches lives with the AWS tests (tests/aws); it corrects moto's UpdateModelPackage, which
+# moto_extensions lives with the AWS tests (tests/aws); it corrects moto's UpdateModelPackage, which
 # drops CustomerMetadataProperties that SageMaker keeps.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "aws"))
-from moto_patches import REGION, sagemaker_patched, shared_session
+from moto_extensions import REGION, sagemaker_patched, shared_session
 
 
 def _local_registry(tmp_path: Path) -> LocalModelRegistry:

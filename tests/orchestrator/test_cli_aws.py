@@ -3,7 +3,7 @@
 deploy/rollback and batch transform, and the mistakes that must exit 2 with one sentence.
 
 moto lacks UpdateEndpoint, ListPipelineExecutionSteps and StopPipelineExecution; the AWS
-backend's test helper ``tests/aws/moto_patches.py`` adds them with SageMaker's semantics (state in
+backend's test helpers ``tests/aws/moto_extensions/`` add them with SageMaker's semantics (state in
 moto's own backend). Nothing of the orchestrator is mocked: the CLI builds its own boto3 session
 from the fake credentials in the environment, exactly as in production.
 """
@@ -23,7 +23,7 @@ from ml_containers.data.bundled import write_schema
 from moto import mock_aws
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "aws"))
-from moto_patches import (
+from moto_extensions import (
     ACCOUNT,
     REGION,
     ExecutionState,

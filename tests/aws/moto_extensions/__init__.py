@@ -1,0 +1,58 @@
+"""What moto (5.x) lacks or gets wrong of SageMaker, one module per API, each citing the AWS API
+reference behaviour it models; state lives in moto's own backend. :func:`sagemaker_patched`
+installs them all for a block; the rest are helpers tests use to script SageMaker's side."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from unittest import mock
+
+from moto.sagemaker.models import SageMakerModelBackend
+from moto.sagemaker.responses import SageMakerResponse
+
+from moto_extensions.describe_pipeline_execution import _describe_pipeline_execution
+from moto_extensions.list_pipeline_execution_steps import _list_pipeline_execution_steps
+from moto_extensions.scripting import InjectError, set_transform_job_state, shared_session
+from moto_extensions.state import (
+    ACCOUNT,
+    REGION,
+    ExecutionState,
+    backend,
+    script_execution,
+    step,
+)
+from moto_extensions.stop_pipeline_execution import _stop_pipeline_execution
+from moto_extensions.update_endpoint import _describe_endpoint, _update_endpoint
+from moto_extensions.update_model_package import _update_model_package
+
+__all__ = [
+    "ACCOUNT",
+    "REGION",
+    "ExecutionState",
+    "InjectError",
+    "backend",
+    "sagemaker_patched",
+    "script_execution",
+    "set_transform_job_state",
+    "shared_session",
+    "step",
+]
+
+
+@contextmanager
+def sagemaker_patched() -> Iterator[None]:
+    """Add the missing actions and corrections for the duration of the block."""
+    with ExitStack() as stack:
+        for name, function in {
+            "update_endpoint": _update_endpoint,
+            "describe_endpoint": _describe_endpoint,
+            "list_pipeline_execution_steps": _list_pipeline_execution_steps,
+            "stop_pipeline_execution": _stop_pipeline_execution,
+            "describe_pipeline_execution": _describe_pipeline_execution,
+        }.items():
+            stack.enter_context(mock.patch.object(SageMakerResponse, name, function, create=True))
+        stack.enter_context(
+            mock.patch.object(SageMakerModelBackend, "update_model_package", _update_model_package)
+        )
+        yield

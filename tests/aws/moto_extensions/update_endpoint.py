@@ -1,0 +1,107 @@
+"""UpdateEndpoint (which moto 5 lacks) and the DescribeEndpoint answers during an update.
+
+AWS: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html: "When
+SageMaker receives the request, it sets the endpoint status to Updating. After updating the
+endpoint, it sets the status to InService", serving on the old config meanwhile ("there is no
+availability loss"); a blue/green update keeps the variant names; for the alarms of
+``AutoRollbackConfiguration``: "If any alarms are tripped during a deployment, SageMaker rolls
+back the deployment" (the endpoint returns to InService on its previous config with a
+FailureReason). DescribeEndpoint
+(API_DescribeEndpoint.html) reports ``PendingDeploymentSummary`` while updating and
+``LastDeploymentConfig`` afterwards. Here the update finishes on the second DescribeEndpoint;
+alarms are read from moto's CloudWatch backend.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from moto.cloudwatch.models import cloudwatch_backends
+from moto.core.responses import ActionResult
+from moto.sagemaker.exceptions import ValidationError
+from moto.sagemaker.models import SageMakerModelBackend
+from moto.sagemaker.responses import SageMakerResponse
+
+
+def _pending(sm: SageMakerModelBackend) -> dict[str, dict[str, Any]]:
+    return sm.__dict__.setdefault("_test_pending_updates", {})
+
+
+def _deployments(sm: SageMakerModelBackend) -> dict[str, dict[str, Any]]:
+    return sm.__dict__.setdefault("_test_last_deployment_configs", {})
+
+
+def _update_endpoint(self: SageMakerResponse) -> ActionResult:
+    sm = self.sagemaker_backend
+    name = self._get_param("EndpointName")
+    config_name = self._get_param("EndpointConfigName")
+    deployment = self._get_param("DeploymentConfig") or {}
+    endpoint = sm.endpoints.get(name)
+    if endpoint is None:
+        raise ValidationError(f"Could not find endpoint '{name}'.")
+    if endpoint.endpoint_status != "InService":
+        raise ValidationError(
+            f"Cannot update in-progress endpoint '{endpoint.arn}' ({endpoint.endpoint_status})."
+        )
+    config = sm.endpoint_configs.get(config_name)
+    if config is None:
+        raise ValidationError(f"Could not find endpoint configuration '{config_name}'.")
+    old = sm.endpoint_configs.get(endpoint.endpoint_config_name)
+    old_variants = sorted(v["VariantName"] for v in (old.production_variants if old else []))
+    new_variants = sorted(v["VariantName"] for v in config.production_variants)
+    if old_variants != new_variants:
+        raise ValidationError(
+            "For a blue/green deployment the new endpoint configuration must have the same "
+            f"variant names as the old one: {old_variants} != {new_variants}."
+        )
+    alarm_names = [
+        a["AlarmName"]
+        for a in (deployment.get("AutoRollbackConfiguration") or {}).get("Alarms", [])
+    ]
+    alarms = cloudwatch_backends[sm.account_id][sm.region_name].alarms
+    firing = [n for n in alarm_names if n in alarms and alarms[n].state_value == "ALARM"]
+    _pending(sm)[name] = {"config": config_name, "firing": firing, "seen": False}
+    _deployments(sm)[name] = deployment
+    endpoint.endpoint_status = "Updating"
+    return ActionResult({"EndpointArn": endpoint.arn})
+
+
+def _describe_endpoint(self: SageMakerResponse) -> ActionResult:
+    sm = self.sagemaker_backend
+    name = self._get_param("EndpointName")
+    pending = _pending(sm).get(name)
+    endpoint = sm.endpoints.get(name)
+    if pending and endpoint is not None:
+        if not pending["seen"]:
+            pending["seen"] = True
+        else:
+            _finish_update(sm, endpoint, pending)
+            del _pending(sm)[name]
+            pending = None
+    response = sm.describe_endpoint(name)
+    if pending:
+        response["PendingDeploymentSummary"] = {
+            "EndpointConfigName": pending["config"],
+            "StartTime": datetime.now(UTC),
+        }
+    if name in _deployments(sm):
+        response["LastDeploymentConfig"] = _deployments(sm)[name]
+    return ActionResult(response)
+
+
+def _finish_update(sm: SageMakerModelBackend, endpoint: Any, pending: dict[str, Any]) -> None:
+    endpoint.endpoint_status = "InService"
+    if pending["firing"]:
+        # Auto-rollback: traffic goes back to the old fleet; the config does not change.
+        endpoint.failure_reason = (
+            f"Deployment rolled back: CloudWatch alarm(s) {', '.join(pending['firing'])} "
+            "went into ALARM state during the deployment."
+        )
+        return
+    config = sm.endpoint_configs[pending["config"]]
+    endpoint.endpoint_config_name = config.endpoint_config_name
+    endpoint.production_variants = endpoint._process_production_variants(config.production_variants)
+    endpoint.data_capture_config = config.data_capture_config
+    endpoint.failure_reason = None
+    endpoint.last_modified_time = datetime.now(UTC)

@@ -77,3 +77,12 @@ def registry(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ModelRe
         made.close()
     else:
         yield made
+
+
+@pytest.fixture(params=["local", "aws-moto"])
+def case(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """A whole backend of each kind (``backends.Case``), fresh for one test."""
+    from backends import CASES
+
+    with CASES[request.param](tmp_path) as made:
+        yield made

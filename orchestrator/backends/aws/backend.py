@@ -8,9 +8,17 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from orchestrator.backends.aws.artifacts import S3ArtifactStore
-from orchestrator.backends.aws.clients import AwsClients, aws_errors, client_config, connect
+from orchestrator.backends.aws.clients import (
+    AwsClients,
+    aws_errors,
+    client_config,
+    connect,
+    error_code,
+    error_message,
+)
 from orchestrator.backends.aws.endpoints import deploy, describe_endpoint, rollback
 from orchestrator.backends.aws.errors import AwsRequestError, PipelineExecutionFailed
 from orchestrator.backends.aws.models import MODEL_PACKAGE_TAG
@@ -34,6 +42,7 @@ from orchestrator.backends.base import (
     Invocation,
     Progress,
     StepSummary,
+    UnknownExecution,
     UpsertResult,
 )
 from orchestrator.backends.model_registry import ModelPackage
@@ -82,6 +91,16 @@ class AwsPipelineRunner:
         return _summary(final)
 
     def describe(self, execution_id: str) -> ExecutionSummary:
+        with aws_errors(f"describe pipeline execution {execution_id}"):
+            try:
+                self.sagemaker.describe_pipeline_execution(PipelineExecutionArn=execution_id)
+            except ClientError as exc:  # SageMaker: ValidationException "Could not find ..."
+                missing = "could not find" in error_message(exc).lower()
+                if missing or error_code(exc) == "ResourceNotFound":
+                    raise UnknownExecution(
+                        f"there is no pipeline execution {execution_id}"
+                    ) from None
+                raise
         return _summary(execution_state(self.sagemaker, execution_id))
 
     def list_executions(self, pipeline_name: str | None = None) -> list[ExecutionSummary]:

@@ -13,6 +13,7 @@ from moto.sagemaker.responses import SageMakerResponse
 
 from moto_extensions.describe_pipeline_execution import _describe_pipeline_execution
 from moto_extensions.list_pipeline_execution_steps import _list_pipeline_execution_steps
+from moto_extensions.list_pipeline_executions import _list_pipeline_executions
 from moto_extensions.scripting import InjectError, set_transform_job_state, shared_session
 from moto_extensions.state import (
     ACCOUNT,
@@ -48,6 +49,7 @@ def sagemaker_patched() -> Iterator[None]:
             "update_endpoint": _update_endpoint,
             "describe_endpoint": _describe_endpoint,
             "list_pipeline_execution_steps": _list_pipeline_execution_steps,
+            "list_pipeline_executions": _list_pipeline_executions,
             "stop_pipeline_execution": _stop_pipeline_execution,
             "describe_pipeline_execution": _describe_pipeline_execution,
         }.items():

@@ -43,6 +43,17 @@ class Case:
     register: Callable[[str, bool], ModelPackage]
     tmp: Path
 
+    def put(self, name: str, content: bytes) -> str:
+        """Store ``content`` where this backend reads its inputs; the location."""
+        source = self.tmp / "inputs" / name
+        source.parent.mkdir(parents=True, exist_ok=True)
+        source.write_bytes(content)
+        where = self.location(name)
+        if where.startswith("s3://"):
+            self.backend.artifacts.publish(source, where)
+            return where
+        return str(source)
+
 
 def _bundle(tmp: Path) -> Path:
     return build_bundle(tmp / "bundle", rounds=5)

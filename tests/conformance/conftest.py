@@ -36,6 +36,7 @@ from orchestrator.backends.model_registry import ModelRegistry
 # moto_extensions lives with the AWS tests (tests/aws); it corrects moto's UpdateModelPackage, which
 # drops CustomerMetadataProperties that SageMaker keeps.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "aws"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "orchestrator"))  # bundles
 from moto_extensions import REGION, sagemaker_patched, shared_session
 
 

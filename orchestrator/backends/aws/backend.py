@@ -204,6 +204,9 @@ class AwsEndpointManager:
         """Nothing is held here: the endpoint keeps serving on AWS."""
 
 
+JSON_PATH_MAX_LENGTH = 63
+
+
 class AwsBatchTransformer:
     """SageMaker batch transform jobs on S3 input and output."""
 
@@ -220,6 +223,17 @@ class AwsBatchTransformer:
                 raise AwsRequestError(
                     f"{flag} {value} is a local path; an aws environment reads and writes S3: "
                     "pass s3://<bucket>/<key> (upload the input to the stack's data bucket first)"
+                )
+        for flag, value in (
+            ("--input-filter", request.input_filter),
+            ("--output-filter", request.output_filter),
+        ):
+            # DataProcessing filters are JSONPath expressions (they start at the record, "$"),
+            # at most 63 characters (botocore's JsonPath shape).
+            if not value.startswith("$") or len(value) > JSON_PATH_MAX_LENGTH:
+                raise AwsRequestError(
+                    f"{flag} {value!r} is not a JSONPath filter SageMaker accepts: it starts with "
+                    f"'$' and has at most {JSON_PATH_MAX_LENGTH} characters, e.g. '$[1:]'"
                 )
 
     def transform(

@@ -1,0 +1,83 @@
+"""The command registry: one registration per command, groups declared once, no argparse
+internals in the CLI, and the commands `orchestrator --help` lists."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from orchestrator.cli.app import build_parser
+from orchestrator.cli.registry import Command, Registry
+
+CLI = Path(__file__).resolve().parents[2] / "orchestrator" / "cli"
+PRIVATE = re.compile(r"\._actions\b|\._add_action\b|_SubParsersAction|argparse\._|\._subparsers\b")
+COMMANDS = [
+    "run",
+    "executions",
+    "models",
+    "endpoint",
+    "batch-transform",
+    "schema",
+    "render",
+    "infra",
+    "pipeline",
+    "deploy",
+    "rollback",
+]
+
+
+def _handler(_args: object) -> int:
+    return 0
+
+
+def test_a_command_registered_twice_is_refused() -> None:
+    registry = Registry()
+    registry.add(Command(("run",), "run", _handler))
+    with pytest.raises(ValueError, match="registered twice"):
+        registry.add(Command(("run",), "again", _handler))
+
+
+def test_a_group_command_needs_its_group_and_a_group_is_not_a_command() -> None:
+    registry = Registry()
+    with pytest.raises(ValueError, match="group declared first"):
+        registry.add(Command(("models", "list"), "list", _handler))
+    registry.group("models", "the registry")
+    registry.add(Command(("models", "list"), "list", _handler))
+    with pytest.raises(ValueError, match="is a command group"):
+        registry.add(Command(("models",), "models", _handler))
+    with pytest.raises(ValueError, match="declared twice"):
+        registry.group("models", "something else")
+
+
+def test_the_cli_uses_no_argparse_internals() -> None:
+    assert PRIVATE.search("parser._actions") and PRIVATE.search("argparse._SubParsersAction")
+    offenders = [
+        f"{path.relative_to(CLI)}:{number}"
+        for path in sorted(CLI.rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if PRIVATE.search(line) and not line.lstrip().startswith("#")
+    ]
+    assert not offenders, offenders
+
+
+def test_help_lists_every_command_in_order() -> None:
+    parser = build_parser()
+    text = parser.format_help()
+    listed = re.search(r"\{([a-z,-]+)\}", text)
+    assert listed is not None and listed.group(1).split(",") == COMMANDS
+
+
+def test_help_is_fast_and_imports_no_backend() -> None:
+    script = (
+        "import sys\nfrom orchestrator.cli.app import build_parser\nbuild_parser()\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('orchestrator.backends', "
+        "'orchestrator.flows', 'boto3', 'xgboost'))))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"

@@ -25,10 +25,11 @@ from botocore.validate import ParamValidator
 
 from orchestrator.pipeline import expressions as ex
 from orchestrator.pipeline.service_model import (
-    STEP_APIS,
     PropertyPathError,
+    has_api,
     property_shape,
     request_shape,
+    step_api,
 )
 from orchestrator.pipeline.structure import flatten_steps
 
@@ -181,7 +182,7 @@ def validate_step_arguments(
     step_types: dict[str, str],
 ) -> list[str]:
     """Problems of one step's Arguments against its API's request shape (empty when valid)."""
-    api = STEP_APIS[step_type]
+    api = step_api(step_type)
     where = f"step {step_name!r} ({api.operation})"
     shape = request_shape(step_type)
     problems = [
@@ -213,7 +214,7 @@ def validate_api_arguments(document: dict[str, Any]) -> list[str]:
     problems: list[str] = []
     for info in infos:
         arguments = info.body.get("Arguments")
-        if info.type in STEP_APIS and isinstance(arguments, dict):
+        if has_api(info.type) and isinstance(arguments, dict):
             problems += validate_step_arguments(
                 info.name, info.type, arguments, parameters, step_types
             )

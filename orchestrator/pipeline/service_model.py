@@ -7,39 +7,27 @@ the definition can be checked against AWS's own model without calling AWS.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 
 import botocore.session
 from botocore.model import ServiceModel, Shape, StructureShape
 
 from orchestrator.pipeline import expressions as ex
+from orchestrator.pipeline import step_types
+from orchestrator.pipeline.step_types import StepApi
 
 
-@dataclass(frozen=True)
-class StepApi:
-    """The API a step type's Arguments stand for, and the responses its properties come from."""
-
-    operation: str
-    # Request members SageMaker fills itself (job names); the validator adds placeholders.
-    filled_by_sagemaker: tuple[str, ...]
-    property_operations: tuple[str, ...]
+def step_api(step_type: str) -> StepApi:
+    """The API of a step type that has one (KeyError-free: callers check :func:`has_api`)."""
+    found = step_types.get(step_type)
+    if found is None or found.api is None:
+        raise PropertyPathError(f"a {step_type} step stands for no SageMaker API")
+    return found.api
 
 
-STEP_APIS: dict[str, StepApi] = {
-    "Processing": StepApi(
-        "CreateProcessingJob", ("ProcessingJobName",), ("DescribeProcessingJob",)
-    ),
-    "Training": StepApi("CreateTrainingJob", ("TrainingJobName",), ("DescribeTrainingJob",)),
-    "Tuning": StepApi(
-        "CreateHyperParameterTuningJob",
-        ("HyperParameterTuningJobName",),
-        ("DescribeHyperParameterTuningJob", "ListTrainingJobsForHyperParameterTuningJob"),
-    ),
-    "Transform": StepApi("CreateTransformJob", ("TransformJobName",), ("DescribeTransformJob",)),
-    "RegisterModel": StepApi("CreateModelPackage", (), ("DescribeModelPackage",)),
-}
-STEP_TYPES_WITHOUT_API = ("Condition", "Fail")
+def has_api(step_type: str) -> bool:
+    found = step_types.get(step_type)
+    return found is not None and found.api is not None
 
 
 @cache
@@ -48,14 +36,14 @@ def sagemaker_model() -> ServiceModel:
 
 
 def request_shape(step_type: str) -> StructureShape:
-    shape = sagemaker_model().operation_model(STEP_APIS[step_type].operation).input_shape
+    shape = sagemaker_model().operation_model(step_api(step_type).operation).input_shape
     assert isinstance(shape, StructureShape)
     return shape
 
 
 def property_roots(step_type: str) -> list[StructureShape]:
     roots = []
-    for operation in STEP_APIS[step_type].property_operations:
+    for operation in step_api(step_type).property_operations:
         shape = sagemaker_model().operation_model(operation).output_shape
         assert isinstance(shape, StructureShape)
         roots.append(shape)
@@ -76,11 +64,15 @@ def property_shape(step_type: str, path: str) -> Shape | None:
         tokens = ex.parse_property_path(path)
     except ValueError as exc:
         raise PropertyPathError(str(exc)) from None
-    if step_type == "Condition":
-        if tokens == ["Outcome"]:
+    kind = step_types.get(step_type)
+    if kind is not None and kind.fixed_properties:
+        if len(tokens) == 1 and tokens[0] in kind.fixed_properties:
             return None
-        raise PropertyPathError(f"a Condition step has only the property 'Outcome', not {path!r}")
-    if step_type not in STEP_APIS:
+        raise PropertyPathError(
+            f"a {step_type} step has only the properties {list(kind.fixed_properties)}, "
+            f"not {path!r}"
+        )
+    if not has_api(step_type):
         raise PropertyPathError(f"a {step_type} step has no properties")
     first = tokens[0]
     shape: Shape | None = None
@@ -91,7 +83,7 @@ def property_shape(step_type: str, path: str) -> Shape | None:
     if shape is None:
         raise PropertyPathError(
             f"{first!r} is not a property of a {step_type} step "
-            f"({' / '.join(STEP_APIS[step_type].property_operations)} response)"
+            f"({' / '.join(step_api(step_type).property_operations)} response)"
         )
     walked = str(first)
     for token in tokens[1:]:

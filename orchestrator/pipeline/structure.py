@@ -13,12 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orchestrator.pipeline import expressions as ex
-from orchestrator.pipeline import names
+from orchestrator.pipeline import names, step_types
 from orchestrator.pipeline.config import ISO_DURATION
 from orchestrator.pipeline.parameters import PYTHON_TYPES
 from orchestrator.pipeline.service_model import (
-    STEP_APIS,
-    STEP_TYPES_WITHOUT_API,
     PropertyPathError,
     property_shape,
 )
@@ -33,7 +31,6 @@ CONDITION_TYPES = (
     "Not",
     "Or",
 )
-KNOWN_STEP_TYPES = (*STEP_APIS, *STEP_TYPES_WITHOUT_API)
 
 
 @dataclass
@@ -68,8 +65,9 @@ def flatten_steps(document: dict[str, Any]) -> list[StepInfo]:
             )
             found.append(info)
             arguments = step.get("Arguments")
-            if info.type == "Condition" and isinstance(arguments, dict):
-                for side in ("IfSteps", "ElseSteps"):
+            kind = step_types.get(info.type)
+            if kind is not None and kind.branches and isinstance(arguments, dict):
+                for side in kind.branches:
                     visit(
                         arguments.get(side),
                         f"{info.location}.Arguments.{side}",
@@ -164,8 +162,8 @@ def _check_step_shape(
     info: StepInfo, by_name: dict[str, StepInfo], top_level: list[Any], problems: list[str]
 ) -> None:
     where = f"step {info.name!r}"
-    if info.type not in KNOWN_STEP_TYPES:
-        problems.append(f"{where}: unknown Type {info.type!r}; known: {list(KNOWN_STEP_TYPES)}")
+    if step_types.get(info.type) is None:
+        problems.append(f"{where}: unknown Type {info.type!r}; known: {list(step_types.names())}")
     arguments = info.body.get("Arguments")
     if not isinstance(arguments, dict):
         problems.append(f"{where}: Arguments must be an object")
@@ -251,8 +249,9 @@ def _processing_output_names(info: StepInfo) -> set[str]:
 def _referenced_arguments(info: StepInfo) -> Any:
     """The part of a step that its own references live in (not its nested branch steps)."""
     arguments = info.body.get("Arguments")
-    if info.type == "Condition" and isinstance(arguments, dict):
-        return {"Conditions": arguments.get("Conditions")}
+    kind = step_types.get(info.type)
+    if kind is not None and kind.branches and isinstance(arguments, dict):
+        return {key: arguments.get(key) for key in kind.own_arguments}
     return arguments
 
 

@@ -15,8 +15,9 @@ from typing import Any
 
 from orchestrator.backends.local.errors import DefinitionError
 from orchestrator.backends.local.resolve import EXECUTION_VARIABLES, references
+from orchestrator.backends.local.steps import STEP_TABLE
+from orchestrator.pipeline import step_types
 
-SUPPORTED_STEP_TYPES = ("Processing", "Training", "Tuning", "Condition", "Fail", "RegisterModel")
 DEFINITION_VERSION = "2020-12-01"
 
 
@@ -64,10 +65,15 @@ def plan_steps(definition: Mapping[str, Any]) -> list[PlannedStep]:
     planned: dict[str, PlannedStep] = {}
     for step, gate in flat:
         name, kind = step["Name"], step.get("Type")
-        if kind not in SUPPORTED_STEP_TYPES:
+        if kind not in STEP_TABLE:
+            what = (
+                "a SageMaker step type with no local executor"
+                if step_types.get(str(kind))
+                else "no SageMaker step type"
+            )
             raise DefinitionError(
-                f"step {name!r} has type {kind!r}, which the local runner does not run; "
-                f"supported: {', '.join(SUPPORTED_STEP_TYPES)}"
+                f"step {name!r} has type {kind!r} ({what}), which the local runner does not "
+                f"run; supported: {', '.join(STEP_TABLE)}"
             )
         needs = set(_check_references(step, known, parameter_names))
         for upstream in step.get("DependsOn") or []:

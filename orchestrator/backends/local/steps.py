@@ -24,6 +24,7 @@ from orchestrator.backends.local.registration import run_register_model
 from orchestrator.backends.local.training import TrainingRequest, run_training_job
 from orchestrator.backends.local.tuning import TrialCallback, run_tuning
 from orchestrator.backends.model_registry import ModelRegistry
+from orchestrator.pipeline import step_types
 
 ARN_PREFIX = "arn:aws:sagemaker:local:000000000000:"
 
@@ -129,11 +130,27 @@ def register_model_step(step: str, arguments: dict[str, Any], ctx: StepContext) 
 
 
 StepFunction = Callable[[str, dict[str, Any], StepContext], StepOutcome]
-STEP_TABLE: dict[str, StepFunction] = {
-    "Processing": processing_step,
-    "Training": training_step,
-    "Tuning": tuning_step,
-    "Condition": condition_step,
-    "Fail": fail_step,
-    "RegisterModel": register_model_step,
-}
+STEP_TABLE: dict[str, StepFunction] = {}
+
+
+def register_executor(step_type: str, function: StepFunction) -> None:
+    """Run steps of ``step_type`` (a type of the pipeline's step-type registry) locally."""
+    if step_types.get(step_type) is None:
+        raise ValueError(
+            f"{step_type!r} is not a registered pipeline step type "
+            f"({', '.join(step_types.names())}); register the type in orchestrator.pipeline first"
+        )
+    if step_type in STEP_TABLE:
+        raise ValueError(f"a local executor for {step_type!r} is registered twice")
+    STEP_TABLE[step_type] = function
+
+
+for _type, _function in (
+    ("Processing", processing_step),
+    ("Training", training_step),
+    ("Tuning", tuning_step),
+    ("Condition", condition_step),
+    ("Fail", fail_step),
+    ("RegisterModel", register_model_step),
+):
+    register_executor(_type, _function)

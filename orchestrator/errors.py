@@ -14,5 +14,12 @@ class UserError(Exception):
     exit_code = 2
 
 
+class OperationFailed(Exception):
+    """Work that was asked for correctly failed or did not finish (a job, a deploy, a wait);
+    the CLI exits 1 with the message."""
+
+    exit_code = 1
+
+
 class ConfigError(UserError):
     """An environment file is missing, malformed or holds a value that is not allowed."""

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 from orchestrator.backends.model_registry import ModelRegistry
 
 if TYPE_CHECKING:
-    from orchestrator.backends.aws.polling import PollSettings
+    from orchestrator.backends.polling import PollSettings
     from orchestrator.pipeline import PipelineDefinition
     from orchestrator.settings.stack_outputs import StackOutputs
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from orchestrator.cli import commands
 from orchestrator.cli.registry import REGISTRY
-from orchestrator.errors import UserError
+from orchestrator.errors import OperationFailed, UserError
 
 DESCRIPTION = (
     "Build, run and deploy the SageMaker ML pipeline: locally (--env local, the default) or on "
@@ -33,7 +33,6 @@ def _error_types() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseExce
     type with a message that names the problem and the fix; the CLI only sorts them."""
     from ml_containers.schema import SchemaError
 
-    from orchestrator.backends.aws.errors import AwsOperationFailed
     from orchestrator.backends.local.errors import ArtifactError, RunnerInputError
     from orchestrator.backends.local.serving_errors import (
         BatchTransformError,
@@ -49,7 +48,7 @@ def _error_types() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseExce
         EndpointError,
         InvocationError,
         BatchTransformError,
-        AwsOperationFailed,
+        OperationFailed,
     )
 
 

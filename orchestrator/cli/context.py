@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from orchestrator.backends.aws.polling import PollSettings
 from orchestrator.backends.base import Backend
+from orchestrator.backends.polling import PollSettings
 from orchestrator.backends.select import StackSource, open_backend
 from orchestrator.cli.console import say
 from orchestrator.errors import UserError

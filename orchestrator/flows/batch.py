@@ -6,9 +6,9 @@ of location or a bad filter is a usage error that costs nothing.
 
 from __future__ import annotations
 
-from orchestrator.backends.aws.polling import PollSettings
 from orchestrator.backends.base import Backend, BatchRequest, BatchResult, Progress
 from orchestrator.backends.model_registry import ModelPackage
+from orchestrator.backends.polling import PollSettings
 from orchestrator.flows.models import resolve
 
 

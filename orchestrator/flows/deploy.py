@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from orchestrator.backends.aws.polling import PollSettings
 from orchestrator.backends.base import Backend, DeploymentResult, Progress
+from orchestrator.backends.polling import PollSettings
 from orchestrator.flows.models import resolve
 
 DEFAULT_ENDPOINT_TIMEOUT_SECONDS = 3600.0

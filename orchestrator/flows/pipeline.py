@@ -17,8 +17,8 @@ from typing import Any
 import yaml
 from ml_containers.schema import DatasetSchema, SchemaError, parse_schema
 
-from orchestrator.backends.aws.polling import PollSettings
 from orchestrator.backends.base import Backend, ExecutionSummary, UnknownExecution, UpsertResult
+from orchestrator.backends.polling import PollSettings
 from orchestrator.data.staging import stage_dataset
 from orchestrator.errors import UserError
 from orchestrator.pipeline import PipelineDefinition, build_definition

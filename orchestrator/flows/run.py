@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from orchestrator.backends.aws.polling import PollSettings
 from orchestrator.backends.base import Backend, ExecutionSummary, Progress
 from orchestrator.backends.local.progress import ProgressCallback
 from orchestrator.backends.model_registry import ModelPackage
+from orchestrator.backends.polling import PollSettings
 from orchestrator.backends.select import StackSource, open_backend
 from orchestrator.flows import pipeline
 from orchestrator.flows.smoke import serve_and_score

@@ -17,7 +17,6 @@ from typing import Any
 
 from ml_containers.schema import DatasetSchema
 
-from orchestrator.backends.aws.polling import PollSettings
 from orchestrator.backends.base import Backend, BatchRequest, ExecutionSummary, Progress
 from orchestrator.backends.local.batch_settings import DataProcessing
 from orchestrator.backends.local.csv_jsonpath import parse_filter
@@ -26,6 +25,7 @@ from orchestrator.backends.local.serving_errors import (
     EndpointError,
     InvocationError,
 )
+from orchestrator.backends.polling import PollSettings
 from orchestrator.errors import UserError
 from orchestrator.pipeline import names
 from orchestrator.settings.environment import EnvironmentConfig

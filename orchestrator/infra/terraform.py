@@ -26,8 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from orchestrator.backends.aws.errors import AwsOperationFailed
-from orchestrator.errors import UserError
+from orchestrator.errors import OperationFailed, UserError
 from orchestrator.settings.stack_outputs import StackOutputs
 
 BINARY_ENV = "TERRAFORM_BINARY"
@@ -46,7 +45,7 @@ class TerraformSetupError(UserError):
     """Terraform cannot be found or started, or a backend/variables file is missing (exit 2)."""
 
 
-class TerraformFailed(AwsOperationFailed):
+class TerraformFailed(OperationFailed):
     """A Terraform command ran and failed (init, plan, apply, output); the CLI exits 1 with the
     command and the end of its output."""
 

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from test_local_endpoint_bundles import breast_cancer, feature_rows_csv
 
-from orchestrator.backends.aws.polling import PollSettings
 from orchestrator.backends.base import BatchRequest, BatchTransformer
+from orchestrator.backends.polling import PollSettings
 
 FAST = PollSettings(timeout_seconds=60, interval_seconds=0.01)
 pytestmark = pytest.mark.xdist_group("conformance-endpoints")  # model servers: one worker

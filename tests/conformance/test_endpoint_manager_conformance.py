@@ -14,9 +14,9 @@ import pytest
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
-from orchestrator.backends.aws.polling import PollSettings
 from orchestrator.backends.base import EndpointManager
 from orchestrator.backends.local.health_check import typical_row_csv
+from orchestrator.backends.polling import PollSettings
 
 FAST = PollSettings(timeout_seconds=60, interval_seconds=0.01)
 pytestmark = pytest.mark.xdist_group("conformance-endpoints")  # model servers: one worker

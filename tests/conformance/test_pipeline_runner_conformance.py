@@ -78,7 +78,7 @@ def test_an_execution_succeeds_and_lists_its_steps(case: Any) -> None:
     name = case.backend.outputs.pipeline_name
     _upsert(runner, _definition(case))
     execution_id = runner.start(name, {"Threshold": 1.0})
-    from orchestrator.backends.aws.polling import PollSettings
+    from orchestrator.backends.polling import PollSettings
 
     final = runner.wait(execution_id, PollSettings(timeout_seconds=30, interval_seconds=0.01))
     assert final.id == execution_id and final.status == "Succeeded"

@@ -43,12 +43,12 @@ from orchestrator.backends.aws.pipelines import (
     upsert_pipeline,
     wait_for_execution,
 )
-from orchestrator.backends.aws.polling import PollSettings
 from orchestrator.backends.aws.registry import AwsModelRegistry
 from orchestrator.backends.aws.transform import (
     TransformResult,
     run_batch_transform,
 )
+from orchestrator.backends.polling import PollSettings
 
 __all__ = [
     "AutoscalingState",

@@ -30,7 +30,6 @@ from orchestrator.backends.aws.pipelines import (
     upsert_pipeline,
     wait_for_execution,
 )
-from orchestrator.backends.aws.polling import PollSettings
 from orchestrator.backends.aws.registry import AwsModelRegistry
 from orchestrator.backends.aws.transform import run_batch_transform
 from orchestrator.backends.base import (
@@ -46,6 +45,7 @@ from orchestrator.backends.base import (
     UpsertResult,
 )
 from orchestrator.backends.model_registry import ModelPackage
+from orchestrator.backends.polling import PollSettings
 from orchestrator.pipeline import PipelineDefinition
 from orchestrator.settings.endpoint import EndpointSettings
 from orchestrator.settings.environment import EnvironmentConfig

@@ -35,9 +35,9 @@ from orchestrator.backends.aws.errors import AwsRequestError, DeploymentFailed, 
 from orchestrator.backends.aws.models import MODEL_PACKAGE_TAG, create_model
 from orchestrator.backends.aws.names import stamped_name
 from orchestrator.backends.aws.pagination import list_all
-from orchestrator.backends.aws.polling import PollSettings, poll
 from orchestrator.backends.base import DeploymentResult
 from orchestrator.backends.model_registry import ModelPackage
+from orchestrator.backends.polling import PollSettings, poll
 from orchestrator.settings.endpoint import MAX_ROLLBACK_ALARMS, EndpointSettings
 from orchestrator.settings.stack_outputs import StackOutputs
 

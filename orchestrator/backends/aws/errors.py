@@ -10,7 +10,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.errors import UserError
+from orchestrator.backends.polling import WaitTimeout
+from orchestrator.errors import OperationFailed, UserError
+
+__all__ = [
+    "AwsOperationFailed",
+    "AwsRequestError",
+    "AwsSetupError",
+    "DeploymentFailed",
+    "DeploymentRolledBack",
+    "PipelineExecutionFailed",
+    "TransformJobFailed",
+    "WaitTimeout",
+]
 
 
 class AwsSetupError(UserError):
@@ -21,18 +33,8 @@ class AwsRequestError(UserError):
     """AWS refused a request (access denied, validation, unknown resource); says which and why."""
 
 
-class AwsOperationFailed(Exception):
+class AwsOperationFailed(OperationFailed):
     """Work submitted to AWS failed or did not finish; the CLI exits 1 with the message."""
-
-    exit_code = 1
-
-
-class WaitTimeout(AwsOperationFailed):
-    """A bounded wait ran out; ``last`` is the last state seen (the work may still be running)."""
-
-    def __init__(self, message: str, last: Any = None) -> None:
-        super().__init__(message)
-        self.last = last
 
 
 class PipelineExecutionFailed(AwsOperationFailed):

@@ -26,8 +26,8 @@ from botocore.exceptions import ClientError
 from orchestrator.backends.aws.clients import aws_errors, error_code, error_message
 from orchestrator.backends.aws.errors import AwsRequestError, PipelineExecutionFailed
 from orchestrator.backends.aws.pagination import list_all
-from orchestrator.backends.aws.polling import PollSettings, poll
 from orchestrator.backends.base import UpsertResult
+from orchestrator.backends.polling import PollSettings, poll
 from orchestrator.pipeline import PipelineDefinition
 from orchestrator.pipeline.diff import definition_diff
 

@@ -20,8 +20,8 @@ from orchestrator.backends.aws.clients import AwsClients, aws_errors
 from orchestrator.backends.aws.errors import AwsRequestError, TransformJobFailed
 from orchestrator.backends.aws.models import create_model
 from orchestrator.backends.aws.names import stamped_name
-from orchestrator.backends.aws.polling import PollSettings, poll
 from orchestrator.backends.model_registry import ModelPackage
+from orchestrator.backends.polling import PollSettings, poll
 from orchestrator.pipeline.api_validation import validate_step_arguments
 from orchestrator.settings.stack_outputs import StackOutputs
 from orchestrator.settings.transform import TransformSettings

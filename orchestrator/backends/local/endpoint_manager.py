@@ -20,7 +20,7 @@ from orchestrator.backends.model_registry import ModelPackage
 from orchestrator.errors import UserError
 
 if TYPE_CHECKING:
-    from orchestrator.backends.aws.polling import PollSettings
+    from orchestrator.backends.polling import PollSettings
 
 LOCAL_ENDPOINT_NAME = "local"
 

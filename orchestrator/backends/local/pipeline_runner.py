@@ -26,7 +26,7 @@ from orchestrator.backends.local.steps import ARN_PREFIX
 from orchestrator.pipeline.diff import definition_diff
 
 if TYPE_CHECKING:
-    from orchestrator.backends.aws.polling import PollSettings
+    from orchestrator.backends.polling import PollSettings
     from orchestrator.pipeline import PipelineDefinition
 
 

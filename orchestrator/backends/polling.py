@@ -1,4 +1,5 @@
-"""One bounded poll loop for every wait (pipeline executions, endpoints, transform jobs).
+"""One bounded poll loop for every wait (pipeline executions, endpoints, transform jobs), on
+every backend.
 
 Every wait has a timeout and a poll interval; the clock and the sleep are injectable so tests
 run in milliseconds while production waits in seconds. botocore's own waiters are not used:
@@ -11,11 +12,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from orchestrator.backends.aws.errors import WaitTimeout
+from orchestrator.errors import OperationFailed
 
 State = TypeVar("State")
+
+
+class WaitTimeout(OperationFailed):
+    """A bounded wait ran out; ``last`` is the last state seen (the work may still be running)."""
+
+    def __init__(self, message: str, last: Any = None) -> None:
+        super().__init__(message)
+        self.last = last
 
 
 @dataclass(frozen=True)

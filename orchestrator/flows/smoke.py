@@ -11,22 +11,14 @@ from __future__ import annotations
 import csv
 import io
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from ml_containers.schema import DatasetSchema
 
 from orchestrator.backends.base import Backend, BatchRequest, ExecutionSummary, Progress
-from orchestrator.backends.local.batch_settings import DataProcessing
-from orchestrator.backends.local.csv_jsonpath import parse_filter
-from orchestrator.backends.local.serving_errors import (
-    BatchTransformError,
-    EndpointError,
-    InvocationError,
-)
 from orchestrator.backends.polling import PollSettings
-from orchestrator.errors import UserError
+from orchestrator.errors import OperationFailed, UserError
 from orchestrator.pipeline import names
 from orchestrator.settings.environment import EnvironmentConfig
 
@@ -51,22 +43,15 @@ def serve_and_score(
             f"'orchestrator models approve <version> --env {config.name}'",
         }
         return 0
-    processing = id_column_processing(schema)
     try:
         batch_input = test_rows(backend, execution)
         backend.endpoints.deploy(served, SMOKE_POLL, progress)
-        summary["endpoint"] = check_endpoint(backend, batch_input, processing)
+        summary["endpoint"] = check_endpoint(backend, batch_input, len(schema.id_columns))
         progress(f"endpoint answered: {summary['endpoint']['sample_prediction']}")
         output = batch_input.with_name(f"{batch_input.name}.out")
-        request = BatchRequest(
-            input=str(batch_input),
-            output=str(output),
-            input_filter=processing.input_filter,
-            join_source=processing.join_source,
-            output_filter=processing.output_filter,
-        )
+        request = id_column_processing(schema, batch_input, output)
         result = backend.transformer.transform(served, request, SMOKE_POLL, progress)
-    except (EndpointError, InvocationError, BatchTransformError) as exc:
+    except OperationFailed as exc:
         summary.setdefault("endpoint", {"status": "failed"})
         summary["error"] = str(exc)
         return 1
@@ -75,7 +60,11 @@ def serve_and_score(
         "output": result.output,
         "records": result.records,
         "requests": result.requests,
-        "data_processing": asdict(processing),
+        "data_processing": {
+            "input_filter": request.input_filter,
+            "join_source": request.join_source,
+            "output_filter": request.output_filter,
+        },
     }
     return 0
 
@@ -92,7 +81,7 @@ def test_rows(backend: Backend, execution: ExecutionSummary) -> Path:
     raise UserError("the Preprocess step has no 'batch' output; the definition is not ours")
 
 
-def id_column_processing(schema: DatasetSchema) -> DataProcessing:
+def id_column_processing(schema: DatasetSchema, source: Path, target: Path) -> BatchRequest:
     """SageMaker's JoinSource association for a schema with ID columns.
 
     ``batch.csv`` rows are the ID columns, then the features (docs/architecture.md). The model
@@ -103,39 +92,40 @@ def id_column_processing(schema: DatasetSchema) -> DataProcessing:
     """
     ids = len(schema.id_columns)
     if not ids:
-        return DataProcessing()
+        return BatchRequest(input=str(source), output=str(target))
     record_width = ids + len(schema.features)
     kept = ",".join([*(str(i) for i in range(ids)), f"{record_width}:"])
-    return DataProcessing(
-        input_filter=f"$[{ids}:]", join_source="Input", output_filter=f"$[{kept}]"
+    return BatchRequest(
+        input=str(source),
+        output=str(target),
+        input_filter=f"$[{ids}:]",
+        join_source="Input",
+        output_filter=f"$[{kept}]",
     )
 
 
-def _model_input(line: bytes, processing: DataProcessing) -> bytes:
-    """One batch row as the model sees it (after the InputFilter)."""
-    selector = parse_filter(processing.input_filter, "InputFilter")
-    if selector.is_identity:
+def _model_input(line: bytes, id_columns: int) -> bytes:
+    """One batch row as the model sees it: the features, without the leading ID columns (what
+    the InputFilter above selects)."""
+    if not id_columns:
         return line
     fields = next(csv.reader([line.decode("utf-8")]))
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(selector.select(fields, 1))
+    csv.writer(buffer, lineterminator="\n").writerow(fields[id_columns:])
     return buffer.getvalue().encode()
 
 
-def check_endpoint(
-    backend: Backend, batch_input: Path, processing: DataProcessing | None = None
-) -> dict[str, Any]:
+def check_endpoint(backend: Backend, batch_input: Path, id_columns: int = 0) -> dict[str, Any]:
     """Send a few real test rows; the endpoint must answer with one prediction per row."""
     with batch_input.open("rb") as handle:
         rows = [line for _, line in zip(range(SAMPLE_ROWS), handle, strict=False)]
-    if processing is not None:
-        rows = [_model_input(row, processing) for row in rows]
+    rows = [_model_input(row, id_columns) for row in rows]
     started = time.perf_counter()
     answer = backend.endpoints.invoke(b"".join(rows), "text/csv", "application/json")
     latency_ms = (time.perf_counter() - started) * 1000
     predictions = answer.json()["predictions"]
     if len(predictions) != len(rows):
-        raise EndpointError(
+        raise OperationFailed(
             f"the endpoint returned {len(predictions)} predictions for {len(rows)} rows"
         )
     return {

@@ -3,13 +3,15 @@ problem and the fix, so the CLI can print it as one paragraph and exit non-zero.
 
 from __future__ import annotations
 
+from orchestrator.errors import OperationFailed
 
-class EndpointError(RuntimeError):
+
+class EndpointError(OperationFailed, RuntimeError):
     """A model could not be deployed or served (bad artifact, server failed to start, failed its
     health check). The previously deployed model, if any, keeps serving."""
 
 
-class InvocationError(RuntimeError):
+class InvocationError(OperationFailed, RuntimeError):
     """The model server answered an invocation with an error status."""
 
     def __init__(self, status_code: int, message: str) -> None:
@@ -18,5 +20,5 @@ class InvocationError(RuntimeError):
         self.message = message
 
 
-class BatchTransformError(RuntimeError):
+class BatchTransformError(OperationFailed, RuntimeError):
     """A batch transform could not run or produced output that breaks its contract."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import NoReturn
 
 Handler = Callable[[argparse.Namespace], int]
 Arguments = Callable[[argparse.ArgumentParser], None]
@@ -19,7 +19,7 @@ Arguments = Callable[[argparse.ArgumentParser], None]
 class CliParser(argparse.ArgumentParser):
     """argparse, but a usage error is one line naming the command to get help from."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]  # argparse's NoReturn
+    def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message}. Run '{self.prog} --help' for usage.\n")
 
 
@@ -70,18 +70,18 @@ class Registry:
         """The parser of every registered command, in registration order."""
         parser = CliParser(prog=prog, description=description)
         top = parser.add_subparsers(dest="command", required=True, parser_class=CliParser)
-        # add_subparsers returns argparse's private action class; only its add_parser is used.
-        group_actions: dict[str, Any] = {}
+        # Only the public add_parser of each sub-parser action is kept, never the action itself.
+        add_to_group: dict[str, Callable[..., CliParser]] = {}
         for words, command in self.commands.items():
             if len(words) == 1:
                 sub = top.add_parser(words[0], help=command.help)
             else:
-                if words[0] not in group_actions:
+                if words[0] not in add_to_group:
                     holder = top.add_parser(words[0], help=self.groups[words[0]])
-                    group_actions[words[0]] = holder.add_subparsers(
+                    add_to_group[words[0]] = holder.add_subparsers(
                         dest="action", required=True, parser_class=CliParser
-                    )
-                sub = group_actions[words[0]].add_parser(words[1], help=command.help)
+                    ).add_parser
+                sub = add_to_group[words[0]](words[1], help=command.help)
             command.arguments(sub)
             sub.set_defaults(handler=command.handler)
         return parser

@@ -13,6 +13,7 @@ MODULES = (
     "endpoint",
     "batch",
     "schema",
+    "render",
     "infra",
     "pipeline",
     "deploy",

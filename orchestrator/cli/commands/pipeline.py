@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.cli import options
 from orchestrator.cli.console import format_pairs, format_table, print_json, say, show
 from orchestrator.cli.registry import command, group
+
+if TYPE_CHECKING:
+    from orchestrator.backends.base import Backend
+    from orchestrator.settings.environment import EnvironmentConfig
 
 DEFAULT_PIPELINE_TIMEOUT_SECONDS = 6 * 3600.0
 
@@ -30,7 +34,8 @@ def _wait_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--execution", help="execution ARN (default: the latest)")
 
 
-def _aws_backend(args: argparse.Namespace, command_name: str) -> Any:
+def _aws_backend(args: argparse.Namespace, command_name: str) -> tuple[EnvironmentConfig, Backend]:
+    """The environment and its backend; the pipeline commands refuse a local environment."""
     from orchestrator.cli import context
     from orchestrator.infra.stack import require_aws
 

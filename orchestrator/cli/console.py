@@ -1,11 +1,22 @@
-"""Printing results: a human table by default, ``--output json`` for CI (stable keys)."""
+"""Everything a command prints: results as a human table or summary by default, or as JSON for
+``--output json`` (stable keys, for CI); progress as lines on stderr, so stdout stays
+machine-readable while a command works.
+
+The local runner reports step events (:class:`ProgressEvent`) as they happen; the flows report
+plain lines (infrastructure, deploys, batch jobs). Both go through one :class:`ProgressPrinter`
+so a run reads as one log with one clock.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Mapping, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:  # only annotations: `--help` does not import the backends
+    from orchestrator.backends.local.progress import ProgressEvent
 
 
 def print_json(data: Any, stream: TextIO | None = None) -> None:
@@ -50,3 +61,47 @@ def show(output: str, data: Any, pairs: Sequence[tuple[str, Any]]) -> None:
         print_json(data)
     else:
         print(format_pairs(pairs))
+
+
+def show_table(output: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> None:
+    """``rows`` as JSON for ``--output json`` (every key), else ``columns`` of them as a table."""
+    if output == "json":
+        print_json(rows)
+    else:
+        print(format_table(rows, columns))
+
+
+class ProgressPrinter:
+    """Prints one line per pipeline event on a stream (stderr, so ``--output json`` stays clean)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.started = time.monotonic()
+
+    def __call__(self, event: ProgressEvent) -> None:
+        line = self.describe(event)
+        if line:
+            self.note(line)
+
+    @staticmethod
+    def describe(event: ProgressEvent) -> str | None:
+        step = f"{event.step or '':<18}"
+        if event.kind == "step_started":
+            return f"{step}started"
+        if event.kind == "step_succeeded":
+            return f"{step}succeeded {event.message}".rstrip()
+        if event.kind == "step_cached":
+            return f"{step}reused from cache (execution {event.cache_source})"
+        if event.kind == "step_failed":
+            return f"{step}FAILED: {event.message}"
+        if event.kind == "trial_finished":
+            result = f"objective {event.objective:.6g}" if event.objective is not None else "failed"
+            return f"{step}trial {event.trial}/{event.trials}: {result}"
+        if event.kind == "execution_finished":
+            return f"execution {event.execution_id} {event.status}"
+        return None
+
+    def note(self, message: str) -> None:
+        elapsed = time.monotonic() - self.started
+        self.stream.write(f"[{elapsed:6.1f}s] {message}\n")
+        self.stream.flush()

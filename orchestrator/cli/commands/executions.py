@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from orchestrator.cli import options
-from orchestrator.cli.console import format_pairs, format_table, print_json
+from orchestrator.cli.console import format_pairs, format_table, print_json, show_table
 from orchestrator.cli.registry import command, group
 
 group("executions", "pipeline executions")
@@ -40,10 +40,7 @@ def executions_list(args: argparse.Namespace) -> int:
         }
         for e in executions
     ]
-    if args.output == "json":
-        print_json(rows)
-    else:
-        print(format_table(rows, ["id", "pipeline", "status", "started", "seconds"]))
+    show_table(args.output, rows, ["id", "pipeline", "status", "started", "seconds"])
     return 0
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.cli import options
-from orchestrator.cli.console import format_pairs, format_table, print_json
+from orchestrator.cli.console import ProgressPrinter, format_pairs, format_table, print_json
 from orchestrator.cli.registry import command
 
 DEFAULT_PIPELINE_TIMEOUT_SECONDS = 6 * 3600.0
@@ -26,7 +26,6 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 @command("run", help="run the whole job: pipeline, register, serve, batch", arguments=_arguments)
 def run(args: argparse.Namespace) -> int:
     from orchestrator.cli import context
-    from orchestrator.cli.progress import ProgressPrinter
     from orchestrator.flows.pipeline import parse_overrides
     from orchestrator.flows.run import RunOptions
     from orchestrator.flows.run import run as run_flow

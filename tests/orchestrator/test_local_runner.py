@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from local_runner_support import MemoryRegistry, definition, get, processing_step
 
+from orchestrator.backends.base import UnknownExecution
 from orchestrator.backends.local.errors import (
     DefinitionError,
     ParameterError,
@@ -383,6 +384,12 @@ def test_bad_requests_are_refused_before_anything_runs(runner):
     with pytest.raises(UnknownExecutionError, match="no execution 'missing'"):
         runner.describe("missing")
     assert runner.list_executions() == []
+
+
+def test_an_unknown_execution_is_the_protocols_error_too(runner):
+    # Flows catch the protocol's UnknownExecution; the runner raises it natively.
+    with pytest.raises(UnknownExecution, match="no execution 'missing'"):
+        runner.describe("missing")
 
 
 def test_list_executions_is_newest_first_and_filters_by_pipeline(runner):

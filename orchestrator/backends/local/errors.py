@@ -8,6 +8,8 @@ Failed execution, exactly as in SageMaker.
 
 from __future__ import annotations
 
+from orchestrator.backends.base import UnknownExecution
+
 
 class RunnerInputError(ValueError):
     """The caller asked for something the runner cannot do; the message says what to fix."""
@@ -25,8 +27,12 @@ class ParameterError(RunnerInputError):
     """A pipeline parameter passed to ``start`` is unknown, missing or of the wrong type."""
 
 
-class UnknownExecutionError(RunnerInputError):
-    """``describe`` was asked for an execution id that has no record."""
+class UnknownExecutionError(RunnerInputError, UnknownExecution):
+    """``describe`` was asked for an execution id that has no record.
+
+    It is also the protocol's :class:`UnknownExecution`, so flows that only know the protocol
+    catch it as raised, without the pipeline-runner adapter translating it.
+    """
 
 
 class ArtifactError(ValueError):

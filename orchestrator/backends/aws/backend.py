@@ -3,6 +3,7 @@ of :mod:`orchestrator.backends.base`, each a thin adapter over the modules of th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -91,29 +92,48 @@ class AwsPipelineRunner:
         return _summary(final)
 
     def describe(self, execution_id: str) -> ExecutionSummary:
+        unknown = UnknownExecution(
+            f"there is no pipeline execution {execution_id} (SageMaker names executions by "
+            "ARN: arn:aws:sagemaker:<region>:<account>:pipeline/<name>/execution/<id>)"
+        )
+        if not self._execution_arn.fullmatch(execution_id):
+            # SageMaker refuses such an id as a malformed request; no execution has it.
+            raise unknown
         with aws_errors(f"describe pipeline execution {execution_id}"):
             try:
                 self.sagemaker.describe_pipeline_execution(PipelineExecutionArn=execution_id)
-            except ClientError as exc:  # SageMaker: ValidationException "Could not find ..."
-                missing = "could not find" in error_message(exc).lower()
-                if missing or error_code(exc) == "ResourceNotFound":
-                    raise UnknownExecution(
-                        f"there is no pipeline execution {execution_id}"
-                    ) from None
+            except ClientError as exc:
+                if _not_found(exc):
+                    raise unknown from None
                 raise
         return _summary(execution_state(self.sagemaker, execution_id))
 
+    @property
+    def _execution_arn(self) -> re.Pattern[str]:
+        """The execution ARN pattern of the client's own service model (DescribePipelineExecution
+        takes nothing else)."""
+        operation = self.sagemaker.meta.service_model.operation_model("DescribePipelineExecution")
+        shape = operation.input_shape.members["PipelineExecutionArn"]
+        return re.compile(str(shape.metadata["pattern"]))
+
     def list_executions(self, pipeline_name: str | None = None) -> list[ExecutionSummary]:
+        """Newest first; none for a pipeline that does not exist yet (SageMaker refuses to list
+        its executions), as for one that was created and never started."""
         name = pipeline_name or self.outputs.pipeline_name
         with aws_errors(f"list the executions of {name}"):
-            found = list_all(
-                self.sagemaker,
-                "list_pipeline_executions",
-                "PipelineExecutionSummaries",
-                PipelineName=name,
-                SortBy="CreationTime",
-                SortOrder="Descending",
-            )
+            try:
+                found = list_all(
+                    self.sagemaker,
+                    "list_pipeline_executions",
+                    "PipelineExecutionSummaries",
+                    PipelineName=name,
+                    SortBy="CreationTime",
+                    SortOrder="Descending",
+                )
+            except ClientError as exc:
+                if _not_found(exc):
+                    return []
+                raise
         return [
             ExecutionSummary(
                 id=str(e["PipelineExecutionArn"]),
@@ -123,6 +143,12 @@ class AwsPipelineRunner:
             )
             for e in found
         ]
+
+
+def _not_found(exc: ClientError) -> bool:
+    """A pipeline or execution that does not exist: ResourceNotFound (the API reference's error)
+    or a ValidationException "Could not find ..." (what moto, and SageMaker at times, answer)."""
+    return error_code(exc) == "ResourceNotFound" or "could not find" in error_message(exc).lower()
 
 
 def _summary(state: ExecutionState) -> ExecutionSummary:
@@ -162,11 +188,21 @@ class AwsEndpointManager:
 
     @property
     def url(self) -> str | None:
-        """SageMaker Runtime's address for the endpoint (InvokeEndpoint signs requests to it)."""
+        """SageMaker Runtime's address for the endpoint (InvokeEndpoint signs requests to it);
+        None while the endpoint does not exist or is not InService."""
+        if self._in_service() is None:
+            return None
         return (
             f"https://runtime.sagemaker.{self.outputs.region}.amazonaws.com/endpoints/"
             f"{self.endpoint_name}"
         )
+
+    def _in_service(self) -> dict[str, Any] | None:
+        """DescribeEndpoint's answer while the endpoint serves, else None."""
+        current = describe_endpoint(self.clients.sagemaker, self.endpoint_name)
+        if current is None or current.get("EndpointStatus") != "InService":
+            return None
+        return dict(current)
 
     def deploy(
         self, package: ModelPackage, poll: PollSettings, progress: Progress
@@ -179,8 +215,8 @@ class AwsEndpointManager:
     def serving(self) -> str | None:
         """The model package ARN the serving endpoint config was tagged with at deploy."""
         sm = self.clients.sagemaker
-        current = describe_endpoint(sm, self.endpoint_name)
-        if current is None or current.get("EndpointStatus") != "InService":
+        current = self._in_service()
+        if current is None:
             return None
         name = str(current["EndpointConfigName"])
         with aws_errors(f"read the tags of endpoint config {name}"):
@@ -204,9 +240,6 @@ class AwsEndpointManager:
         """Nothing is held here: the endpoint keeps serving on AWS."""
 
 
-JSON_PATH_MAX_LENGTH = 63
-
-
 class AwsBatchTransformer:
     """SageMaker batch transform jobs on S3 input and output."""
 
@@ -224,16 +257,16 @@ class AwsBatchTransformer:
                     f"{flag} {value} is a local path; an aws environment reads and writes S3: "
                     "pass s3://<bucket>/<key> (upload the input to the stack's data bucket first)"
                 )
+        json_path = self.clients.sagemaker.meta.service_model.shape_for("JsonPath")
         for flag, value in (
             ("--input-filter", request.input_filter),
             ("--output-filter", request.output_filter),
         ):
-            # DataProcessing filters are JSONPath expressions (they start at the record, "$"),
-            # at most 63 characters (botocore's JsonPath shape).
-            if not value.startswith("$") or len(value) > JSON_PATH_MAX_LENGTH:
+            problem = jsonpath_problem(value, int(json_path.metadata["max"]))
+            if problem:
                 raise AwsRequestError(
-                    f"{flag} {value!r} is not a JSONPath filter SageMaker accepts: it starts with "
-                    f"'$' and has at most {JSON_PATH_MAX_LENGTH} characters, e.g. '$[1:]'"
+                    f"{flag} {value!r} is not a JSONPath filter SageMaker accepts: {problem}; "
+                    "e.g. '$[1:]' drops the first field of a CSV record"
                 )
 
     def transform(
@@ -255,6 +288,29 @@ class AwsBatchTransformer:
             input_uri=request.input, output_uri=request.output, progress=progress,
         )  # fmt: skip
         return BatchResult(output=result.output_uri, job_name=result.job_name, status=result.status)
+
+
+def jsonpath_problem(expression: str, longest: int) -> str | None:
+    """Why SageMaker would refuse ``expression`` as a DataProcessing filter, found before a model
+    or job is created: a JSONPath starts at the record (``$``), closes its brackets and quotes,
+    and has at most ``longest`` characters (botocore's JsonPath shape)."""
+    if not expression.startswith("$"):
+        return "it must start with '$' (the record)"
+    if len(expression) > longest:
+        return f"it has {len(expression)} characters, at most {longest} are allowed"
+    depth, quote = 0, ""
+    for char in expression:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "[]":
+            depth += 1 if char == "[" else -1
+            if depth < 0:
+                return "a ']' closes no '['"
+    if quote or depth:
+        return f"a {quote or '['} is never closed"
+    return None
 
 
 def endpoint_settings(config: EnvironmentConfig, outputs: StackOutputs) -> EndpointSettings:

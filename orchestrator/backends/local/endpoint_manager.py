@@ -41,8 +41,8 @@ class LocalEndpointManager:
 
     @property
     def url(self) -> str | None:
-        """The serving URL (``{url}/invocations``), None before the first deploy."""
-        return self._endpoint.url if self._endpoint is not None else None
+        """The serving URL (``{url}/invocations``), None while no version serves."""
+        return self._endpoint.url if self.serving() is not None and self._endpoint else None
 
     def _started(self) -> LocalEndpoint:
         if self._endpoint is None:
@@ -57,6 +57,13 @@ class LocalEndpointManager:
     def deploy(
         self, package: ModelPackage, poll: PollSettings, progress: Progress
     ) -> DeploymentResult:
+        if package.approval_status != "Approved":
+            # A user's mistake (exit 2), refused before any server starts, as on SageMaker.
+            raise UserError(
+                f"version {package.version} of {package.group} is {package.approval_status}; "
+                "only Approved versions are deployed: approve it first (`orchestrator models "
+                "approve`)"
+            )
         previous = self._history[-1] if self._history else None
         progress(f"deploying model version {package.version} to a local endpoint")
         self._started().deploy(package)
@@ -65,7 +72,7 @@ class LocalEndpointManager:
 
     def rollback(self, poll: PollSettings, progress: Progress) -> DeploymentResult:
         if len(self._history) < 2:
-            raise EndpointError(
+            raise UserError(
                 "the local endpoint has served no earlier version in this process; there is "
                 "nothing to roll back to (deploy the version you want instead)"
             )

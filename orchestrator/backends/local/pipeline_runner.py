@@ -13,13 +13,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from orchestrator.backends.base import (
-    ExecutionSummary,
-    StepSummary,
-    UnknownExecution,
-    UpsertResult,
-)
-from orchestrator.backends.local.errors import RunnerInputError, UnknownExecutionError
+from orchestrator.backends.base import ExecutionSummary, StepSummary, UpsertResult
+from orchestrator.backends.local.errors import RunnerInputError
 from orchestrator.backends.local.executions import Execution
 from orchestrator.backends.local.runner import LocalRunner
 from orchestrator.backends.local.steps import ARN_PREFIX
@@ -80,10 +75,9 @@ class LocalPipelineRunner:
         return self.describe(execution_id)
 
     def describe(self, execution_id: str) -> ExecutionSummary:
-        try:
-            summary = execution_summary(self.runner.describe(execution_id))
-        except UnknownExecutionError as exc:
-            raise UnknownExecution(str(exc)) from None
+        """The runner's UnknownExecutionError, the protocol's UnknownExecution, for an id that
+        has no record."""
+        summary = execution_summary(self.runner.describe(execution_id))
         return replace(summary, logs=str(self.runner.log_dir(execution_id)))
 
     def list_executions(self, pipeline_name: str | None = None) -> list[ExecutionSummary]:

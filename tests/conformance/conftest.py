@@ -1,28 +1,19 @@
-"""Backends the registry conformance suite runs against.
+"""Fixtures of the conformance suites: each protocol's tests run once per backend.
 
-Each entry of ``REGISTRY_BACKENDS`` builds a fresh, empty registry for one test. The suite in
-``test_registry_conformance.py`` only talks to the ``ModelRegistry`` protocol, so adding a backend
-here is all it takes to hold it to the same semantics.
-
-AWS hook: when the AWS-backed registry exists, add an entry that starts moto (``mock_aws()`` or a
-``ThreadedMotoServer`` on 127.0.0.1), builds the boto3 SageMaker client and returns the AWS
-registry; yield-style factories are supported so the moto context is closed after the test, e.g.
-
-    def _aws_registry(tmp_path):
-        with mock_aws():
-            yield AwsModelRegistry(boto3.client("sagemaker", region_name="us-east-1"))
-
-    REGISTRY_BACKENDS["aws-moto"] = _aws_registry
+``registry`` is a fresh, empty model registry of each kind (``REGISTRY_BACKENDS``); ``backend``
+is a whole :class:`~orchestrator.backends.base.Backend` of each kind
+(``conformance_kit.BACKENDS``: "local" and "aws-moto") and ``kit`` what differs between them.
+A test that takes ``backend`` runs on both; a backend that joins ``BACKENDS`` is held to the
+same tests.
 """
 
 from __future__ import annotations
 
-import inspect
 import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -30,18 +21,20 @@ from moto import mock_aws
 
 from orchestrator.backends.aws.clients import connect
 from orchestrator.backends.aws.registry import AwsModelRegistry
+from orchestrator.backends.base import Backend
 from orchestrator.backends.local.registry import LocalModelRegistry
 from orchestrator.backends.model_registry import ModelRegistry
 
-# moto_extensions lives with the AWS tests (tests/aws); it corrects moto's UpdateModelPackage, which
-# drops CustomerMetadataProperties that SageMaker keeps.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "aws"))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "orchestrator"))  # bundles
-from moto_extensions import REGION, sagemaker_patched, shared_session
+# The SageMaker extensions of moto live with the AWS tests, the model bundle builder with the
+# local endpoint's tests.
+TESTS = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(TESTS / "aws"), str(TESTS / "orchestrator")]
+from conformance_kit import BACKENDS, Kit  # noqa: E402
+from moto_extensions import REGION, sagemaker_patched, shared_session  # noqa: E402
 
 
-def _local_registry(tmp_path: Path) -> LocalModelRegistry:
-    return LocalModelRegistry(tmp_path / "registry.sqlite")
+def _local_registry(tmp_path: Path) -> Iterator[LocalModelRegistry]:
+    yield LocalModelRegistry(tmp_path / "registry.sqlite")
 
 
 def _aws_registry(tmp_path: Path) -> Iterator[AwsModelRegistry]:
@@ -61,7 +54,7 @@ def _aws_registry(tmp_path: Path) -> Iterator[AwsModelRegistry]:
         yield AwsModelRegistry(connect(REGION, session=shared_session()).sagemaker)
 
 
-RegistryFactory = Callable[[Path], Any]
+RegistryFactory = Callable[[Path], Iterator[Any]]
 REGISTRY_BACKENDS: dict[str, RegistryFactory] = {
     "local-sqlite": _local_registry,
     "aws-moto": _aws_registry,
@@ -71,19 +64,17 @@ REGISTRY_BACKENDS: dict[str, RegistryFactory] = {
 @pytest.fixture(params=sorted(REGISTRY_BACKENDS))
 def registry(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ModelRegistry]:
     """A fresh, empty registry of each backend."""
-    made = REGISTRY_BACKENDS[request.param](tmp_path)
-    if inspect.isgenerator(made):
-        instance = cast(ModelRegistry, next(made))
-        yield instance
-        made.close()
-    else:
+    yield from REGISTRY_BACKENDS[request.param](tmp_path)
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    """A whole, fresh backend of each kind (closed after the test: local model servers stop)."""
+    with BACKENDS[request.param](tmp_path / "backend") as made:
         yield made
 
 
-@pytest.fixture(params=["local", "aws-moto"])
-def case(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
-    """A whole backend of each kind (``backends.Case``), fresh for one test."""
-    from backends import CASES
-
-    with CASES[request.param](tmp_path) as made:
-        yield made
+@pytest.fixture
+def kit(backend: Backend, tmp_path: Path) -> Kit:
+    """What differs by backend: locations, and registering a real model version."""
+    return Kit(backend, tmp_path / "kit")

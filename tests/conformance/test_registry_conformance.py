@@ -1,6 +1,6 @@
 """The model registry conformance suite: SageMaker Model Registry semantics every backend keeps.
 
-Runs once per backend in ``conftest.REGISTRY_BACKENDS`` (local SQLite now, AWS on moto later)
+Runs once per backend in ``conftest.REGISTRY_BACKENDS`` (local SQLite, and SageMaker on moto)
 and uses only the ``ModelRegistry`` protocol.
 """
 

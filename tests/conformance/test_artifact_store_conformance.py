@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import boto3
 import pytest
 from conformance_kit import USER_ERRORS, Kit
 
@@ -75,3 +76,17 @@ def test_a_missing_object_is_refused_naming_its_uri(backend: Backend, kit: Kit, 
         store.read_bytes(uri)
     with pytest.raises(USER_ERRORS, match=re.escape(uri)):
         store.download(uri, kit.tmp / "nowhere")
+
+
+@pytest.mark.parametrize("backend", ["aws-moto"], indirect=True)
+def test_an_s3_folder_marker_is_no_file(backend: Backend, kit: Kit) -> None:
+    """The S3 console's "Create folder" stores an empty object named ``<prefix>/``; S3 has no
+    folders otherwise. Downloading the prefix copies the files, and the marker is not one."""
+    store: ArtifactStore = backend.artifacts
+    store.publish(_folder(kit.tmp / "report", REPORT), kit.uri("report"))
+    s3 = boto3.client("s3", region_name=backend.outputs.region)
+    for marker in ("report/", "report/empty/"):
+        s3.put_object(Bucket=backend.outputs.data_bucket, Key=f"conformance/{marker}", Body=b"")
+    copy = kit.tmp / "copy"
+    assert _tree(copy, store.download(kit.uri("report"), copy)) == REPORT
+    assert store.exists(kit.uri("report/empty/"))

@@ -89,13 +89,15 @@ class S3ArtifactStore:
 
     def download(self, uri: str, destination: Path) -> list[Path]:
         """As SageMaker copies an S3Prefix input: an object keeps its name, the objects under a
-        prefix keep their paths relative to it."""
+        prefix keep their paths relative to it. Folder markers (empty objects named ``.../``, as
+        the S3 console's "Create folder" makes) are no files and are not copied."""
         bucket, key = split_uri(uri)
         if self._is_object(bucket, key):
             pairs = [(key, destination / Path(key).name)]
         else:
             prefix = split_uri(self._prefix(uri))[1]
-            pairs = [(k, destination / k[len(prefix) :]) for k in self._keys(self._prefix(uri))]
+            keys = [k for k in self._keys(self._prefix(uri)) if not k.endswith("/")]
+            pairs = [(k, destination / k[len(prefix) :]) for k in keys]
         if not pairs:
             raise AwsRequestError(f"nothing is stored at {uri}; upload it first")
         for found, target in pairs:

@@ -147,7 +147,7 @@ class AwsPipelineRunner:
 
 def _not_found(exc: ClientError) -> bool:
     """A pipeline or execution that does not exist: ResourceNotFound (the API reference's error)
-    or a ValidationException "Could not find ..." (what moto, and SageMaker at times, answer)."""
+    or a ValidationException "Could not find ..." (moto's answer, accepted from SageMaker too)."""
     return error_code(exc) == "ResourceNotFound" or "could not find" in error_message(exc).lower()
 
 

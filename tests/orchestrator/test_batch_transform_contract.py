@@ -29,6 +29,7 @@ class _SummingServer(ThreadingHTTPServer):
         self.requests: list[int] = []  # records per request
         self.sizes: list[int] = []  # body bytes per request
         self.most_in_flight = 0
+        self.parameters: dict[str, object] = {"MaxConcurrentTransforms": 3, "MaxPayloadInMB": 6}
         self._in_flight = 0
         self._lock = threading.Lock()
 
@@ -63,7 +64,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self.path == "/execution-parameters":
-            body = orjson.dumps({"MaxConcurrentTransforms": 3, "MaxPayloadInMB": 6})
+            body = orjson.dumps(self.server.parameters)
             self._reply(200, body, "application/json")
         else:
             self._reply(404, b'{"error": {"code": 404, "message": "no such path"}}', "text/plain")
@@ -128,6 +129,24 @@ def test_chunks_respect_the_payload_limit_and_output_keeps_input_order(
     # The concurrency came from the server's /execution-parameters (3) and was used.
     assert result.max_concurrent_transforms == 3
     assert server.most_in_flight >= 2
+
+
+def test_published_limits_that_are_not_numbers_are_named(
+    tmp_path: Path, server: _SummingServer
+) -> None:
+    server.parameters = {"MaxConcurrentTransforms": "three", "MaxPayloadInMB": 6}
+    _write_input(tmp_path / "in.csv", 5)
+    with pytest.raises(BatchTransformError, match="MaxConcurrentTransforms='three'"):
+        run_batch_transform(tmp_path / "in.csv", tmp_path / "out.csv", endpoint_url=server.url)
+    assert not (tmp_path / "out.csv").exists()
+    # A limit given by the caller needs nothing from the server.
+    result = run_batch_transform(
+        tmp_path / "in.csv",
+        tmp_path / "out.csv",
+        endpoint_url=server.url,
+        max_concurrent_transforms=2,
+    )
+    assert (result.records, result.max_concurrent_transforms) == (5, 2)
 
 
 def test_output_into_a_directory_is_named_like_sagemaker(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import orjson
 
@@ -21,6 +21,7 @@ DEFAULT_MAX_PAYLOAD_MB = 6.0
 DEFAULT_MAX_CONCURRENT_TRANSFORMS = 1
 LINE_OUTPUT_TYPES = ("text/csv", "application/jsonlines")
 INPUT_TYPES = ("text/csv", "application/jsonlines")
+Number = TypeVar("Number", float, int)
 
 
 @dataclass(frozen=True)
@@ -101,9 +102,29 @@ def execution_parameters(
     if status == 200:
         with contextlib.suppress(orjson.JSONDecodeError, TypeError, ValueError):
             published = dict(orjson.loads(body))
-    server_mb = published.get("MaxPayloadInMB", DEFAULT_MAX_PAYLOAD_MB)
-    server_concurrency = published.get("MaxConcurrentTransforms", DEFAULT_MAX_CONCURRENT_TRANSFORMS)
-    return (
-        payload_mb if payload_mb is not None else float(server_mb),  # type: ignore[arg-type]
-        concurrency if concurrency is not None else max(1, int(server_concurrency)),  # type: ignore[call-overload]
+    if payload_mb is None:
+        payload_mb = _published(published, "MaxPayloadInMB", DEFAULT_MAX_PAYLOAD_MB, float)
+    if concurrency is None:
+        concurrency = max(
+            1,
+            _published(
+                published, "MaxConcurrentTransforms", DEFAULT_MAX_CONCURRENT_TRANSFORMS, int
+            ),
+        )
+    return payload_mb, concurrency
+
+
+def _published(
+    published: dict[str, object], name: str, default: Number, kind: type[Number]
+) -> Number:
+    """One published limit as ``kind``, or SageMaker's default when the server names none."""
+    value = published.get(name, default)
+    try:
+        if isinstance(value, int | float | str):
+            return kind(value)
+    except ValueError:
+        pass
+    raise BatchTransformError(
+        f"the model server published {name}={value!r} at /execution-parameters, which is not a "
+        f"number; fix the server, or pass {name} to the batch transform"
     )

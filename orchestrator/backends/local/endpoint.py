@@ -26,7 +26,11 @@ from orchestrator.backends.base import Invocation
 from orchestrator.backends.local.health_check import typical_row_csv
 from orchestrator.backends.local.model_unpack import unpack_model
 from orchestrator.backends.local.serve_process import ServeProcess
-from orchestrator.backends.local.serving_errors import EndpointError, InvocationError
+from orchestrator.backends.local.serving_errors import (
+    EndpointError,
+    InvocationError,
+    server_error_message,
+)
 from orchestrator.backends.local.switching_proxy import SwitchingProxy
 from orchestrator.backends.model_registry import ModelPackage, ModelRegistry
 
@@ -182,8 +186,8 @@ class LocalEndpoint:
         if response.status_code != 200:
             raise EndpointError(
                 f"{where} started but answered its test invocation with {response.status_code}: "
-                f"{_error_message(response)}; it was not switched to, the serving model keeps "
-                "serving. If its request format changed on purpose, deploy with "
+                f"{server_error_message(response.content)}; it was not switched to, the serving "
+                "model keeps serving. If its request format changed on purpose, deploy with "
                 "check_compatibility=False; otherwise retrain or register a matching model."
             )
         try:
@@ -222,13 +226,24 @@ class LocalEndpoint:
                 f"the local endpoint at {self.url} did not answer: {exc!r}"
             ) from None
         if not 200 <= response.status_code < 300:
-            raise InvocationError(response.status_code, _error_message(response))
+            raise InvocationError(response.status_code, server_error_message(response.content))
         return Invocation(
             status_code=response.status_code,
             content_type=response.headers.get("content-type", ""),
             body=response.content,
             headers={k.lower(): v for k, v in response.headers.items()},
         )
+
+    def check_serving(self) -> None:
+        """Raise :class:`EndpointError`, with the server's last output, when the deployed
+        model's server has stopped on its own (a crash or an out-of-memory kill)."""
+        deployment = self._active
+        if deployment is not None and not deployment.server.is_running():
+            raise EndpointError(
+                f"the model server for version {deployment.package.version} of "
+                f"{deployment.package.group} stopped unexpectedly; its last output:\n"
+                f"{deployment.server.stderr_tail()}"
+            )
 
     # -- stopping ------------------------------------------------------------------------------
     def stop(self) -> None:
@@ -262,15 +277,6 @@ def _typical_request(model_dir: Path) -> bytes:
         ) from None
 
 
-def _error_message(response: httpx.Response) -> str:
-    """The server's JSON error message, or the start of its body."""
-    try:
-        error = orjson.loads(response.content)["error"]
-        return str(error["message"] if isinstance(error, dict) else error)
-    except (orjson.JSONDecodeError, KeyError, TypeError):
-        return response.content[:300].decode(errors="replace") or "(empty body)"
-
-
 def serve_in_foreground(endpoint: LocalEndpoint, stop: threading.Event | None = None) -> None:
     """Block until SIGINT/SIGTERM (or ``stop`` is set), then stop ``endpoint``: what
     ``orchestrator endpoint serve`` does after deploying. Signal handlers are installed only
@@ -282,13 +288,7 @@ def serve_in_foreground(endpoint: LocalEndpoint, stop: threading.Event | None = 
             previous[signum] = signal.signal(signum, lambda *_: stop.set())
     try:
         while not stop.wait(0.5):
-            deployment = endpoint._active
-            if deployment is not None and not deployment.server.is_running():
-                raise EndpointError(
-                    f"the model server for version {deployment.package.version} of "
-                    f"{deployment.package.group} stopped unexpectedly; its last output:\n"
-                    f"{deployment.server.stderr_tail()}"
-                )
+            endpoint.check_serving()
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

@@ -4,13 +4,13 @@ bundle's own schema and fitted transform, so it is valid for any model without e
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 from ml_containers.bundle import SCHEMA_FILE
 from ml_containers.schema import ColumnType, load_schema
 from ml_containers.transform import FittedTransform
+
+from orchestrator.backends.local.csv_records import csv_line
 
 
 def typical_row_csv(model_dir: Path) -> bytes:
@@ -26,6 +26,4 @@ def typical_row_csv(model_dir: Path) -> bytes:
             cells.append(str(round(float(value))))
         else:
             cells.append(repr(float(value)))
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(cells)
-    return buffer.getvalue().encode()
+    return csv_line(cells) + b"\n"

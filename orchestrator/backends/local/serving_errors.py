@@ -3,6 +3,8 @@ problem and the fix, so the CLI can print it as one paragraph and exit non-zero.
 
 from __future__ import annotations
 
+import orjson
+
 from orchestrator.errors import OperationFailed
 
 
@@ -22,3 +24,13 @@ class InvocationError(OperationFailed, RuntimeError):
 
 class BatchTransformError(OperationFailed, RuntimeError):
     """A batch transform could not run or produced output that breaks its contract."""
+
+
+def server_error_message(body: bytes) -> str:
+    """What a model server said went wrong: the ``{"error": {"message": ...}}`` the ``serve``
+    program answers with, else the start of whatever body it sent."""
+    try:
+        error = orjson.loads(body)["error"]
+        return str(error["message"] if isinstance(error, dict) else error)
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return body[:300].decode(errors="replace") or "(empty body)"

@@ -32,6 +32,7 @@ from ml_containers.csvio import CsvFormatError, iter_text_chunks, read_header
 from ml_containers.preprocess.dedupe import SeenHashes, mark_duplicates, row_hashes
 from ml_containers.validation import MISSING_TOKENS, NUMBER_PATTERN
 
+from orchestrator.data.text_values import is_number, value_counts
 from orchestrator.errors import UserError
 
 FULL_SCAN_BYTES = 64 << 20
@@ -134,12 +135,7 @@ class ColumnProfile:
 
     def _count(self, present: pa.Array) -> None:
         if self.counts is not None:
-            counted = pc.value_counts(present)
-            for value, count in zip(
-                counted.field("values").to_pylist(),
-                counted.field("counts").to_pylist(),
-                strict=True,
-            ):
+            for value, count in value_counts(present):
                 self.counts[value] += count
             if len(self.counts) > DISTINCT_CAP:
                 self.counts = None
@@ -217,15 +213,11 @@ def check_header_line(path: Path, header: list[str]) -> None:
             f"{path}: the header repeats the column name(s) {', '.join(map(repr, repeated))}; "
             "give every column a unique name"
         )
-    if all(_is_number(name) for name in stripped if name):
+    if all(is_number(name) for name in stripped if name):
         raise ProfileError(
             f"{path}: the first line ({','.join(header[:5])}{', ...' if len(header) > 5 else ''}) "
             "is all numbers, so the file has no header; add a first line naming the columns"
         )
-
-
-def _is_number(text: str) -> bool:
-    return bool(pc.match_substring_regex(pa.array([text]), NUMBER_PATTERN)[0].as_py())
 
 
 def _all_chunks(

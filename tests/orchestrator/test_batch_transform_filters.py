@@ -78,6 +78,7 @@ def _input(tmp_path: Path) -> Path:
         (
             {
                 "endpoint_url": "http://127.0.0.1:9",
+                # an invalid JoinSource on purpose: the runtime check is what is tested
                 "data_processing": DataProcessing(join_source="Both"),  # type: ignore[arg-type]
             },
             "JoinSource 'Both'",
@@ -88,6 +89,7 @@ def test_bad_arguments_are_refused_before_any_request(
     tmp_path: Path, kwargs: dict[str, object], message: str
 ) -> None:
     with pytest.raises(BatchTransformError, match=message):
+        # kwargs mixes the argument types of several cases; each case passes what it names
         run_batch_transform(_input(tmp_path), tmp_path / "out.csv", **kwargs)  # type: ignore[arg-type]
     assert not list(tmp_path.glob("out*")) and not list(tmp_path.glob(".out*"))
 

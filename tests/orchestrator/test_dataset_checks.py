@@ -1,10 +1,11 @@
-"""``orchestrator.data.staging``'s pre-flight checks: data whose target leaves nothing to learn is
+"""``orchestrator.data.checks``' pre-flight checks: data whose target leaves nothing to learn is
 refused before staging, while ordinary data (also with a missing target here and there) passes;
 an environment file's own dataset and schema are staged. Real demo tables, shipped schemas."""
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,14 @@ from ml_containers.data.bundled import load_bundled_schema, write_schema
 from ml_containers.data.demo import write_demo
 
 from orchestrator.backends.local.workspace import LocalWorkspace
-from orchestrator.data.staging import DataError, check_data, stage_dataset, target_value_counts
+from orchestrator.data.checks import DataError, check_data, target_value_counts
+from orchestrator.data.staging import stage_dataset
 from orchestrator.settings.environment import load_environment
 
+Demo = Callable[[str], Path]
 
-def rewritten(source: Path, target: Path, keep) -> Path:  # type: ignore[no-untyped-def]
+
+def rewritten(source: Path, target: Path, keep: Callable[[list[str]], bool]) -> Path:
     with source.open(newline="") as handle:
         rows = list(csv.reader(handle))
     with target.open("w", newline="") as handle:
@@ -25,7 +29,7 @@ def rewritten(source: Path, target: Path, keep) -> Path:  # type: ignore[no-unty
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     folder = tmp_path_factory.mktemp("demo")
 
     def path(name: str) -> Path:
@@ -38,23 +42,23 @@ def demo(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-d
 
 
 @pytest.mark.parametrize("name", ["breast_cancer", "wine", "diabetes"])
-def test_the_demo_tables_pass(demo, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_demo_tables_pass(demo: Demo, name: str) -> None:
     check = check_data(demo(name), load_bundled_schema(name), rejection_threshold=0.05)
     assert check.rows_rejected == 0 and check.rows_checked > 100
 
 
-def test_a_single_class_target_is_refused(demo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_single_class_target_is_refused(demo: Demo, tmp_path: Path) -> None:
     data = rewritten(demo("wine"), tmp_path / "one.csv", lambda row: row[-1] == "class_2")
     with pytest.raises(DataError, match=r"holds only the class 'class_2'.*at least two classes"):
         check_data(data, load_bundled_schema("wine"), rejection_threshold=0.05)
 
 
-def test_two_of_three_classes_are_enough(demo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_two_of_three_classes_are_enough(demo: Demo, tmp_path: Path) -> None:
     data = rewritten(demo("wine"), tmp_path / "two.csv", lambda row: row[-1] != "class_2")
     check_data(data, load_bundled_schema("wine"), rejection_threshold=0.05)
 
 
-def test_a_constant_regression_target_is_refused(demo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_constant_regression_target_is_refused(demo: Demo, tmp_path: Path) -> None:
     source = demo("diabetes")
     with source.open(newline="") as handle:
         rows = list(csv.reader(handle))
@@ -72,7 +76,7 @@ def test_target_counts_leave_out_missing_values(tmp_path: Path) -> None:
     assert counts == {"benign": 2, "malignant": 1}
 
 
-def test_an_environment_file_names_its_dataset_and_schema(demo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_environment_file_names_its_dataset_and_schema(demo: Demo, tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "wine.csv").write_bytes(demo("wine").read_bytes())
     write_schema("wine", tmp_path / "data" / "wine.yaml")

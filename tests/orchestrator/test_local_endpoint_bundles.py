@@ -22,7 +22,7 @@ from orchestrator.backends.local.health_check import typical_row_csv
 from orchestrator.backends.local.model_unpack import unpack_model
 from orchestrator.backends.local.registry import LocalModelRegistry
 from orchestrator.backends.local.serving_errors import EndpointError
-from orchestrator.backends.model_registry import ModelPackage
+from orchestrator.backends.model_registry import ApprovalStatus, ModelPackage
 
 GROUP = "breast-cancer"
 BUCKET = "models"
@@ -85,7 +85,7 @@ def register_bundle(
     store_root: Path,
     bundle_dir: Path,
     name: str,
-    approval_status: str = "Approved",
+    approval_status: ApprovalStatus = "Approved",
 ) -> ModelPackage:
     """Pack ``bundle_dir`` into the artifact store and register it."""
     key = f"{name}/output/model.tar.gz"
@@ -95,7 +95,7 @@ def register_bundle(
         GROUP,
         model_data_url=f"s3://{BUCKET}/{key}",
         image_uri="local/ml:latest",
-        approval_status=approval_status,  # type: ignore[arg-type]
+        approval_status=approval_status,
     )
 
 

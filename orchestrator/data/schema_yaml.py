@@ -11,7 +11,7 @@ import yaml
 from ml_containers.schema import DEFAULT_GATE, METRICS
 
 if TYPE_CHECKING:
-    from orchestrator.data.schema_draft import FeatureDraft, SchemaDraft
+    from orchestrator.data.schema_rules import FeatureDraft, SchemaDraft
 
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_./-]*$")
 _COMMENT_WIDTH = 98

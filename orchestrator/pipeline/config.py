@@ -13,10 +13,12 @@ from typing import Literal
 
 from ml_containers.schema import DatasetSchema
 from ml_containers.train.hyperparameters import ACCEPTED_HYPERPARAMETERS
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from orchestrator.backends.model_registry import ApprovalStatus
-from orchestrator.settings.instance_types import ProcessingInstanceType, TrainingInstanceType
+from orchestrator.settings.approval import ApprovalStatus
+from orchestrator.settings.instance_types import EndpointInstanceType, TransformInstanceType
+from orchestrator.settings.jobs import ProcessingResources, TrainingResources
+from orchestrator.settings.strict import StrictModel
 
 # Hyperparameters the pipeline may set: what the `train` program accepts, less the two the
 # dataset schema's problem type decides (objective, num_class).
@@ -26,28 +28,7 @@ ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\
 S3_URI = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class JobResources(_Strict):
-    """Instances for one kind of job; type and count become pipeline parameter defaults."""
-
-    instance_type: str = "ml.m5.large"
-    instance_count: int = Field(default=1, ge=1, le=100)
-    volume_size_gb: int = Field(default=30, ge=1, le=16384)
-    max_runtime_seconds: int = Field(default=3600, ge=60, le=432000)
-
-
-class ProcessingResources(JobResources):
-    instance_type: ProcessingInstanceType = "ml.m5.large"
-
-
-class TrainingResources(JobResources):
-    instance_type: TrainingInstanceType = "ml.m5.large"
-
-
-class HyperparameterRange(_Strict):
+class HyperparameterRange(StrictModel):
     """One tuned hyperparameter: a continuous or integer interval, or categorical values."""
 
     name: str
@@ -93,7 +74,7 @@ DEFAULT_RANGES = (
 )
 
 
-class TuningSettings(_Strict):
+class TuningSettings(StrictModel):
     """The hyperparameter search; max jobs and parallelism become parameter defaults."""
 
     strategy: Literal["Bayesian", "Random"] = "Bayesian"
@@ -140,7 +121,7 @@ class TuningSettings(_Strict):
         return self
 
 
-class PreprocessSettings(_Strict):
+class PreprocessSettings(StrictModel):
     """The preprocess program's arguments (docs/architecture.md)."""
 
     rejection_threshold: float = Field(default=0.05, ge=0, le=1)
@@ -156,7 +137,7 @@ class PreprocessSettings(_Strict):
         return self
 
 
-class CacheSettings(_Strict):
+class CacheSettings(StrictModel):
     """Step caching for the Processing and Tuning steps (SageMaker's CacheConfig)."""
 
     enabled: bool = True
@@ -172,11 +153,15 @@ class CacheSettings(_Strict):
         return value
 
 
-class InferenceSettings(_Strict):
+class InferenceSettings(StrictModel):
     """What the registered model package declares about serving."""
 
-    realtime_instance_types: list[str] = Field(default_factory=lambda: ["ml.m5.large"])
-    transform_instance_types: list[str] = Field(default_factory=lambda: ["ml.m5.large"])
+    realtime_instance_types: list[EndpointInstanceType] = Field(
+        default_factory=lambda: ["ml.m5.large"]
+    )
+    transform_instance_types: list[TransformInstanceType] = Field(
+        default_factory=lambda: ["ml.m5.large"]
+    )
     content_types: list[str] = Field(
         default_factory=lambda: ["text/csv", "application/json", "application/jsonlines"]
     )
@@ -186,7 +171,7 @@ class InferenceSettings(_Strict):
     environment: dict[str, str] = Field(default_factory=dict)
 
 
-class PipelineConfig(_Strict):
+class PipelineConfig(StrictModel):
     """All builder inputs that are not stack outputs; see the module docstring."""
 
     dataset: DatasetSchema = Field(description="The dataset schema (problem type, gate metric).")

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from orchestrator.settings.instance_types import EndpointInstanceType
+from orchestrator.settings.strict import StrictModel
 
 MAX_ROLLBACK_ALARMS = 10  # SageMaker's limit for AutoRollbackConfiguration.Alarms
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TrafficShiftSettings(_Strict):
+class TrafficShiftSettings(StrictModel):
     """How a blue/green update moves traffic to the new fleet.
 
     ``canary``: ``step_percent`` of capacity first, the rest after ``wait_interval_seconds``;
@@ -36,7 +33,7 @@ class TrafficShiftSettings(_Strict):
     maximum_execution_timeout_seconds: int | None = Field(default=None, ge=600, le=28800)
 
 
-class AutoscalingSettings(_Strict):
+class AutoscalingSettings(StrictModel):
     """Instance bounds and the invocations-per-instance target of one variant."""
 
     min_capacity: int = Field(default=1, ge=1, le=100)
@@ -54,7 +51,7 @@ class AutoscalingSettings(_Strict):
         return self
 
 
-class EndpointSettings(_Strict):
+class EndpointSettings(StrictModel):
     """The endpoint: instances everywhere, port and workers locally, and on AWS the blue/green
     deployment, autoscaling, data capture and the alarms that roll a bad deployment back."""
 

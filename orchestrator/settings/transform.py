@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from orchestrator.settings.instance_types import TransformInstanceType
+from orchestrator.settings.strict import StrictModel
 
 
-class TransformSettings(BaseModel):
+class TransformSettings(StrictModel):
     """Instances, payload and the DataProcessing filters of a transform job."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     instance_type: TransformInstanceType = "ml.m5.large"
     instance_count: int = Field(default=1, ge=1, le=100)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,26 @@ def test_own_data_needs_schema(tmp_path: Path) -> None:
     write(tmp_path, "dev", "backend: local\ndataset: {data: my.csv}\n")
     with pytest.raises(ConfigError, match="needs 'schema"):
         load_environment("dev", tmp_path)
+
+
+def _imported_modules(path: Path) -> list[str]:
+    modules: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            modules.append(node.module or "")
+        elif isinstance(node, ast.Import):
+            modules += [alias.name for alias in node.names]
+    return modules
+
+
+def test_settings_import_no_backend() -> None:
+    """The dependency runs one way: backends read settings, settings never import a backend
+    (or a flow, or the CLI), so a settings model can be loaded without any of them."""
+    above = ("orchestrator.backends", "orchestrator.flows", "orchestrator.cli")
+    offending = [
+        f"{path.name} imports {module}"
+        for path in sorted((REPO / "orchestrator" / "settings").glob("*.py"))
+        for module in _imported_modules(path)
+        if module.startswith(above)
+    ]
+    assert offending == []

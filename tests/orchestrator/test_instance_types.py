@@ -8,7 +8,7 @@ import pytest
 
 from orchestrator.errors import ConfigError
 from orchestrator.settings.environment import load_environment
-from orchestrator.settings.instance_types import SHAPES, allowed, check
+from orchestrator.settings.instance_types import SHAPES, Kind, allowed, check
 
 # ml.c5n.* trains but cannot serve; ml.c5.large serves but cannot train (botocore's enums).
 TRAINING_ONLY = "ml.c5n.xlarge"
@@ -16,9 +16,9 @@ ENDPOINT_ONLY = "ml.c5.large"
 
 
 @pytest.mark.parametrize("kind", sorted(SHAPES))
-def test_a_common_type_passes_for_every_kind(kind: str) -> None:
-    assert check(kind, "ml.m5.xlarge") == "ml.m5.xlarge"  # type: ignore[arg-type]
-    assert len(allowed(kind)) > 50  # type: ignore[arg-type]
+def test_a_common_type_passes_for_every_kind(kind: Kind) -> None:
+    assert check(kind, "ml.m5.xlarge") == "ml.m5.xlarge"
+    assert len(allowed(kind)) > 50
 
 
 def test_a_type_of_another_kind_is_refused_and_named() -> None:
@@ -48,3 +48,14 @@ def test_the_environment_file_names_the_key(tmp_path: Path, section: str, kind: 
     (tmp_path / "dev.yaml").write_text(text)
     with pytest.raises(ConfigError, match=f"instance_type: 'ml.m5.huge' is not a SageMaker {kind}"):
         load_environment("dev", tmp_path)
+
+
+def test_the_model_package_declares_serving_types_of_the_right_kind() -> None:
+    """The registered package's SupportedRealtimeInferenceInstanceTypes are endpoint types."""
+    from pydantic import ValidationError
+
+    from orchestrator.pipeline.config import InferenceSettings
+
+    assert InferenceSettings(realtime_instance_types=[ENDPOINT_ONLY]).realtime_instance_types
+    with pytest.raises(ValidationError, match="not a SageMaker endpoint instance type"):
+        InferenceSettings(realtime_instance_types=[TRAINING_ONLY])

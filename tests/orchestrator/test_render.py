@@ -16,13 +16,9 @@ import yaml
 
 from orchestrator.cli import main
 from orchestrator.errors import ConfigError
+from orchestrator.infra.hcl_blocks import variable_blocks_without_nested_blocks
 from orchestrator.infra.render import RenderError, render, render_text
-from orchestrator.infra.variables import (
-    check_variables,
-    declared_variables,
-    describe_type,
-    variable_blocks_without_nested_blocks,
-)
+from orchestrator.infra.variables import check_variables, declared_variables, describe_type
 from orchestrator.settings.environment import load_environment
 
 REPO = Path(__file__).resolve().parents[2]

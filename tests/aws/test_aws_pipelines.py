@@ -16,6 +16,7 @@ from ml_containers.schema import parse_schema
 from moto_extensions import ExecutionState, backend, script_execution, step
 
 from orchestrator.backends.aws import (
+    AwsRequestError,
     ParameterOverrideError,
     PipelineExecutionFailed,
     PollSettings,
@@ -27,8 +28,9 @@ from orchestrator.backends.aws import (
 )
 from orchestrator.backends.aws.clients import AwsClients
 from orchestrator.backends.aws.pipelines import ExecutionState as Observed
-from orchestrator.backends.aws.pipelines import definition_diff, execution_state
+from orchestrator.backends.aws.pipelines import execution_state
 from orchestrator.pipeline import PipelineConfig, PipelineDefinition, build_definition
+from orchestrator.pipeline.diff import definition_diff
 from orchestrator.settings.stack_outputs import StackOutputs
 
 SCHEMA = {
@@ -252,6 +254,15 @@ def test_a_stopped_execution_is_a_failure(aws: AwsClients, outputs: StackOutputs
     )
     with pytest.raises(PipelineExecutionFailed, match="ended Stopped"):
         wait_for_execution(aws.sagemaker, arn, FakeClock().settings(60))
+
+
+def test_stopping_an_ended_execution_is_refused_by_name(
+    aws: AwsClients, outputs: StackOutputs
+) -> None:
+    arn = started(aws, outputs)
+    script_execution(arn, [ExecutionState("Succeeded")])
+    with pytest.raises(AwsRequestError, match=f"cannot stop pipeline execution {arn}: Conflict"):
+        stop_execution(aws.sagemaker, arn)
 
 
 def test_the_default_moto_execution_lists_the_definitions_steps(

@@ -26,7 +26,7 @@ from orchestrator.backends.aws import (
 )
 from orchestrator.backends.aws.autoscaling import DIMENSION, scalable_target, scaling_policies
 from orchestrator.backends.aws.clients import AwsClients
-from orchestrator.backends.aws.endpoints import PREVIOUS_CONFIG_TAG
+from orchestrator.backends.aws.endpoint_requests import PREVIOUS_CONFIG_TAG
 from orchestrator.backends.base import Backend
 from orchestrator.backends.model_registry import ModelPackage
 from orchestrator.errors import UserError

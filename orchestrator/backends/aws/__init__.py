@@ -2,27 +2,27 @@
 
 Module map (each module has one job):
 
+- ``backend``: the protocols of ``backends.base`` as thin adapters over the modules below;
+  ``artifacts``: the S3 artifact store.
 - ``clients``: boto3 clients with standard retries and bounded attempts; credential/region
   checks; ``aws_errors`` turns botocore errors into one-paragraph user errors.
 - ``errors``: user errors (exit 2) and operation failures (exit 1) of this backend.
-- ``polling``: the one bounded wait loop (timeout, interval, injectable clock and sleep).
 - ``pagination``: every list call, all pages.
 - ``registry``: :class:`AwsModelRegistry`, the ``ModelRegistry`` protocol on SageMaker.
 - ``pipelines``: upsert (diff, skip unchanged), start (checked overrides), wait (failing step).
 - ``names``, ``models``: resource names and the Model of a registered version.
-- ``endpoint_requests``: endpoint settings and the requests built from them (no AWS calls);
-  ``endpoints``: blue/green deploy with verification and rollback; ``autoscaling``: the
-  variant's target-tracking policy.
+- ``endpoints``: deploy (blue/green) and rollback, built from ``endpoint_requests`` (the
+  requests, no AWS calls), ``endpoint_lookups`` (the endpoint, its configs and tags, the
+  rollback alarms), ``endpoint_switch`` (create or update, then wait and verify),
+  ``endpoint_configs`` (old configs pruned) and ``autoscaling`` (the variant's target
+  tracking).
 - ``transform``: batch transform jobs.
 """
 
 from orchestrator.backends.aws.autoscaling import AutoscalingState, ensure_autoscaling
 from orchestrator.backends.aws.clients import AwsClients, aws_errors, client_config, connect
-from orchestrator.backends.aws.endpoints import (
-    deploy,
-    prune_endpoint_configs,
-    rollback,
-)
+from orchestrator.backends.aws.endpoint_configs import prune_endpoint_configs
+from orchestrator.backends.aws.endpoints import deploy, rollback
 from orchestrator.backends.aws.errors import (
     AwsOperationFailed,
     AwsRequestError,

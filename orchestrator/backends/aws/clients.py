@@ -140,6 +140,24 @@ def error_message(exc: ClientError) -> str:
     return redact(str(exc.response.get("Error", {}).get("Message", "")) or str(exc))
 
 
+# How SageMaker words "no such resource" in a ValidationException: "Could not find endpoint ...",
+# "ModelPackageGroup ... does not exist.", moto's "Model package ... not found".
+_MISSING_WORDS = ("could not find", "does not exist", "not found")
+
+
+def is_missing(exc: ClientError) -> bool:
+    """Whether a Describe call was refused because the resource does not exist.
+
+    The API reference's error for that is ResourceNotFound, but SageMaker answers most Describe
+    calls (endpoints, endpoint configs, model packages and their groups) with a
+    ValidationException whose message says so; one test here, so every lookup agrees."""
+    code = error_code(exc)
+    message = error_message(exc).lower()
+    return code == "ResourceNotFound" or (
+        code == "ValidationException" and any(words in message for words in _MISSING_WORDS)
+    )
+
+
 @contextmanager
 def aws_errors(action: str) -> Iterator[None]:
     """Turn credential, connection and refused-request errors raised while doing ``action``

@@ -1,4 +1,4 @@
-"""What a deploy sends: the endpoint settings and the SageMaker requests built from them.
+"""What a deploy sends: the SageMaker requests built from the stack outputs and the settings.
 
 Pure functions of the stack outputs and :class:`EndpointSettings` (no AWS calls), so the
 requests can be read and tested on their own. The variant name is fixed per endpoint because a

@@ -19,70 +19,31 @@ variant and checked after every create, update and rollback.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
-from botocore.exceptions import ClientError
-
-from orchestrator.backends.aws.autoscaling import AutoscalingState, ensure_autoscaling
-from orchestrator.backends.aws.clients import AwsClients, aws_errors, error_code, error_message
-from orchestrator.backends.aws.endpoint_requests import (
-    PREVIOUS_CONFIG_TAG,
-    deployment_config,
-    endpoint_config_request,
+from orchestrator.backends.aws.clients import AwsClients, aws_errors
+from orchestrator.backends.aws.endpoint_configs import prune_endpoint_configs
+from orchestrator.backends.aws.endpoint_lookups import (
+    describe_endpoint,
+    describe_endpoint_config,
+    endpoint_config_tags,
+    rollback_alarms,
 )
-from orchestrator.backends.aws.errors import AwsRequestError, DeploymentFailed, DeploymentRolledBack
+from orchestrator.backends.aws.endpoint_requests import PREVIOUS_CONFIG_TAG, endpoint_config_request
+from orchestrator.backends.aws.endpoint_switch import settle, switch_to, update_endpoint
+from orchestrator.backends.aws.errors import AwsRequestError
 from orchestrator.backends.aws.models import MODEL_PACKAGE_TAG, create_model
 from orchestrator.backends.aws.names import stamped_name
-from orchestrator.backends.aws.pagination import list_all
-from orchestrator.backends.base import DeploymentResult
+from orchestrator.backends.base import DeploymentResult, Progress
 from orchestrator.backends.model_registry import ModelPackage
-from orchestrator.backends.polling import PollSettings, poll
-from orchestrator.settings.endpoint import MAX_ROLLBACK_ALARMS, EndpointSettings
+from orchestrator.backends.polling import PollSettings
+from orchestrator.settings.endpoint import EndpointSettings
 from orchestrator.settings.stack_outputs import StackOutputs
 
-TRANSITIONAL_STATUSES = ("Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting")
-
-Progress = Callable[[str], None]
-
-
-# -- lookups --------------------------------------------------------------------------------------
-def describe_endpoint(sagemaker: Any, endpoint_name: str) -> dict[str, Any] | None:
-    """DescribeEndpoint's answer, or None when the endpoint does not exist."""
-    with aws_errors(f"describe endpoint {endpoint_name}"):
-        try:
-            return dict(sagemaker.describe_endpoint(EndpointName=endpoint_name))
-        except ClientError as exc:
-            if _is_missing(exc):
-                return None
-            raise
+# describe_endpoint is re-exported until backends/aws/backend.py imports it from endpoint_lookups.
+__all__ = ["deploy", "describe_endpoint", "rollback"]
 
 
-def rollback_alarms(
-    cloudwatch: Any, outputs: StackOutputs, settings: EndpointSettings
-) -> tuple[str, ...]:
-    """The alarms that roll a deployment back: the configured ones, else ``<endpoint>-*``."""
-    if settings.alarm_names is not None:
-        return tuple(settings.alarm_names)
-    prefix = f"{outputs.endpoint_name}-"
-    with aws_errors(f"find the CloudWatch alarms of {outputs.endpoint_name}"):
-        alarms = list_all(cloudwatch, "describe_alarms", "MetricAlarms", AlarmNamePrefix=prefix)
-    names = tuple(sorted(a["AlarmName"] for a in alarms))
-    if not names and settings.require_alarms:
-        raise AwsRequestError(
-            f"no CloudWatch alarm is named {prefix}*, so a bad deployment could not roll back "
-            "automatically; apply the Terraform monitoring module, list the alarms in the "
-            "endpoint settings (alarm_names), or set require_alarms to false"
-        )
-    if len(names) > MAX_ROLLBACK_ALARMS:
-        raise AwsRequestError(
-            f"{len(names)} alarms are named {prefix}* but SageMaker rolls back on at most "
-            f"{MAX_ROLLBACK_ALARMS}; choose them with alarm_names in the endpoint settings"
-        )
-    return names
-
-
-# -- deploy ---------------------------------------------------------------------------------------
 def deploy(
     clients: AwsClients,
     outputs: StackOutputs,
@@ -126,8 +87,8 @@ def deploy(
     say(f"creating endpoint config {config_name}")
     with aws_errors(f"create endpoint config {config_name}"):
         sm.create_endpoint_config(**request)
-    action = _switch(sm, outputs, settings, config_name, previous_config, alarms, say)
-    scaling = _settle(clients, outputs, settings, config_name, previous_config, poll_settings, say)
+    action = switch_to(sm, outputs, settings, config_name, previous_config, alarms, say)
+    scaling = settle(clients, outputs, settings, config_name, previous_config, poll_settings, say)
     deleted = prune_endpoint_configs(
         sm, endpoint, keep=settings.keep_configs, protect=(config_name, previous_config)
     )
@@ -142,37 +103,6 @@ def deploy(
         autoscaling=scaling,
         deleted_configs=deleted,
     )
-
-
-def _switch(
-    sagemaker: Any,
-    outputs: StackOutputs,
-    settings: EndpointSettings,
-    config_name: str,
-    previous_config: str | None,
-    alarms: tuple[str, ...],
-    say: Progress,
-) -> Literal["created", "updated"]:
-    """Create the endpoint on ``config_name``, or move the live one to it blue/green."""
-    endpoint = outputs.endpoint_name
-    if previous_config is None:
-        say(f"creating endpoint {endpoint}")
-        with aws_errors(f"create endpoint {endpoint}"):
-            sagemaker.create_endpoint(
-                EndpointName=endpoint,
-                EndpointConfigName=config_name,
-                Tags=[
-                    {"Key": "project", "Value": outputs.project},
-                    {"Key": "environment", "Value": outputs.environment},
-                ],
-            )
-        return "created"
-    say(
-        f"updating endpoint {endpoint}: {previous_config} -> {config_name} "
-        f"({settings.deployment.mode}, rollback on {len(alarms)} alarms)"
-    )
-    _update(sagemaker, endpoint, config_name, settings, alarms)
-    return "updated"
 
 
 def rollback(
@@ -200,14 +130,14 @@ def rollback(
             "and roll back again"
         )
     serving = str(current["EndpointConfigName"])
-    tags = _config_tags(sm, serving)
+    tags = endpoint_config_tags(sm, serving)
     target = tags.get(PREVIOUS_CONFIG_TAG)
     if not target:
         raise AwsRequestError(
             f"endpoint config {serving} records no previous config (it was the first "
             "deployment, or was not made by the orchestrator); deploy a version instead"
         )
-    target_config = _describe_config(sm, target)
+    target_config = describe_endpoint_config(sm, target)
     if target_config is None:
         raise AwsRequestError(
             f"the previous endpoint config {target} was deleted; deploy the version you want "
@@ -215,9 +145,9 @@ def rollback(
         )
     alarms = rollback_alarms(clients.cloudwatch, outputs, settings)
     say(f"rolling endpoint {endpoint} back: {serving} -> {target}")
-    _update(sm, endpoint, target, settings, alarms)
-    scaling = _settle(clients, outputs, settings, target, serving, poll_settings, say)
-    target_tags = _config_tags(sm, target)
+    update_endpoint(sm, endpoint, target, settings, alarms)
+    scaling = settle(clients, outputs, settings, target, serving, poll_settings, say)
+    target_tags = endpoint_config_tags(sm, target)
     return DeploymentResult(
         endpoint_name=endpoint,
         action="rolled-back",
@@ -228,127 +158,6 @@ def rollback(
         rollback_alarms=alarms,
         autoscaling=scaling,
     )
-
-
-def prune_endpoint_configs(
-    sagemaker: Any, endpoint_name: str, *, keep: int, protect: tuple[str | None, ...] = ()
-) -> tuple[str, ...]:
-    """Delete this endpoint's configs (and their models) beyond the ``keep`` newest.
-
-    Only configs named ``<endpoint>-...`` are considered, and the ``protect``ed ones (serving
-    and previous) never go, so :func:`rollback` keeps a target.
-    """
-    prefix = f"{endpoint_name}-"
-    with aws_errors(f"list the endpoint configs of {endpoint_name}"):
-        configs = list_all(
-            sagemaker,
-            "list_endpoint_configs",
-            "EndpointConfigs",
-            NameContains=prefix,
-            SortBy="CreationTime",
-            SortOrder="Descending",
-        )
-    ours = sorted(
-        (c for c in configs if str(c["EndpointConfigName"]).startswith(prefix)),
-        key=lambda c: c["CreationTime"],
-        reverse=True,
-    )
-    deleted = []
-    for config in ours[keep:]:
-        name = str(config["EndpointConfigName"])
-        if name in protect:
-            continue
-        described = _describe_config(sagemaker, name)
-        with aws_errors(f"delete endpoint config {name}"):
-            sagemaker.delete_endpoint_config(EndpointConfigName=name)
-            for variant in (described or {}).get("ProductionVariants", []):
-                model = variant.get("ModelName")
-                if model and str(model).startswith(prefix):
-                    try:
-                        sagemaker.delete_model(ModelName=model)
-                    except ClientError as exc:
-                        if not _is_missing(exc):
-                            raise
-        deleted.append(name)
-    return tuple(deleted)
-
-
-# -- internals ------------------------------------------------------------------------------------
-def _update(
-    sagemaker: Any,
-    endpoint: str,
-    config_name: str,
-    settings: EndpointSettings,
-    alarms: tuple[str, ...],
-) -> None:
-    with aws_errors(f"update endpoint {endpoint} to {config_name}"):
-        sagemaker.update_endpoint(
-            EndpointName=endpoint,
-            EndpointConfigName=config_name,
-            DeploymentConfig=deployment_config(settings, alarms),
-            RetainAllVariantProperties=False,
-        )
-
-
-def _settle(
-    clients: AwsClients,
-    outputs: StackOutputs,
-    settings: EndpointSettings,
-    wanted_config: str,
-    previous_config: str | None,
-    poll_settings: PollSettings,
-    say: Progress,
-) -> AutoscalingState | None:
-    """Wait for the endpoint, verify it serves ``wanted_config``, then (re)apply autoscaling."""
-    endpoint = outputs.endpoint_name
-    final = poll(
-        lambda: describe_endpoint(clients.sagemaker, endpoint) or {"EndpointStatus": "Missing"},
-        lambda state: state["EndpointStatus"] not in TRANSITIONAL_STATUSES,
-        poll_settings,
-        what=f"the deployment of {wanted_config} to endpoint {endpoint}",
-        on_state=lambda state: say(f"endpoint {endpoint}: {state['EndpointStatus']}"),
-        on_timeout=(
-            "SageMaker continues (and rolls back by itself if an alarm fires); check it with "
-            "DescribeEndpoint before deploying again"
-        ),
-    )
-    status = str(final["EndpointStatus"])
-    serving = final.get("EndpointConfigName")
-    reason = str(final.get("FailureReason") or "no reason given")
-    if status == "InService" and serving != wanted_config:
-        # The old fleet serves; make sure it keeps scaling before reporting the rollback.
-        _apply_autoscaling(clients, outputs, settings, say)
-        raise DeploymentRolledBack(
-            f"endpoint {endpoint} did not switch to {wanted_config}: SageMaker rolled back and "
-            f"it still serves {serving} ({reason}). The previous config {previous_config} and "
-            f"the new {wanted_config} are kept for inspection; fix the model and deploy again",
-            serving_config=str(serving) if serving else None,
-            requested_config=wanted_config,
-        )
-    if status != "InService":
-        logs = outputs.log_group_names.get("endpoint", "/aws/sagemaker/Endpoints")
-        raise DeploymentFailed(
-            f"endpoint {endpoint} ended {status} deploying {wanted_config}: {reason}. The "
-            f"previous config {previous_config or '(none)'} is kept; see the endpoint's "
-            f"CloudWatch logs ({logs})"
-        )
-    say(f"endpoint {endpoint} is InService on {wanted_config}")
-    return _apply_autoscaling(clients, outputs, settings, say)
-
-
-def _apply_autoscaling(
-    clients: AwsClients, outputs: StackOutputs, settings: EndpointSettings, say: Progress
-) -> AutoscalingState | None:
-    if settings.autoscaling is None:
-        return None
-    state = ensure_autoscaling(
-        clients.autoscaling, outputs.endpoint_name, settings.variant_name, settings.autoscaling
-    )
-    say(
-        f"autoscaling {state.resource_id}: {state.min_capacity}-{state.max_capacity} instances "
-        f"({'kept' if state.was_registered else 'registered'})"
-    )
-    return state
 
 
 def _instance_count(current: dict[str, Any] | None, settings: EndpointSettings) -> int:
@@ -363,29 +172,3 @@ def _instance_count(current: dict[str, Any] | None, settings: EndpointSettings) 
             max(count, settings.autoscaling.min_capacity), settings.autoscaling.max_capacity
         )
     return count
-
-
-def _describe_config(sagemaker: Any, name: str) -> dict[str, Any] | None:
-    with aws_errors(f"describe endpoint config {name}"):
-        try:
-            return dict(sagemaker.describe_endpoint_config(EndpointConfigName=name))
-        except ClientError as exc:
-            if _is_missing(exc):
-                return None
-            raise
-
-
-def _config_tags(sagemaker: Any, name: str) -> dict[str, str]:
-    described = _describe_config(sagemaker, name)
-    if described is None:
-        raise AwsRequestError(f"endpoint config {name} does not exist")
-    with aws_errors(f"read the tags of endpoint config {name}"):
-        tags = list_all(sagemaker, "list_tags", "Tags", ResourceArn=described["EndpointConfigArn"])
-    return {str(t["Key"]): str(t["Value"]) for t in tags}
-
-
-def _is_missing(exc: ClientError) -> bool:
-    code = error_code(exc)
-    return code == "ResourceNotFound" or (
-        code == "ValidationException" and "could not find" in error_message(exc).lower()
-    )

@@ -23,7 +23,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from orchestrator.backends.aws.clients import aws_errors, error_code, error_message
+from orchestrator.backends.aws.clients import aws_errors, is_missing
 from orchestrator.backends.aws.errors import AwsRequestError, PipelineExecutionFailed
 from orchestrator.backends.aws.pagination import list_all
 from orchestrator.backends.base import UpsertResult
@@ -41,7 +41,7 @@ def deployed_pipeline(sagemaker: Any, pipeline_name: str) -> dict[str, Any] | No
         try:
             return dict(sagemaker.describe_pipeline(PipelineName=pipeline_name))
         except ClientError as exc:
-            if _is_missing(exc):
+            if is_missing(exc):
                 return None
             raise
 
@@ -313,10 +313,3 @@ def stop_execution(sagemaker: Any, execution_arn: str) -> None:
 def _started(step: Mapping[str, Any]) -> tuple[int, Any]:
     start = step.get("StartTime")
     return (0, start) if start is not None else (1, 0)
-
-
-def _is_missing(exc: ClientError) -> bool:
-    code = error_code(exc)
-    return code == "ResourceNotFound" or (
-        code == "ValidationException" and "not find" in error_message(exc).lower()
-    )

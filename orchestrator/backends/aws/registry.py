@@ -25,7 +25,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from orchestrator.backends.aws.clients import aws_errors, error_code, error_message
+from orchestrator.backends.aws.clients import aws_errors, error_message, is_missing
 from orchestrator.backends.aws.pagination import list_all
 from orchestrator.backends.model_registry import (
     ApprovalStatus,
@@ -127,7 +127,7 @@ class AwsModelRegistry:
             try:
                 return _package(self.sagemaker.describe_model_package(ModelPackageName=arn))
             except ClientError as exc:
-                if error_code(exc) not in ("ValidationException", "ResourceNotFound"):
+                if not is_missing(exc):
                     raise
                 reason = error_message(exc)
         raise RegistryError(
@@ -180,7 +180,7 @@ class AwsModelRegistry:
                     self.sagemaker.describe_model_package_group(ModelPackageGroupName=group)
                 )
             except ClientError as exc:
-                if error_code(exc) in ("ValidationException", "ResourceNotFound"):
+                if is_missing(exc):
                     return None
                 raise
 
@@ -205,7 +205,7 @@ class AwsModelRegistry:
             try:
                 return dict(self.sagemaker.describe_model_package(ModelPackageName=arn))
             except ClientError as exc:
-                if error_code(exc) not in ("ValidationException", "ResourceNotFound"):
+                if not is_missing(exc):
                     raise
         raise RegistryError(
             f"model package group {group!r} has no version {version}; list its versions with "

@@ -1,0 +1,135 @@
+"""Moving the endpoint to a config and checking that it took.
+
+:func:`switch_to` creates the endpoint or updates it blue/green (traffic shifting plus
+auto-rollback on the alarms); :func:`settle` waits until SageMaker is done, then *verifies*: the
+endpoint must be InService on the config asked for. When SageMaker rolled back, it still serves
+the previous config, which is reported as :class:`DeploymentRolledBack` (after making sure the
+old fleet keeps autoscaling), never as success.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from orchestrator.backends.aws.autoscaling import AutoscalingState, ensure_autoscaling
+from orchestrator.backends.aws.clients import AwsClients, aws_errors
+from orchestrator.backends.aws.endpoint_lookups import describe_endpoint
+from orchestrator.backends.aws.endpoint_requests import deployment_config
+from orchestrator.backends.aws.errors import DeploymentFailed, DeploymentRolledBack
+from orchestrator.backends.base import Progress
+from orchestrator.backends.polling import PollSettings, poll
+from orchestrator.settings.endpoint import EndpointSettings
+from orchestrator.settings.stack_outputs import StackOutputs
+
+# DescribeEndpoint's EndpointStatus values during which SageMaker is still working.
+TRANSITIONAL_STATUSES = ("Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting")
+
+
+def switch_to(
+    sagemaker: Any,
+    outputs: StackOutputs,
+    settings: EndpointSettings,
+    config_name: str,
+    previous_config: str | None,
+    alarms: tuple[str, ...],
+    say: Progress,
+) -> Literal["created", "updated"]:
+    """Create the endpoint on ``config_name``, or move the live one to it blue/green."""
+    endpoint = outputs.endpoint_name
+    if previous_config is None:
+        say(f"creating endpoint {endpoint}")
+        with aws_errors(f"create endpoint {endpoint}"):
+            sagemaker.create_endpoint(
+                EndpointName=endpoint,
+                EndpointConfigName=config_name,
+                Tags=[
+                    {"Key": "project", "Value": outputs.project},
+                    {"Key": "environment", "Value": outputs.environment},
+                ],
+            )
+        return "created"
+    say(
+        f"updating endpoint {endpoint}: {previous_config} -> {config_name} "
+        f"({settings.deployment.mode}, rollback on {len(alarms)} alarms)"
+    )
+    update_endpoint(sagemaker, endpoint, config_name, settings, alarms)
+    return "updated"
+
+
+def update_endpoint(
+    sagemaker: Any,
+    endpoint: str,
+    config_name: str,
+    settings: EndpointSettings,
+    alarms: tuple[str, ...],
+) -> None:
+    """UpdateEndpoint with the blue/green DeploymentConfig built from the settings."""
+    with aws_errors(f"update endpoint {endpoint} to {config_name}"):
+        sagemaker.update_endpoint(
+            EndpointName=endpoint,
+            EndpointConfigName=config_name,
+            DeploymentConfig=deployment_config(settings, alarms),
+            RetainAllVariantProperties=False,
+        )
+
+
+def settle(
+    clients: AwsClients,
+    outputs: StackOutputs,
+    settings: EndpointSettings,
+    wanted_config: str,
+    previous_config: str | None,
+    poll_settings: PollSettings,
+    say: Progress,
+) -> AutoscalingState | None:
+    """Wait for the endpoint, verify it serves ``wanted_config``, then (re)apply autoscaling."""
+    endpoint = outputs.endpoint_name
+    final = poll(
+        lambda: describe_endpoint(clients.sagemaker, endpoint) or {"EndpointStatus": "Missing"},
+        lambda state: state["EndpointStatus"] not in TRANSITIONAL_STATUSES,
+        poll_settings,
+        what=f"the deployment of {wanted_config} to endpoint {endpoint}",
+        on_state=lambda state: say(f"endpoint {endpoint}: {state['EndpointStatus']}"),
+        on_timeout=(
+            "SageMaker continues (and rolls back by itself if an alarm fires); check it with "
+            "DescribeEndpoint before deploying again"
+        ),
+    )
+    status = str(final["EndpointStatus"])
+    serving = final.get("EndpointConfigName")
+    reason = str(final.get("FailureReason") or "no reason given")
+    if status == "InService" and serving != wanted_config:
+        # The old fleet serves; make sure it keeps scaling before reporting the rollback.
+        apply_autoscaling(clients, outputs, settings, say)
+        raise DeploymentRolledBack(
+            f"endpoint {endpoint} did not switch to {wanted_config}: SageMaker rolled back and "
+            f"it still serves {serving} ({reason}). The previous config {previous_config} and "
+            f"the new {wanted_config} are kept for inspection; fix the model and deploy again",
+            serving_config=str(serving) if serving else None,
+            requested_config=wanted_config,
+        )
+    if status != "InService":
+        logs = outputs.log_group_names.get("endpoint", "/aws/sagemaker/Endpoints")
+        raise DeploymentFailed(
+            f"endpoint {endpoint} ended {status} deploying {wanted_config}: {reason}. The "
+            f"previous config {previous_config or '(none)'} is kept; see the endpoint's "
+            f"CloudWatch logs ({logs})"
+        )
+    say(f"endpoint {endpoint} is InService on {wanted_config}")
+    return apply_autoscaling(clients, outputs, settings, say)
+
+
+def apply_autoscaling(
+    clients: AwsClients, outputs: StackOutputs, settings: EndpointSettings, say: Progress
+) -> AutoscalingState | None:
+    """Register (or check) the variant's target tracking; None when autoscaling is off."""
+    if settings.autoscaling is None:
+        return None
+    state = ensure_autoscaling(
+        clients.autoscaling, outputs.endpoint_name, settings.variant_name, settings.autoscaling
+    )
+    say(
+        f"autoscaling {state.resource_id}: {state.min_capacity}-{state.max_capacity} instances "
+        f"({'kept' if state.was_registered else 'registered'})"
+    )
+    return state

@@ -15,7 +15,10 @@ Module map (each module has one job):
   (``evaluate`` also owns the EvaluationReport property file and the gate metric's JsonGet).
 - ``tuning``: the Tuning step (search, objective from ``ml_containers.schema.OBJECTIVES``).
 - ``condition``, ``register``, ``fail``: the quality gate and its two branches.
-- ``service_model``: botocore's SageMaker model, which API each step type stands for.
+- ``step_types``: the step-type registry, one module per type (API, branches, properties, named
+  outputs, cache keys, own argument checks); the builders take type names from it.
+- ``step_graph``: the steps as a graph (flattening, references, dependencies, order, cycles).
+- ``service_model``: botocore's SageMaker model, read through each step type's API.
 - ``structure``: structural checks (names, references, property files, cycles).
 - ``api_validation``: each step's Arguments checked with botocore's ParamValidator.
 - ``definition``: assembly, validation and deterministic JSON (:func:`build_definition`).

@@ -31,7 +31,7 @@ from orchestrator.pipeline.service_model import (
     request_shape,
     step_api,
 )
-from orchestrator.pipeline.structure import flatten_steps
+from orchestrator.pipeline.step_graph import flatten_steps
 
 _SCALAR_KIND = {
     "string": "string",

@@ -13,6 +13,7 @@ from orchestrator.pipeline import expressions as ex
 from orchestrator.pipeline import names
 from orchestrator.pipeline.config import PipelineConfig
 from orchestrator.pipeline.evaluate import gate_metric_value
+from orchestrator.pipeline.step_types.condition import CONDITION, ELSE_STEPS, IF_STEPS
 
 
 def gate_comparison(config: PipelineConfig) -> str:
@@ -25,7 +26,7 @@ def quality_gate_step(
 ) -> dict[str, Any]:
     return {
         "Name": names.QUALITY_GATE,
-        "Type": "Condition",
+        "Type": CONDITION.name,
         "Arguments": {
             "Conditions": [
                 {
@@ -34,7 +35,7 @@ def quality_gate_step(
                     "RightValue": ex.parameter(names.METRIC_THRESHOLD),
                 }
             ],
-            "IfSteps": if_steps,
-            "ElseSteps": else_steps,
+            IF_STEPS: if_steps,
+            ELSE_STEPS: else_steps,
         },
     }

@@ -23,7 +23,8 @@ from orchestrator.pipeline.fail import gate_failed_step
 from orchestrator.pipeline.parameters import Parameter, pipeline_parameters
 from orchestrator.pipeline.preprocess import preprocess_step
 from orchestrator.pipeline.register import register_step
-from orchestrator.pipeline.structure import StepInfo, flatten_steps, validate_structure
+from orchestrator.pipeline.step_graph import StepInfo, flatten_steps
+from orchestrator.pipeline.structure import validate_structure
 from orchestrator.pipeline.tuning import tune_step
 from orchestrator.settings.stack_outputs import StackOutputs
 

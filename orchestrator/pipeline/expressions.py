@@ -100,7 +100,8 @@ class Reference:
 
     @property
     def step_name(self) -> str:
-        return self.target.split(".", 2)[1] if self.namespace == "Steps" else ""
+        parts = self.target.split(".", 2)
+        return parts[1] if self.namespace == "Steps" and len(parts) > 1 else ""
 
     @property
     def step_path(self) -> str:
@@ -121,23 +122,38 @@ def iter_references(value: Json, location: str = "") -> Iterator[Reference]:
             yield from iter_references(item, f"{location}[{index}]")
 
 
-_PATH_TOKEN = re.compile(r"\.?([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\['([^']*)'\]")
+@dataclass(frozen=True)
+class Key:
+    """``['name']`` in a property path: the list item whose ``...Name`` field is ``name`` (how
+    the SDK addresses outputs, channels and metrics), or a map's entry."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return f"['{self.name}']"
 
 
-def parse_property_path(path: str) -> list[str | int]:
-    """Split ``A.B[0].C['x']`` into ``["A", "B", 0, "C", "'x'"]``.
+PathToken = str | int | Key
+"""A member name (``.Outputs``), a list index (``[0]``) or a named item (``['train']``)."""
 
-    Attribute names stay plain strings, list indexes become ints and named items keep their
-    quotes (``"'x'"``) so a caller can tell ``Outputs['train']`` from ``Outputs.train``.
-    Raises ``ValueError`` when the path has characters outside that grammar.
+_PATH_TOKEN = re.compile(r"""\.?([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\['([^']*)'\]|\["([^"]*)"\]""")
+
+
+def parse_property_path(path: str) -> list[PathToken]:
+    """Split ``A.B[0].C['x']`` into ``["A", "B", 0, "C", Key("x")]``.
+
+    The one parser of a step property path (``Steps.<step>.<path>``): the validator walks
+    botocore's shapes with its tokens and the local runner walks a step's properties with them,
+    so a path one accepts the other can read. Raises ``ValueError`` naming the first character
+    outside the grammar.
     """
-    tokens: list[str | int] = []
+    tokens: list[PathToken] = []
     position = 0
     while position < len(path):
         match = _PATH_TOKEN.match(path, position)
         if not match or (position == 0 and path.startswith(".")):
             raise ValueError(f"cannot parse property path {path!r} at character {position}")
-        attribute, index, key = match.groups()
+        attribute, index, single, double = match.groups()
         if attribute is not None:
             if position > 0 and not match.group(0).startswith("."):
                 raise ValueError(f"property path {path!r} needs a '.' before {attribute!r}")
@@ -145,8 +161,19 @@ def parse_property_path(path: str) -> list[str | int]:
         elif index is not None:
             tokens.append(int(index))
         else:
-            tokens.append(f"'{key}'")
+            tokens.append(Key(single if single is not None else double))
         position = match.end()
     if not tokens:
         raise ValueError("empty property path")
     return tokens
+
+
+def render_property_path(tokens: Iterable[PathToken]) -> str:
+    """The text of ``tokens`` (``A.B[0]['x']``), for messages naming how far a path got."""
+    text = ""
+    for token in tokens:
+        if isinstance(token, str):
+            text += f".{token}" if text else token
+        else:
+            text += str(token) if isinstance(token, Key) else f"[{token}]"
+    return text

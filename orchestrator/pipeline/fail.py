@@ -8,6 +8,7 @@ from orchestrator.pipeline import expressions as ex
 from orchestrator.pipeline import names
 from orchestrator.pipeline.config import PipelineConfig
 from orchestrator.pipeline.evaluate import gate_metric_value
+from orchestrator.pipeline.step_types.fail import FAIL
 
 
 def gate_failed_step(config: PipelineConfig) -> dict[str, Any]:
@@ -23,4 +24,4 @@ def gate_failed_step(config: PipelineConfig) -> dict[str, Any]:
         ],
         on=" ",
     )
-    return {"Name": names.GATE_FAILED, "Type": "Fail", "Arguments": {"ErrorMessage": message}}
+    return {"Name": names.GATE_FAILED, "Type": FAIL.name, "Arguments": {"ErrorMessage": message}}

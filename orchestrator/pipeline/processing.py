@@ -12,6 +12,7 @@ from typing import Any
 from orchestrator.pipeline import expressions as ex
 from orchestrator.pipeline import names, security
 from orchestrator.pipeline.config import PipelineConfig
+from orchestrator.pipeline.step_types.processing import PROCESSING
 from orchestrator.settings.stack_outputs import StackOutputs
 
 
@@ -83,7 +84,7 @@ def processing_step(
     config: PipelineConfig,
     property_files: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
-    step: dict[str, Any] = {"Name": name, "Type": "Processing", "Arguments": arguments}
+    step: dict[str, Any] = {"Name": name, "Type": PROCESSING.name, "Arguments": arguments}
     if property_files:
         step["PropertyFiles"] = property_files
     step["CacheConfig"] = cache_config(config)

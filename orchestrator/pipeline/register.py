@@ -15,6 +15,7 @@ from orchestrator.pipeline import expressions as ex
 from orchestrator.pipeline import locations, names
 from orchestrator.pipeline.config import PipelineConfig
 from orchestrator.pipeline.evaluate import gate_metric_value
+from orchestrator.pipeline.step_types.register_model import REGISTER_MODEL
 from orchestrator.settings.stack_outputs import StackOutputs
 
 
@@ -77,4 +78,4 @@ def register_step(
         # No Tags: a versioned package takes its group's tags; CreateModelPackage rejects both.
         "SkipModelValidation": "None",
     }
-    return {"Name": names.REGISTER, "Type": "RegisterModel", "Arguments": arguments}
+    return {"Name": names.REGISTER, "Type": REGISTER_MODEL.name, "Arguments": arguments}

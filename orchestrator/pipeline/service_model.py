@@ -82,23 +82,19 @@ def property_shape(step_type: str, path: str) -> Shape | None:
             break
     if shape is None:
         raise PropertyPathError(
-            f"{first!r} is not a property of a {step_type} step "
+            f"{ex.render_property_path([first])!r} is not a property of a {step_type} step "
             f"({' / '.join(step_api(step_type).property_operations)} response)"
         )
-    walked = str(first)
-    for token in tokens[1:]:
-        shape = _step_into(shape, token, walked)
-        walked += (
-            f"[{token}]" if not isinstance(token, str) or token.startswith("'") else (f".{token}")
-        )
+    for depth, token in enumerate(tokens[1:], start=1):
+        shape = _step_into(shape, token, ex.render_property_path(tokens[:depth]))
     return shape
 
 
-def _step_into(shape: Shape, token: str | int, walked: str) -> Shape:
-    if isinstance(token, int) or token.startswith("'"):
+def _step_into(shape: Shape, token: ex.PathToken, walked: str) -> Shape:
+    if not isinstance(token, str):  # [0] or ['name']
         if shape.type_name == "list":
             return shape.member
-        if shape.type_name == "map" and not isinstance(token, int):
+        if shape.type_name == "map" and isinstance(token, ex.Key):
             return shape.value
         raise PropertyPathError(f"{walked} is a {shape.type_name}, it cannot be indexed")
     if isinstance(shape, StructureShape) and token in shape.members:

@@ -17,6 +17,7 @@ from orchestrator.pipeline import expressions as ex
 from orchestrator.pipeline import locations, names, security
 from orchestrator.pipeline.config import HyperparameterRange, PipelineConfig
 from orchestrator.pipeline.processing import cache_config
+from orchestrator.pipeline.step_types.tuning import TUNING
 from orchestrator.settings.stack_outputs import StackOutputs
 
 
@@ -139,7 +140,7 @@ def tune_step(
     }
     return {
         "Name": names.TUNE,
-        "Type": "Tuning",
+        "Type": TUNING.name,
         "Arguments": arguments,
         "CacheConfig": cache_config(config),
     }

@@ -3,9 +3,10 @@
 A step with ``CacheConfig.Enabled`` is not run when an earlier *succeeded* run of a step with the
 same name in the same pipeline, within ``ExpireAfter``, had the same cache key; its properties
 (and so its output locations) are reused. The key is a hash of the documented cache-key
-attributes of the step type, taken from the *resolved* arguments (parameters and upstream
-properties substituted), so a changed parameter or upstream output misses while, as in
-SageMaker, an output location that embeds the execution id does not defeat the cache.
+attributes of the step type (the pipeline's step-type registry lists them), taken from the
+*resolved* arguments (parameters and upstream properties substituted), so a changed parameter
+or upstream output misses while, as in SageMaker, an output location that embeds the execution
+id does not defeat the cache.
 See https://docs.aws.amazon.com/sagemaker/latest/dg/pipelines-default-keys.html.
 """
 
@@ -20,28 +21,7 @@ from typing import Any
 
 from orchestrator.backends.local.errors import DefinitionError
 from orchestrator.backends.local.executions import Execution, StepRecord
-
-# Documented attributes that, when changed, make a step run again.
-_KEY_ATTRIBUTES: dict[str, tuple[str, ...]] = {
-    "Processing": ("AppSpecification", "Environment", "ProcessingInputs"),
-    "Training": (
-        "AlgorithmSpecification",
-        "CheckpointConfig",
-        "DebugHookConfig",
-        "DebugRuleConfigurations",
-        "Environment",
-        "HyperParameters",
-        "InputDataConfig",
-    ),
-    "Tuning": ("HyperParameterTuningJobConfig", "TrainingJobDefinition", "TrainingJobDefinitions"),
-}
-_TUNING_DEFINITION_ATTRIBUTES = (
-    "AlgorithmSpecification",
-    "HyperParameterRanges",
-    "InputDataConfig",
-    "StaticHyperParameters",
-    "TuningObjective",
-)
+from orchestrator.pipeline import step_types
 
 _DURATION = re.compile(
     r"^P?(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
@@ -51,21 +31,19 @@ _DURATION = re.compile(
 
 
 def cacheable(step_type: str) -> bool:
-    return step_type in _KEY_ATTRIBUTES
+    kind = step_types.get(step_type)
+    return kind is not None and bool(kind.cache_keys)
 
 
 def cache_key(step_type: str, resolved_arguments: Mapping[str, Any]) -> str:
     """SHA-256 of the step type's cache-key attributes (canonical JSON)."""
-    selected = {
-        name: resolved_arguments[name]
-        for name in _KEY_ATTRIBUTES.get(step_type, ())
-        if name in resolved_arguments
-    }
-    definition = selected.get("TrainingJobDefinition")
-    if step_type == "Tuning" and isinstance(definition, Mapping):
-        selected["TrainingJobDefinition"] = {
-            k: definition[k] for k in _TUNING_DEFINITION_ATTRIBUTES if k in definition
-        }
+    kind = step_types.get(step_type)
+    keys = kind.cache_keys if kind else ()
+    selected = {name: resolved_arguments[name] for name in keys if name in resolved_arguments}
+    for name, members in kind.nested_cache_keys if kind else ():
+        value = selected.get(name)
+        if isinstance(value, Mapping):
+            selected[name] = {k: value[k] for k in members if k in value}
     canonical = json.dumps({"Type": step_type, **selected}, sort_keys=True, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -104,6 +82,7 @@ def find_cached_run(
     """The most recent succeeded, original (not itself cached) run of the step with ``key``,
     whose published artifacts are all still in the store."""
     best: tuple[Execution, StepRecord] | None = None
+    best_end: datetime | None = None
     for execution in executions:
         if execution.pipeline_name != pipeline_name or execution.execution_id == exclude_execution:
             continue
@@ -116,6 +95,6 @@ def find_cached_run(
             continue
         if not artifacts_exist(record.artifacts):
             continue
-        if best is None or record.end_time > best[1].end_time:  # type: ignore[operator]
-            best = (execution, record)
+        if best_end is None or record.end_time > best_end:
+            best, best_end = (execution, record), record.end_time
     return best

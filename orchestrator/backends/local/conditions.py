@@ -1,11 +1,12 @@
 """Evaluates a Condition step's ``Conditions`` (already resolved to plain values).
 
-SageMaker's condition types: the comparisons (Equals, GreaterThan, GreaterThanOrEqualTo,
-LessThan, LessThanOrEqualTo) on ``LeftValue``/``RightValue``, ``In`` (``QueryValue`` in
-``Values``), ``Not`` (``Expression``) and ``Or`` (``Conditions``). A step's list of conditions
-is a conjunction. Numbers compare numerically even when one side arrives as a numeric string
-(parameters and JSON files disagree on types); anything else that can't be compared is an error
-with both values shown, not a silent False.
+SageMaker's condition types (the pipeline's Condition step type lists them): the comparisons
+(Equals, GreaterThan, GreaterThanOrEqualTo, LessThan, LessThanOrEqualTo) on
+``LeftValue``/``RightValue``, ``In`` (``QueryValue`` in ``Values``), ``Not`` (``Expression``)
+and ``Or`` (``Conditions``). A step's list of conditions is a conjunction. Numbers compare
+numerically even when one side arrives as a numeric string (parameters and JSON files disagree
+on types); anything else that can't be compared is an error with both values shown, not a
+silent False.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from orchestrator.backends.local.errors import StepFailed
+from orchestrator.pipeline.step_types.condition import CONDITION_TYPES
 
 _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "Equals": operator.eq,
@@ -23,7 +25,6 @@ _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "LessThan": operator.lt,
     "LessThanOrEqualTo": operator.le,
 }
-CONDITION_TYPES = (*_COMPARISONS, "In", "Not", "Or")
 
 
 def evaluate_all(conditions: list[Any]) -> bool:

@@ -20,8 +20,9 @@ from orchestrator.backends.local.resolve import (
     ResolutionContext,
     ResolutionError,
     Resolver,
-    parse_path,
+    parse_json_path,
 )
+from orchestrator.pipeline.expressions import Key, parse_property_path
 
 PREPROCESS_PROPERTIES = {
     "ProcessingJobName": "pipelines-abc-Preprocess-1234",
@@ -86,22 +87,36 @@ def json_get(path: str, file: str = "EvaluationReport") -> dict:
     }
 
 
-def test_parse_path_handles_names_indexes_and_quoted_keys():
-    assert parse_path("ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri") == [
+def test_property_paths_parse_names_indexes_and_quoted_keys():
+    # Step property paths are parsed by the pipeline's one parser (the validator's too).
+    assert parse_property_path("ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri") == [
+        "ProcessingOutputConfig",
+        "Outputs",
+        Key("train"),
+        "S3Output",
+        "S3Uri",
+    ]
+    assert parse_property_path("TrainingJobSummaries[0].TrainingJobName") == [
+        "TrainingJobSummaries",
+        0,
+        "TrainingJobName",
+    ]
+    with pytest.raises(ValueError):
+        parse_property_path("Outputs[")
+
+
+def test_json_get_paths_parse_names_indexes_and_quoted_keys():
+    assert parse_json_path("ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri") == [
         "ProcessingOutputConfig",
         "Outputs",
         "train",
         "S3Output",
         "S3Uri",
     ]
-    assert parse_path("TrainingJobSummaries[0].TrainingJobName") == [
-        "TrainingJobSummaries",
-        0,
-        "TrainingJobName",
-    ]
-    assert parse_path("$.metrics.auc.value") == ["metrics", "auc", "value"]
+    assert parse_json_path("list[1]") == ["list", 1]
+    assert parse_json_path("$.metrics.auc.value") == ["metrics", "auc", "value"]
     with pytest.raises(ValueError):
-        parse_path("Outputs[")
+        parse_json_path("Outputs[")
 
 
 @pytest.mark.parametrize(

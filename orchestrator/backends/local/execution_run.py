@@ -22,7 +22,7 @@ from orchestrator.backends.local.graph import PlannedStep
 from orchestrator.backends.local.outcome import StepOutcome
 from orchestrator.backends.local.progress import ProgressEvent
 from orchestrator.backends.local.resolve import ResolutionContext, Resolver
-from orchestrator.backends.local.steps import STEP_TABLE, StepContext
+from orchestrator.backends.local.steps import StepContext
 from orchestrator.backends.local.tuning import TrialResult
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ class ExecutionRun:
         self.execution = execution
         self.planned = planned
         self.succeeded: set[str] = set()
-        self.outcomes: dict[str, bool] = {}
+        self.taken: dict[str, str] = {}  # branch each step with branches took
         self.context = ResolutionContext(
             parameters=execution.parameters,
             execution={
@@ -107,7 +107,7 @@ class ExecutionRun:
         """Run only if every upstream step succeeded and, inside a branch, the branch was taken."""
         if any(name not in self.succeeded for name in step.depends_on):
             return False
-        return step.gate is None or self.outcomes.get(step.gate.condition) == step.gate.outcome
+        return step.gate is None or self.taken.get(step.gate.condition) == step.gate.branch
 
     def _run_step(self, step: PlannedStep) -> bool:
         """Run (or reuse) one step; False when it failed and the execution must stop."""
@@ -152,11 +152,8 @@ class ExecutionRun:
         return True
 
     def _resolve_arguments(self, step: PlannedStep) -> dict[str, Any]:
-        arguments = dict(step.definition.get("Arguments") or {})
-        if step.type == "Condition":  # branch steps are resolved when (and if) they run
-            arguments.pop("IfSteps", None)
-            arguments.pop("ElseSteps", None)
-        resolved = self.resolver.resolve(arguments, step.name)
+        # Branch steps are resolved when (and if) they run.
+        resolved = self.resolver.resolve(step.info.own_arguments, step.name)
         return resolved if isinstance(resolved, dict) else {}
 
     def _reuse_cached(self, step: PlannedStep, record: StepRecord) -> bool:
@@ -215,12 +212,10 @@ class ExecutionRun:
             cores=self.runner.cores,
             on_trial=lambda trial, total: self._trial_finished(step, record, trial, total),
         )
-        if step.type in ("Processing", "Training"):
-            record.job_name = context.job_name(step.name)
-        elif step.type == "Tuning":
-            record.job_name = context.tuning_job_name(step.name)
+        if step.executor.job_name is not None:
+            record.job_name = step.executor.job_name(context, step.name)
         self.runner.executions.save(execution)
-        return STEP_TABLE[step.type](step.name, arguments, context)
+        return step.executor.run(step.name, arguments, context)
 
     def _trial_finished(
         self, step: PlannedStep, record: StepRecord, trial: TrialResult, total: int
@@ -251,8 +246,8 @@ class ExecutionRun:
     def _accept(self, step: PlannedStep, record: StepRecord) -> None:
         self.succeeded.add(step.name)
         self.context.properties[step.name] = record.properties
-        if step.type == "Condition":
-            self.outcomes[step.name] = record.properties.get("Outcome") == "True"
+        if step.executor.taken_branch is not None:
+            self.taken[step.name] = step.executor.taken_branch(record.properties)
 
     def _fail(self, step: PlannedStep, record: StepRecord, reason: str) -> None:
         record.status = "Failed"
@@ -261,7 +256,9 @@ class ExecutionRun:
         record.log_files = self._relative_logs(step, None)
         self.execution.status = "Failed"
         self.execution.failure_reason = (
-            reason if step.type == "Fail" else f"step {step.name!r} failed: {reason}"
+            reason
+            if step.executor.reason_is_the_executions
+            else f"step {step.name!r} failed: {reason}"
         )
         self.runner.executions.save(self.execution)
         self.runner._emit(
@@ -285,18 +282,6 @@ class ExecutionRun:
 
     @staticmethod
     def _describe_outcome(step: PlannedStep, record: StepRecord) -> str:
-        properties = record.properties
-        if step.type == "Condition":
-            return f"outcome {properties.get('Outcome')}"
-        if step.type == "Tuning":
-            best = properties.get("BestTrainingJob") or {}
-            metric = best.get("FinalHyperParameterTuningJobObjectiveMetric") or {}
-            name, value = metric.get("MetricName"), metric.get("Value")
-            return f"best {best.get('TrainingJobName')} {name}={value}"
-        if step.type == "RegisterModel":
-            group, version = (
-                properties.get("ModelPackageGroupName"),
-                properties.get("ModelPackageVersion"),
-            )
-            return f"{group} v{version}"
+        if step.executor.summary is not None:
+            return step.executor.summary(record.properties)
         return record.job_name or ""

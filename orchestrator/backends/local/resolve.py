@@ -15,40 +15,39 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from orchestrator.backends.local.errors import DefinitionError
+from orchestrator.pipeline import expressions as ex
 
-EXECUTION_VARIABLES = (
-    "PipelineExecutionId",
-    "PipelineExecutionArn",
-    "PipelineName",
-    "PipelineArn",
-    "StartDateTime",
-    "CurrentDateTime",
+# SageMaker's execution variables but the job names, which the local runner does not provide.
+EXECUTION_VARIABLES = tuple(
+    name for name in ex.EXECUTION_VARIABLES if name not in ("TrainingJobName", "ProcessingJobName")
 )
 
 # Fields that name list elements in SageMaker's API shapes, most specific first.
 _NAME_FIELDS = ("OutputName", "InputName", "ChannelName", "MetricName", "Name")
 
-_TOKEN = re.compile(r"""\.?([^.\[\]'"]+)|\[(\d+)\]|\['([^']*)'\]|\["([^"]*)"\]""")
+_JSON_TOKEN = re.compile(r"""\.?([^.\[\]'"]+)|\[(\d+)\]|\['([^']*)'\]|\["([^"]*)"\]""")
 
 
 class ResolutionError(DefinitionError):
     """A reference in the definition has no value in this execution."""
 
 
-def parse_path(path: str) -> list[str | int]:
-    """Split ``A.B['x'][0].C`` into ``["A", "B", "x", 0, "C"]``; a leading ``$.`` is ignored so
-    JsonGet's JSONPath-style paths parse the same way."""
+def parse_json_path(path: str) -> list[str | int]:
+    """Split a ``Std:JsonGet`` Path (``metrics.auc.value``, ``$.list[1]``) into
+    ``["metrics", "auc", "value"]``; a leading ``$.`` is ignored. Keys may be any text, since the
+    file is the step's own JSON (step property paths are parsed by
+    :func:`orchestrator.pipeline.expressions.parse_property_path`)."""
     text = path[2:] if path.startswith("$.") else path
     tokens: list[str | int] = []
     position = 0
     while position < len(text):
-        match = _TOKEN.match(text, position)
+        match = _JSON_TOKEN.match(text, position)
         if not match or match.end() == position:
             raise ValueError(f"cannot parse the path {path!r} at character {position + 1}")
         name, index, single, double = match.groups()
@@ -62,24 +61,29 @@ def parse_path(path: str) -> list[str | int]:
     return tokens
 
 
-def lookup(document: Any, tokens: list[str | int]) -> Any:
-    """Follow ``tokens`` through nested dicts/lists; KeyError says which token had no value."""
+def lookup(document: Any, tokens: Sequence[ex.PathToken]) -> Any:
+    """Follow ``tokens`` through nested dicts/lists; KeyError says which token had no value.
+
+    A name (``Outputs['train']``, or plainly ``.train``) applied to a list picks the element
+    whose ``...Name`` field has that value."""
     current = document
     for depth, token in enumerate(tokens):
-        walked = _render(tokens[: depth + 1])
-        if isinstance(token, int):
-            if not isinstance(current, list) or token >= len(current):
-                raise KeyError(f"{walked}: no element {token}")
-            current = current[token]
+        walked = ex.render_property_path(tokens[: depth + 1])
+        name = token.name if isinstance(token, ex.Key) else token
+        if isinstance(name, int):
+            if not isinstance(current, list) or name >= len(current):
+                raise KeyError(f"{walked}: no element {name}")
+            current = current[name]
         elif isinstance(current, Mapping):
-            if token not in current:
+            if name not in current:
                 keys = ", ".join(sorted(map(str, current))) or "none"
-                raise KeyError(f"{walked}: no attribute {token!r} (available: {keys})")
-            current = current[token]
+                raise KeyError(f"{walked}: no attribute {name!r} (available: {keys})")
+            current = current[name]
         elif isinstance(current, list):
-            current = _element_named(current, token, walked)
+            current = _element_named(current, name, walked)
         else:
-            raise KeyError(f"{walked}: {_render(tokens[:depth])} is a value, not an object")
+            before = ex.render_property_path(tokens[:depth])
+            raise KeyError(f"{walked}: {before} is a value, not an object")
     return current
 
 
@@ -89,35 +93,6 @@ def _element_named(items: list[Any], name: str, walked: str) -> Any:
             if isinstance(item, Mapping) and item.get(field_name) == name:
                 return item
     raise KeyError(f"{walked}: no element named {name!r}")
-
-
-def _render(tokens: list[str | int]) -> str:
-    out = ""
-    for token in tokens:
-        out += f"[{token}]" if isinstance(token, int) else (f".{token}" if out else token)
-    return out
-
-
-def references(value: Any) -> Iterator[str]:
-    """Every ``Get`` reference inside ``value`` (including JsonGet's PropertyFile)."""
-    if isinstance(value, Mapping):
-        if set(value) == {"Get"} and isinstance(value["Get"], str):
-            yield value["Get"]
-            return
-        for item in value.values():
-            yield from references(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from references(item)
-
-
-def referenced_steps(value: Any) -> set[str]:
-    """Names of the steps whose properties ``value`` reads (its data dependencies)."""
-    names = set()
-    for reference in references(value):
-        if reference.startswith("Steps."):
-            names.add(reference.split(".", 2)[1])
-    return names
 
 
 @dataclass
@@ -201,7 +176,7 @@ class Resolver:
             if path.startswith("PropertyFiles."):
                 raise self._fail(step, where, reference, "a property file is read with Std:JsonGet")
             try:
-                return lookup(properties, parse_path(path))
+                return lookup(properties, ex.parse_property_path(path))
             except (KeyError, ValueError) as exc:
                 raise self._fail(step, where, reference, _reason(exc)) from None
         raise self._fail(step, where, reference, f"unknown namespace {namespace!r}")
@@ -257,7 +232,7 @@ class Resolver:
         except (OSError, ValueError) as exc:
             raise self._fail(step, where, reference, f"cannot read {uri} as JSON: {exc}") from None
         try:
-            return lookup(document, parse_path(str(path)))
+            return lookup(document, parse_json_path(str(path)))
         except (KeyError, ValueError) as exc:
             raise self._fail(
                 step, where, reference, f"{uri} has no value at {path!r}: {_reason(exc)}"

@@ -4,8 +4,8 @@
 checks the whole definition first (every reference, step type and parameter), then runs the steps
 one at a time in dependency order: each step's Arguments are resolved against the parameters,
 execution variables and the properties of the steps before it, a cacheable step whose cache key
-matches an earlier successful run is reused instead of run, and the rest go to the step table
-(:mod:`steps`). The first failing step fails the execution with its reason, as
+matches an earlier successful run is reused instead of run, and the rest go to their type's
+executor (:mod:`executors`). The first failing step fails the execution with its reason, as
 in SageMaker; a step in a Condition branch that was not chosen, or downstream of one, is not run.
 
 Everything an execution does is recorded under ``<state_root>/executions/<id>/`` after every
@@ -28,9 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.backends.local.artifacts import ArtifactStore
-from orchestrator.backends.local.cache import (
-    parse_expire_after,
-)
+from orchestrator.backends.local.cache import parse_expire_after
 from orchestrator.backends.local.errors import DefinitionError, RunnerInputError
 from orchestrator.backends.local.execution_run import ExecutionRun
 from orchestrator.backends.local.executions import Execution, ExecutionStore
@@ -115,9 +113,10 @@ class LocalRunner:
             parse_expire_after(
                 (step.definition.get("CacheConfig") or {}).get("ExpireAfter"), step.name
             )
-        if self.registry is None and any(s.type == "RegisterModel" for s in planned):
+        needing = [s.type for s in planned if s.executor.needs_registry]
+        if self.registry is None and needing:
             raise RunnerInputError(
-                "the definition has a RegisterModel step but the runner has no model registry; "
+                f"the definition has a {needing[0]} step but the runner has no model registry; "
                 "create LocalRunner with registry=..."
             )
         self._clean_up_after_dead_runs()

@@ -1,28 +1,26 @@
-"""The runner's step table: one function per step type, all with the same signature.
+"""What a local step executor is, and the table executors register in by step type.
 
-Adding a step type means one entry here (plus its module), nothing in the scheduler. Each
-function gets the step's *resolved* Arguments and returns a :class:`StepOutcome`, or raises
-:class:`StepFailed` with the reason SageMaker would show.
+Each step type the local runner runs has one module in ``backends/local/executors/`` that
+registers a :class:`StepExecutor` here under the pipeline registry's type name
+(``orchestrator.pipeline.step_types``), so the scheduler never branches on a type's name. Import
+``orchestrator.backends.local.executors`` (not this module) to look executors up: importing the
+package is what registers them all.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from orchestrator.backends.local.artifacts import ArtifactStore
-from orchestrator.backends.local.conditions import evaluate_all
-from orchestrator.backends.local.errors import DefinitionError, StepFailed
 from orchestrator.backends.local.jobs import resolve_program
 from orchestrator.backends.local.outcome import StepOutcome
-from orchestrator.backends.local.processing import run_processing
-from orchestrator.backends.local.registration import run_register_model
-from orchestrator.backends.local.training import TrainingRequest, run_training_job
-from orchestrator.backends.local.tuning import TrialCallback, run_tuning
+from orchestrator.backends.local.tuning import TrialCallback
 from orchestrator.backends.model_registry import ModelRegistry
 from orchestrator.pipeline import step_types
 
@@ -59,98 +57,45 @@ class StepContext:
         return list(self.train_command) if self.train_command else [resolve_program("train")]
 
 
-def processing_step(step: str, arguments: dict[str, Any], ctx: StepContext) -> StepOutcome:
-    name = ctx.job_name(step)
-    return run_processing(
-        step,
-        arguments,
-        store=ctx.store,
-        opt_ml_root=ctx.work_dir,
-        log_path=ctx.log_path(step),
-        job_name=name,
-        job_arn=f"{ARN_PREFIX}processing-job/{name.lower()}",
-    )
-
-
-def training_step(step: str, arguments: dict[str, Any], ctx: StepContext) -> StepOutcome:
-    name = ctx.job_name(step)
-    hyperparameters = {str(k): str(v) for k, v in (arguments.get("HyperParameters") or {}).items()}
-    request = TrainingRequest(
-        step,
-        name,
-        f"{ARN_PREFIX}training-job/{name.lower()}",
-        hyperparameters,
-        arguments,
-        ctx.cores,
-    )
-    properties = run_training_job(
-        request,
-        store=ctx.store,
-        opt_ml_root=ctx.work_dir,
-        log_path=ctx.log_path(step),
-        train_command=ctx.training_command(),
-    )
-    return StepOutcome(properties, [properties["ModelArtifacts"]["S3ModelArtifacts"]])
-
-
-def tuning_step(step: str, arguments: dict[str, Any], ctx: StepContext) -> StepOutcome:
-    return run_tuning(
-        step,
-        arguments,
-        store=ctx.store,
-        work_root=ctx.work_dir,
-        log_path=ctx.log_path,
-        tuning_job_name=ctx.tuning_job_name(step),
-        arn_prefix=ARN_PREFIX,
-        train_command=ctx.training_command(),
-        seed=ctx.seed,
-        cores=ctx.cores,
-        on_trial=ctx.on_trial,
-    )
-
-
-def condition_step(step: str, arguments: dict[str, Any], ctx: StepContext) -> StepOutcome:
-    outcome = evaluate_all(arguments.get("Conditions") or [])
-    return StepOutcome(
-        {"Outcome": "True" if outcome else "False", "Conditions": arguments.get("Conditions", [])}
-    )
-
-
-def fail_step(step: str, arguments: dict[str, Any], ctx: StepContext) -> StepOutcome:
-    message = arguments.get("ErrorMessage")
-    raise StepFailed(str(message) if message not in (None, "") else f"Fail step {step!r} reached")
-
-
-def register_model_step(step: str, arguments: dict[str, Any], ctx: StepContext) -> StepOutcome:
-    if ctx.registry is None:
-        raise DefinitionError(
-            f"step {step!r} registers a model but the runner was created without a registry"
-        )
-    return run_register_model(step, arguments, store=ctx.store, registry=ctx.registry)
-
-
 StepFunction = Callable[[str, dict[str, Any], StepContext], StepOutcome]
-STEP_TABLE: dict[str, StepFunction] = {}
+"""Runs one step: its name, its *resolved* Arguments and the context; returns its outcome or
+raises ``StepFailed`` with the reason SageMaker would show."""
 
 
-def register_executor(step_type: str, function: StepFunction) -> None:
+@dataclass(frozen=True)
+class StepExecutor:
+    """How the local runner runs the steps of one type."""
+
+    run: StepFunction
+    # The name of the job the step starts, recorded before it runs (None: it starts no job).
+    job_name: Callable[[StepContext, str], str] | None = None
+    # The progress line once the step succeeded, from its properties (None: its job name).
+    summary: Callable[[Mapping[str, Any]], str] | None = None
+    # For a type with branches: the branch its properties say runs.
+    taken_branch: Callable[[Mapping[str, Any]], str] | None = None
+    # Its failure reason is the execution's as is (a Fail step's ErrorMessage), not "step X
+    # failed: ...".
+    reason_is_the_executions: bool = False
+    # It calls the model registry, so a runner without one refuses the definition up front.
+    needs_registry: bool = False
+
+
+_EXECUTORS: dict[str, StepExecutor] = {}
+
+
+def register_executor(step_type: str, executor: StepExecutor) -> StepExecutor:
     """Run steps of ``step_type`` (a type of the pipeline's step-type registry) locally."""
     if step_types.get(step_type) is None:
         raise ValueError(
             f"{step_type!r} is not a registered pipeline step type "
             f"({', '.join(step_types.names())}); register the type in orchestrator.pipeline first"
         )
-    if step_type in STEP_TABLE:
+    if step_type in _EXECUTORS:
         raise ValueError(f"a local executor for {step_type!r} is registered twice")
-    STEP_TABLE[step_type] = function
+    _EXECUTORS[step_type] = executor
+    return executor
 
 
-for _type, _function in (
-    ("Processing", processing_step),
-    ("Training", training_step),
-    ("Tuning", tuning_step),
-    ("Condition", condition_step),
-    ("Fail", fail_step),
-    ("RegisterModel", register_model_step),
-):
-    register_executor(_type, _function)
+def registered_executors() -> Mapping[str, StepExecutor]:
+    """The executors registered so far, by step type (read-only)."""
+    return MappingProxyType(_EXECUTORS)

@@ -49,11 +49,13 @@ def step(name: str, status: str, reason: str = "", step_type: str = "Processing"
 
 
 def _scripts(sm: SageMakerModelBackend) -> dict[str, list[ExecutionState]]:
-    return sm.__dict__.setdefault("_test_execution_scripts", {})
+    kept: dict[str, list[ExecutionState]] = sm.__dict__.setdefault("_test_execution_scripts", {})
+    return kept
 
 
 def _steps(sm: SageMakerModelBackend) -> dict[str, list[dict[str, Any]]]:
-    return sm.__dict__.setdefault("_test_execution_steps", {})
+    kept: dict[str, list[dict[str, Any]]] = sm.__dict__.setdefault("_test_execution_steps", {})
+    return kept
 
 
 def script_execution(execution_arn: str, states: list[ExecutionState]) -> None:
@@ -68,5 +70,6 @@ def script_execution(execution_arn: str, states: list[ExecutionState]) -> None:
 def _apply_state(sm: SageMakerModelBackend, arn: str, state: ExecutionState) -> None:
     execution = get_pipeline_execution_from_arn(sm.pipelines, arn)
     execution.pipeline_execution_status = state.status
-    execution.pipeline_execution_failure_reason = state.failure_reason or None
+    # moto annotates the attribute as always None; SageMaker reports a reason for a failure.
+    execution.pipeline_execution_failure_reason = state.failure_reason or None  # type: ignore[assignment]
     _steps(sm)[arn] = state.steps

@@ -25,11 +25,13 @@ from moto.sagemaker.responses import SageMakerResponse
 
 
 def _pending(sm: SageMakerModelBackend) -> dict[str, dict[str, Any]]:
-    return sm.__dict__.setdefault("_test_pending_updates", {})
+    kept: dict[str, dict[str, Any]] = sm.__dict__.setdefault("_test_pending_updates", {})
+    return kept
 
 
 def _deployments(sm: SageMakerModelBackend) -> dict[str, dict[str, Any]]:
-    return sm.__dict__.setdefault("_test_last_deployment_configs", {})
+    kept: dict[str, dict[str, Any]] = sm.__dict__.setdefault("_test_last_deployment_configs", {})
+    return kept
 
 
 def _update_endpoint(self: SageMakerResponse) -> ActionResult:

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from ml_containers.schema import OBJECTIVES, ProblemType, parse_schema
-from shared_folder import reference_definitions
 
 from orchestrator.pipeline import (
     DefinitionError,
@@ -27,9 +26,6 @@ from orchestrator.pipeline import (
 from orchestrator.pipeline.config import TRAIN_HYPERPARAMETERS
 from orchestrator.pipeline.expressions import iter_references
 from orchestrator.settings.stack_outputs import StackOutputs
-
-REFERENCES = reference_definitions()
-REFERENCE_DIR = REFERENCES[0].parent
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "binary": {
@@ -112,13 +108,14 @@ def steps_of_type(document: dict[str, Any], step_type: str) -> list[dict[str, An
 
 
 # -- shape against the SDK-generated reference definitions ------------------------------------
+# A test taking ``reference_path`` runs once per reference definition (tests/conftest.py).
 
 
-def test_reference_definitions_are_present() -> None:
-    assert len(REFERENCES) >= 2, f"expected the SDK reference definitions in {REFERENCE_DIR}"
+def test_reference_definitions_are_present(reference_paths: list[Path]) -> None:
+    where = reference_paths[0].parent
+    assert len(reference_paths) >= 2, f"expected the SDK reference definitions in {where}"
 
 
-@pytest.mark.parametrize("reference_path", REFERENCES, ids=lambda p: p.name)
 def test_same_step_types_in_the_same_order(definition, reference_path: Path) -> None:
     reference = json.loads(reference_path.read_text())
     assert definition.document["Version"] == reference["Version"] == "2020-12-01"
@@ -142,7 +139,6 @@ def assert_keys_covered(reference: dict, ours: dict, where: str) -> None:
     assert not missing, f"{where}: the reference has {sorted(missing)}, ours does not"
 
 
-@pytest.mark.parametrize("reference_path", REFERENCES, ids=lambda p: p.name)
 def test_arguments_cover_the_references_keys(definition, reference_path: Path) -> None:
     reference = json.loads(reference_path.read_text())
     for step_type in ("Processing", "Tuning", "RegisterModel", "Fail", "Condition"):
@@ -185,7 +181,6 @@ def test_arguments_cover_the_references_keys(definition, reference_path: Path) -
     assert ref_out["S3Output"].keys() == our_out["S3Output"].keys()
 
 
-@pytest.mark.parametrize("reference_path", REFERENCES, ids=lambda p: p.name)
 def test_property_files_cache_config_and_condition_match(definition, reference_path) -> None:
     reference = json.loads(reference_path.read_text())
     ref_eval, our_eval = (
@@ -206,7 +201,6 @@ def test_property_files_cache_config_and_condition_match(definition, reference_p
     assert our_condition["RightValue"] == {"Get": f"Parameters.{names.METRIC_THRESHOLD}"}
 
 
-@pytest.mark.parametrize("reference_path", REFERENCES, ids=lambda p: p.name)
 def test_uses_the_references_property_references(definition, reference_path: Path) -> None:
     def step_refs(document):
         return {r.target for r in iter_references(document) if r.namespace == "Steps"}
@@ -215,7 +209,6 @@ def test_uses_the_references_property_references(definition, reference_path: Pat
     assert step_refs(reference) <= step_refs(definition.document)
 
 
-@pytest.mark.parametrize("reference_path", REFERENCES, ids=lambda p: p.name)
 def test_best_model_uri_is_built_like_the_sdk(definition, reference_path: Path) -> None:
     reference = json.loads(reference_path.read_text())
     ref_url = steps_of_type(reference, "RegisterModel")[0]["Arguments"]["InferenceSpecification"][
@@ -495,7 +488,7 @@ def test_caching_is_configurable() -> None:
 
 _HASH_SCRIPT = """
 import hashlib, sys
-sys.path[:0] = [{tests!r}, {tests!r} + "/.."]  # this folder, and tests/ for shared_folder
+sys.path[:0] = [{tests!r}]  # this folder, for test_pipeline_definition
 from test_pipeline_definition import aws_outputs, make_config
 from orchestrator.pipeline import build_definition
 text = build_definition(make_config(), aws_outputs()).to_json()

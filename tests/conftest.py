@@ -9,25 +9,38 @@ message: it never skips, and never parametrizes a test to zero cases.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
-from shared_folder import SHARED, reference_definitions, shared_path
+from shared_folder import SHARED, SharedFolderMissing, reference_definitions, shared_path
+
+T = TypeVar("T")
+
+
+def _required(find: Callable[[], T]) -> T:
+    """``find()``, or a test failure (not a skip) that says what is missing and how to fix it."""
+    try:
+        return find()
+    except SharedFolderMissing as missing:
+        message = str(missing)
+    pytest.fail(message, pytrace=False)  # outside the except: the message alone, no chain
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "reference_path" in metafunc.fixturenames:
-        paths = reference_definitions()  # raises SharedFolderMissing (collection fails) if none
+        paths = _required(reference_definitions)
         metafunc.parametrize("reference_path", paths, ids=[path.name for path in paths])
 
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     """The shared folder beside the repository (an error, never a skip, when missing)."""
-    return shared_path(".", SHARED)
+    return _required(lambda: shared_path(".", SHARED))
 
 
 @pytest.fixture(scope="session")
 def reference_paths() -> list[Path]:
     """Every SDK reference definition in the shared folder (at least one)."""
-    return reference_definitions()
+    return _required(reference_definitions)

@@ -4,11 +4,12 @@ A definition's arguments are JSON in which some values are expressions SageMaker
 time: ``{"Get": "Parameters.X"}``, ``{"Get": "Execution.PipelineExecutionId"}``,
 ``{"Get": "Steps.<name>.<property path>"}``, ``{"Std:Join": ...}`` and ``{"Std:JsonGet": ...}``.
 Step properties are the Describe* response of the job the step ran, so a property path such as
-``ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri`` is looked up generically: dotted
-names walk objects, ``[0]`` indexes lists and ``['train']`` picks the list element whose
-``...Name`` field equals ``train`` (how SageMaker's property model addresses outputs, channels and
-metrics). Anything that can't be resolved raises :class:`ResolutionError` naming the step, the
-argument and the reference, so a wrong definition is reported instead of half-run.
+``ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri`` (parsed by the pipeline's one parser,
+the validator's too) is looked up generically: dotted names walk objects, ``[0]`` indexes lists
+and ``['train']`` picks the list element whose ``...Name`` field equals ``train`` (how
+SageMaker's property model addresses outputs, channels and metrics). Anything that can't be
+resolved raises :class:`ResolutionError` naming the step, the argument and the reference, so a
+wrong definition is reported instead of half-run.
 """
 
 from __future__ import annotations

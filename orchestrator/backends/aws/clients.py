@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -195,3 +195,17 @@ def aws_errors(action: str) -> Iterator[None]:
         raise AwsRequestError(f"cannot {action}: {code}: {error_message(exc)}") from None
     except BotoCoreError as exc:
         raise AwsRequestError(f"cannot {action}: {redact(str(exc))}") from None
+
+
+def describe_or_none(
+    action: str, describe: Callable[[], Mapping[str, Any]]
+) -> dict[str, Any] | None:
+    """``describe()``'s answer, or None when the resource does not exist (:func:`is_missing`);
+    any other error becomes a user error naming ``action`` (e.g. "describe endpoint x")."""
+    with aws_errors(action):
+        try:
+            return dict(describe())
+        except ClientError as exc:
+            if is_missing(exc):
+                return None
+            raise

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from orchestrator.backends.aws.clients import aws_errors, is_missing
+from orchestrator.backends.aws.clients import aws_errors, describe_or_none
 from orchestrator.backends.aws.errors import AwsRequestError
 from orchestrator.backends.aws.pagination import list_all
 from orchestrator.settings.endpoint import MAX_ROLLBACK_ALARMS, EndpointSettings
@@ -20,24 +18,18 @@ from orchestrator.settings.stack_outputs import StackOutputs
 
 def describe_endpoint(sagemaker: Any, endpoint_name: str) -> dict[str, Any] | None:
     """DescribeEndpoint's answer, or None when the endpoint does not exist."""
-    with aws_errors(f"describe endpoint {endpoint_name}"):
-        try:
-            return dict(sagemaker.describe_endpoint(EndpointName=endpoint_name))
-        except ClientError as exc:
-            if is_missing(exc):
-                return None
-            raise
+    return describe_or_none(
+        f"describe endpoint {endpoint_name}",
+        lambda: sagemaker.describe_endpoint(EndpointName=endpoint_name),
+    )
 
 
 def describe_endpoint_config(sagemaker: Any, name: str) -> dict[str, Any] | None:
     """DescribeEndpointConfig's answer, or None when the config does not exist."""
-    with aws_errors(f"describe endpoint config {name}"):
-        try:
-            return dict(sagemaker.describe_endpoint_config(EndpointConfigName=name))
-        except ClientError as exc:
-            if is_missing(exc):
-                return None
-            raise
+    return describe_or_none(
+        f"describe endpoint config {name}",
+        lambda: sagemaker.describe_endpoint_config(EndpointConfigName=name),
+    )
 
 
 def endpoint_config_tags(sagemaker: Any, name: str) -> dict[str, str]:

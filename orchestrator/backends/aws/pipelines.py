@@ -21,9 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from orchestrator.backends.aws.clients import aws_errors, is_missing
+from orchestrator.backends.aws.clients import aws_errors, describe_or_none
 from orchestrator.backends.aws.errors import AwsRequestError, PipelineExecutionFailed
 from orchestrator.backends.aws.pagination import list_all
 from orchestrator.backends.base import UpsertResult
@@ -37,13 +35,10 @@ TERMINAL_STATUSES = ("Succeeded", "Failed", "Stopped")
 # -- upsert ---------------------------------------------------------------------------------------
 def deployed_pipeline(sagemaker: Any, pipeline_name: str) -> dict[str, Any] | None:
     """DescribePipeline's answer, or None when no pipeline has that name."""
-    with aws_errors(f"describe pipeline {pipeline_name}"):
-        try:
-            return dict(sagemaker.describe_pipeline(PipelineName=pipeline_name))
-        except ClientError as exc:
-            if is_missing(exc):
-                return None
-            raise
+    return describe_or_none(
+        f"describe pipeline {pipeline_name}",
+        lambda: sagemaker.describe_pipeline(PipelineName=pipeline_name),
+    )
 
 
 def upsert_pipeline(

@@ -25,7 +25,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from orchestrator.backends.aws.clients import aws_errors, error_message, is_missing
+from orchestrator.backends.aws.clients import (
+    aws_errors,
+    describe_or_none,
+    error_message,
+    is_missing,
+)
 from orchestrator.backends.aws.pagination import list_all
 from orchestrator.backends.model_registry import (
     ApprovalStatus,
@@ -174,15 +179,10 @@ class AwsModelRegistry:
 
     # -- helpers -------------------------------------------------------------------------------
     def _describe_group(self, group: str) -> dict[str, Any] | None:
-        with aws_errors(f"describe model package group {group}"):
-            try:
-                return dict(
-                    self.sagemaker.describe_model_package_group(ModelPackageGroupName=group)
-                )
-            except ClientError as exc:
-                if is_missing(exc):
-                    return None
-                raise
+        return describe_or_none(
+            f"describe model package group {group}",
+            lambda: self.sagemaker.describe_model_package_group(ModelPackageGroupName=group),
+        )
 
     def _require_group(self, group: str) -> dict[str, Any]:
         if not isinstance(group, str) or not group:

@@ -22,6 +22,14 @@ TERRAFORM_ENVIRONMENTS = ("dev", "staging", "prod")
 TERRAFORM_PROJECT = re.compile(r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$")
 
 
+def _all_match(values: list[str], pattern: str, what: str) -> list[str]:
+    """``values`` when each matches ``pattern``; else one error listing those that do not."""
+    bad = [value for value in values if not re.match(pattern, value)]
+    if bad:
+        raise ValueError(f"{bad} are not {what}")
+    return values
+
+
 class NetworkSettings(StrictModel):
     """The VPC: its CIDR and the zones of its private subnets (one each, pinned so subnets never
     move when AWS adds a zone)."""
@@ -87,10 +95,9 @@ class MonitoringSettings(StrictModel):
     @field_validator("alert_emails")
     @classmethod
     def _emails(cls, value: list[str]) -> list[str]:
-        bad = [a for a in value if not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", a)]
-        if bad:
-            raise ValueError(f"{bad} are not e-mail addresses such as ml-oncall@example.com")
-        return value
+        return _all_match(
+            value, r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "e-mail addresses such as ml-oncall@example.com"
+        )
 
 
 class SafetySettings(StrictModel):
@@ -112,21 +119,16 @@ class AccessSettings(StrictModel):
     @field_validator("orchestrator_principal_arns")
     @classmethod
     def _principals(cls, value: list[str]) -> list[str]:
-        pattern = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/.+$")
-        bad = [arn for arn in value if not pattern.match(arn)]
-        if bad:
-            raise ValueError(
-                f"{bad} are not IAM role or user ARNs (arn:aws:iam::123456789012:role/ci-deployer)"
-            )
-        return value
+        return _all_match(
+            value,
+            r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/.+$",
+            "IAM role or user ARNs (arn:aws:iam::123456789012:role/ci-deployer)",
+        )
 
     @field_validator("orchestrator_role_names")
     @classmethod
     def _role_names(cls, value: list[str]) -> list[str]:
-        bad = [name for name in value if not re.match(r"^[\w+=,.@-]{1,64}$", name)]
-        if bad:
-            raise ValueError(f"{bad} are not IAM role names (names, not ARNs)")
-        return value
+        return _all_match(value, r"^[\w+=,.@-]{1,64}$", "IAM role names (names, not ARNs)")
 
 
 class TerraformSettings(StrictModel):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,8 +17,8 @@ def processing_step(
     name: str,
     code: str,
     *,
-    inputs: list[tuple[str, Any, str]] = (),  # (input name, S3Uri expression, LocalPath)
-    outputs: list[tuple[str, Any, str]] = (),  # (output name, S3Uri expression, LocalPath)
+    inputs: Sequence[tuple[str, Any, str]] = (),  # (input name, S3Uri expression, LocalPath)
+    outputs: Sequence[tuple[str, Any, str]] = (),  # (output name, S3Uri expression, LocalPath)
     cache: bool = False,
     environment: dict[str, Any] | None = None,
     property_files: list[dict[str, str]] | None = None,
@@ -76,7 +77,9 @@ def processing_step(
     return step
 
 
-def definition(steps: list[dict[str, Any]], parameters: list[dict[str, Any]] = ()) -> dict:
+def definition(
+    steps: list[dict[str, Any]], parameters: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any]:
     return {
         "Version": "2020-12-01",
         "Metadata": {},
@@ -123,7 +126,7 @@ class MemoryRegistry:
                 group=group,
                 version=version,
                 arn=f"arn:aws:sagemaker:local:000000000000:model-package/{group}/{version}",
-                approval_status=approval_status,  # type: ignore[arg-type]
+                approval_status=approval_status,
                 model_data_url=model_data_url,
                 image_uri=image_uri,
                 description=description,

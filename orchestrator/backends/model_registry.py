@@ -9,15 +9,28 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
-ApprovalStatus = Literal["PendingManualApproval", "Approved", "Rejected"]
-APPROVAL_STATUSES: tuple[ApprovalStatus, ...] = ("PendingManualApproval", "Approved", "Rejected")
+from orchestrator.settings.approval import APPROVAL_STATUSES, ApprovalStatus
 
 # SageMaker lets a version move between Approved and Rejected in either direction, and out of
 # PendingManualApproval, but never back into PendingManualApproval.
+__all__ = [  # the statuses are the registry's vocabulary, defined in settings/approval.py
+    "APPROVAL_STATUSES",
+    "ApprovalStatus",
+    "ModelPackage",
+    "ModelRegistry",
+    "RegistryError",
+    "check_group_name",
+    "check_status",
+    "check_transition",
+    "metadata_from_request",
+    "model_package_arn",
+    "parse_model_package_arn",
+]
+
 _ALLOWED: dict[str, set[str]] = {
     "PendingManualApproval": {"Approved", "Rejected"},
     "Approved": {"Rejected"},

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from orchestrator.backends.model_registry import APPROVAL_STATUSES
 from orchestrator.pipeline import names
 from orchestrator.pipeline.config import PipelineConfig
+from orchestrator.settings.approval import APPROVAL_STATUSES
 
 ParameterType = Literal["String", "Integer", "Float", "Boolean"]
 PYTHON_TYPES: dict[str, tuple[type, ...]] = {

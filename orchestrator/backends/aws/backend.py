@@ -17,10 +17,10 @@ from orchestrator.backends.aws.clients import (
     aws_errors,
     client_config,
     connect,
-    error_code,
-    error_message,
+    is_missing,
 )
-from orchestrator.backends.aws.endpoints import deploy, describe_endpoint, rollback
+from orchestrator.backends.aws.endpoint_lookups import describe_endpoint
+from orchestrator.backends.aws.endpoints import deploy, rollback
 from orchestrator.backends.aws.errors import AwsRequestError, PipelineExecutionFailed
 from orchestrator.backends.aws.models import MODEL_PACKAGE_TAG
 from orchestrator.backends.aws.pagination import list_all
@@ -103,7 +103,7 @@ class AwsPipelineRunner:
             try:
                 self.sagemaker.describe_pipeline_execution(PipelineExecutionArn=execution_id)
             except ClientError as exc:
-                if _not_found(exc):
+                if is_missing(exc):
                     raise unknown from None
                 raise
         return _summary(execution_state(self.sagemaker, execution_id))
@@ -131,7 +131,7 @@ class AwsPipelineRunner:
                     SortOrder="Descending",
                 )
             except ClientError as exc:
-                if _not_found(exc):
+                if is_missing(exc):
                     return []
                 raise
         return [
@@ -143,12 +143,6 @@ class AwsPipelineRunner:
             )
             for e in found
         ]
-
-
-def _not_found(exc: ClientError) -> bool:
-    """A pipeline or execution that does not exist: ResourceNotFound (the API reference's error)
-    or a ValidationException "Could not find ..." (moto's answer, accepted from SageMaker too)."""
-    return error_code(exc) == "ResourceNotFound" or "could not find" in error_message(exc).lower()
 
 
 def _summary(state: ExecutionState) -> ExecutionSummary:

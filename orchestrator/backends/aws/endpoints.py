@@ -41,7 +41,7 @@ from orchestrator.settings.endpoint import EndpointSettings
 from orchestrator.settings.stack_outputs import StackOutputs
 
 # describe_endpoint is re-exported until backends/aws/backend.py imports it from endpoint_lookups.
-__all__ = ["deploy", "describe_endpoint", "rollback"]
+__all__ = ["deploy", "rollback"]
 
 
 def deploy(

@@ -148,3 +148,15 @@ def test_store_refuses_uris_outside_s3_and_path_tricks(tmp_path: Path):
             store.path(bad)
     with pytest.raises(ArtifactError, match="no objects found"):
         store.download("s3://b/missing", tmp_path / "dest")
+
+
+def test_an_execution_id_cannot_reach_outside_the_store(tmp_path: Path) -> None:
+    """``executions describe ../x`` names no execution; it never reads a file outside the store."""
+    from orchestrator.backends.local.errors import UnknownExecutionError
+    from orchestrator.backends.local.executions import ExecutionStore
+
+    (tmp_path / "outside").mkdir()
+    store = ExecutionStore(tmp_path / "executions")
+    for bad in ("../outside", "a/b", "", "ABC", "x" * 65):
+        with pytest.raises(UnknownExecutionError, match="execution ids are lowercase"):
+            store.load(bad)

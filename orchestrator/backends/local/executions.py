@@ -11,6 +11,7 @@ steps through the step cache).
 from __future__ import annotations
 
 import os
+import re
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,9 @@ from orchestrator.backends.local.errors import UnknownExecutionError
 ExecutionStatus = Literal["Executing", "Succeeded", "Failed", "Stopped", "Crashed"]
 StepStatus = Literal["Executing", "Succeeded", "Failed", "Crashed"]
 RECORD_FILE = "execution.json"
+
+
+_EXECUTION_ID = re.compile(r"[a-z0-9]{1,64}")
 
 
 def utcnow() -> datetime:
@@ -100,6 +104,13 @@ class ExecutionStore:
         self._lock = threading.Lock()
 
     def directory(self, execution_id: str) -> Path:
+        """The execution's folder; an id that is not one the runner makes (12 lowercase letters
+        and digits) names no execution, so ``../x`` can never reach outside the store."""
+        if not _EXECUTION_ID.fullmatch(execution_id):
+            raise UnknownExecutionError(
+                f"no execution {execution_id!r}: execution ids are lowercase letters and digits; "
+                "list executions to see the ids that exist"
+            )
         return self.root / execution_id
 
     def log_path(self, execution_id: str, name: str) -> Path:

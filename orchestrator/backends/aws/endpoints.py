@@ -40,7 +40,6 @@ from orchestrator.backends.polling import PollSettings
 from orchestrator.settings.endpoint import EndpointSettings
 from orchestrator.settings.stack_outputs import StackOutputs
 
-# describe_endpoint is re-exported until backends/aws/backend.py imports it from endpoint_lookups.
 __all__ = ["deploy", "rollback"]
 
 

@@ -1,8 +1,9 @@
 """ListPipelineExecutionSteps, which moto 5 lacks.
 
 AWS: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ListPipelineExecutionSteps.html
-returns ``PipelineExecutionSteps`` (StepName, StepStatus, FailureReason, Metadata,
-CacheHitResult), most recent first unless ``SortOrder`` is Ascending, paged by
+"Gets a list of PipeLineExecutionStep objects"; "Each PipeLineExecutionStep consists of
+StepName, StartTime, EndTime, StepStatus, and Metadata" (plus FailureReason and CacheHitResult),
+ordered by ``SortOrder`` (Ascending or Descending, newest first when omitted) and paged by
 ``MaxResults``/``NextToken``. Steps are the scripted ones, else every top-level step of the
 definition as Succeeded (moto's executions succeed at once).
 """

@@ -7,9 +7,11 @@ availability loss"); a blue/green update keeps the variant names; for the alarms
 ``AutoRollbackConfiguration``: "If any alarms are tripped during a deployment, SageMaker rolls
 back the deployment" (the endpoint returns to InService on its previous config with a
 FailureReason). DescribeEndpoint
-(API_DescribeEndpoint.html) reports ``PendingDeploymentSummary`` while updating and
-``LastDeploymentConfig`` afterwards. Here the update finishes on the second DescribeEndpoint;
-alarms are read from moto's CloudWatch backend.
+(https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html) reports
+``PendingDeploymentSummary`` ("the summary of an in-progress deployment") while updating and
+``LastDeploymentConfig`` ("The most recent deployment configuration for the endpoint")
+afterwards. Here the update finishes on the second DescribeEndpoint; alarms are read from moto's
+CloudWatch backend.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ AWS: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateModelPa
 ``CustomerMetadataProperties`` are "the metadata properties associated with the model package
 versions" and ``CustomerMetadataPropertiesToRemove`` "the metadata properties ... to remove":
 removal has its own parameter, so a request that omits both leaves the existing properties (and
-the ApprovalDescription) in place. moto 5 clears
-them, which would erase the metrics and lineage the registry stores there on every approval.
+the ApprovalDescription) in place. moto 5 clears them, which would erase the metrics and
+lineage the registry stores there on every approval.
 """
 
 from __future__ import annotations

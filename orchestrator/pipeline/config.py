@@ -18,6 +18,7 @@ from pydantic import Field, field_validator, model_validator
 from orchestrator.settings.approval import ApprovalStatus
 from orchestrator.settings.instance_types import EndpointInstanceType, TransformInstanceType
 from orchestrator.settings.jobs import ProcessingResources, TrainingResources
+from orchestrator.settings.names import ImageTag, PipelineName
 from orchestrator.settings.strict import StrictModel
 
 # Hyperparameters the pipeline may set: what the `train` program accepts, less the two the
@@ -179,15 +180,11 @@ class PipelineConfig(StrictModel):
     schema_uri: str = Field(description="Default SchemaUri: S3 URI of the schema file/prefix.")
     code_version: str = Field(min_length=1, description="Git commit of the code (lineage).")
     code_repository: str | None = None
-    pipeline_name: str | None = Field(
-        default=None,
-        pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$",
-        description="Default: stack's.",
-    )
+    pipeline_name: PipelineName | None = Field(default=None, description="Default: stack's.")
     image_uri: str | None = Field(
         default=None, description="Default: <ecr_repository_url>:<image_tag>."
     )
-    image_tag: str = Field(default="latest", pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+    image_tag: ImageTag = "latest"
     processing: ProcessingResources = ProcessingResources()
     training: TrainingResources = TrainingResources()
     tuning: TuningSettings = TuningSettings()

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from orchestrator.settings.instance_types import EndpointInstanceType
+from orchestrator.settings.names import VariantName
 from orchestrator.settings.strict import StrictModel
 
 MAX_ROLLBACK_ALARMS = 10  # SageMaker's limit for AutoRollbackConfiguration.Alarms
@@ -72,7 +73,7 @@ class EndpointSettings(StrictModel):
     require_alarms: bool = Field(
         True, description="AWS: refuse to deploy when no rollback alarm exists."
     )
-    variant_name: str = Field("AllTraffic", pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+    variant_name: VariantName = "AllTraffic"
     network_isolation: bool = True
     keep_configs: int = Field(3, ge=2, le=50, description="AWS: endpoint configs kept.")
 

@@ -20,6 +20,7 @@ from orchestrator.pipeline.config import CacheSettings, PreprocessSettings, Tuni
 from orchestrator.settings.approval import ApprovalStatus
 from orchestrator.settings.endpoint import EndpointSettings
 from orchestrator.settings.jobs import ProcessingResources, TrainingResources
+from orchestrator.settings.names import ImageTag, PipelineName
 from orchestrator.settings.strict import StrictModel
 from orchestrator.settings.terraform import TerraformSettings
 from orchestrator.settings.transform import TransformSettings
@@ -56,7 +57,7 @@ class PipelineSettings(StrictModel):
     ``PipelineConfig`` takes (``settings.jobs``, ``orchestrator.pipeline.config``), so the two
     can never disagree."""
 
-    name: str | None = Field(None, pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$")
+    name: PipelineName | None = None
     approval: Literal["auto", "manual"] = Field(
         "manual",
         description="auto: a model that passes the gate is registered Approved; manual: "
@@ -65,7 +66,7 @@ class PipelineSettings(StrictModel):
     metric_threshold: float | None = Field(
         None, description="Overrides the schema's gate threshold."
     )
-    image_tag: str = Field("latest", pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+    image_tag: ImageTag = "latest"
     processing: ProcessingResources = ProcessingResources()
     training: TrainingResources = TrainingResources()
     preprocess: PreprocessSettings = PreprocessSettings()

@@ -14,8 +14,9 @@ from collections.abc import Callable
 from functools import cache
 from typing import Annotated, Literal
 
-import botocore.session
 from pydantic import AfterValidator
+
+from orchestrator.settings.sagemaker_model import sagemaker_model
 
 Kind = Literal["endpoint", "training", "processing", "transform"]
 SHAPES: dict[Kind, str] = {
@@ -29,8 +30,7 @@ SHAPES: dict[Kind, str] = {
 @cache
 def allowed(kind: Kind) -> frozenset[str]:
     """Every instance type botocore's SageMaker model allows for ``kind``."""
-    model = botocore.session.get_session().get_service_model("sagemaker")
-    return frozenset(model.shape_for(SHAPES[kind]).enum)
+    return frozenset(sagemaker_model().shape_for(SHAPES[kind]).enum)
 
 
 def check(kind: Kind, value: str) -> str:

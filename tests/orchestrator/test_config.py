@@ -119,3 +119,21 @@ def test_settings_import_no_backend() -> None:
         if module.startswith(above)
     ]
     assert offending == []
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "shape"),
+    [
+        ("endpoint:\n  variant_name: {value}\n", "endpoint.variant_name", "VariantName"),
+        ("pipeline:\n  name: {value}\n", "pipeline.name", "PipelineName"),
+    ],
+)
+def test_sagemaker_names_follow_botocore(
+    tmp_path: Path, section: str, key: str, shape: str
+) -> None:
+    """Names SageMaker would refuse fail in the file, naming the key and botocore's rule."""
+    write(tmp_path, "dev", "backend: local\n" + section.format(value="Blue-1"))
+    assert load_environment("dev", tmp_path)
+    write(tmp_path, "dev", "backend: local\n" + section.format(value="blue_1"))
+    with pytest.raises(ConfigError, match=rf"{key}: 'blue_1' is not a valid name: .*{shape}"):
+        load_environment("dev", tmp_path)

@@ -7,14 +7,12 @@ the definition can be checked against AWS's own model without calling AWS.
 
 from __future__ import annotations
 
-from functools import cache
-
-import botocore.session
-from botocore.model import ServiceModel, Shape, StructureShape
+from botocore.model import Shape, StructureShape
 
 from orchestrator.pipeline import expressions as ex
 from orchestrator.pipeline import step_types
 from orchestrator.pipeline.step_types import StepApi
+from orchestrator.settings.sagemaker_model import sagemaker_model
 
 
 def step_api(step_type: str) -> StepApi:
@@ -28,11 +26,6 @@ def step_api(step_type: str) -> StepApi:
 def has_api(step_type: str) -> bool:
     found = step_types.get(step_type)
     return found is not None and found.api is not None
-
-
-@cache
-def sagemaker_model() -> ServiceModel:
-    return botocore.session.get_session().get_service_model("sagemaker")
 
 
 def request_shape(step_type: str) -> StructureShape:

@@ -14,7 +14,10 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from container_engine import base_image_for, engine_or_skip
 from shared_folder import SHARED, SharedFolderMissing, reference_definitions, shared_path
+
+from orchestrator.images.engine import ContainerEngine
 
 T = TypeVar("T")
 
@@ -44,3 +47,15 @@ def shared_dir() -> Path:
 def reference_paths() -> list[Path]:
     """Every SDK reference definition in the shared folder (at least one)."""
     return _required(reference_definitions)
+
+
+@pytest.fixture(scope="session")
+def container_engine() -> ContainerEngine:
+    """docker or podman, whichever works; a named skip (a failure in CI) where neither does."""
+    return engine_or_skip()
+
+
+@pytest.fixture(scope="session")
+def container_base_image(container_engine: ContainerEngine) -> str | None:
+    """``--base-image`` for builds: the offline Debian base where present, else None."""
+    return base_image_for(container_engine)

@@ -163,6 +163,100 @@ def test_tarball_members_escaping_the_destination_are_refused(tmp_path, member):
     assert not (tmp_path / "escaped.txt").exists()
 
 
+def _member(name: str, kind: bytes = tarfile.REGTYPE, linkname: str = "") -> tarfile.TarInfo:
+    member = tarfile.TarInfo(name)
+    member.type = kind
+    member.linkname = linkname
+    return member
+
+
+@pytest.mark.parametrize(
+    ("members", "reason"),
+    [
+        ([_member("/tmp/absolute.txt")], "absolute"),
+        ([_member("/")], "absolute"),
+        ([_member("ok.txt"), _member("hard", tarfile.LNKTYPE, "../../etc/passwd")], "a link"),
+        ([_member("ok.txt"), _member("hard", tarfile.LNKTYPE, "ok.txt")], "a link"),
+        ([_member("inside", tarfile.SYMTYPE, "ok.txt")], "a link"),
+        ([_member("null", tarfile.CHRTYPE)], "device"),
+        ([_member("disk", tarfile.BLKTYPE)], "device"),
+        ([_member("pipe", tarfile.FIFOTYPE)], "device"),
+    ],
+    ids=["absolute", "root", "hardlink-out", "hardlink-in", "symlink-in", "char-device",
+         "block-device", "fifo"],
+)  # fmt: skip
+def test_links_devices_and_absolute_members_are_refused(tmp_path, members, reason):
+    archive = _tarball(tmp_path / "model.tar.gz", members)
+    destination = tmp_path / "destination"
+    with pytest.raises(BundleError, match=f"cannot extract .*{reason}"):
+        safe_extract(archive, destination)
+    assert list(destination.iterdir()) == []  # every member is checked before any is written
+    assert not Path("/tmp/absolute.txt").exists()
+
+
+def test_an_existing_link_in_the_destination_is_not_followed_out(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    destination = tmp_path / "destination"
+    destination.mkdir()
+    (destination / "sub").symlink_to(outside)
+    archive = _tarball(tmp_path / "model.tar.gz", [_member("sub/file.txt")])
+    with pytest.raises(BundleError, match="outside"):
+        safe_extract(archive, destination)
+    assert list(outside.iterdir()) == []
+
+
+def test_files_and_directories_are_extracted_with_plain_modes(tmp_path):
+    setuid = _member("tool")
+    setuid.mode = 0o4777
+    setuid.uid = setuid.gid = 4242
+    members = [_member("./", tarfile.DIRTYPE), _member("./manifest.json"),
+               _member("nested", tarfile.DIRTYPE), _member("nested/model.ubj"), setuid]  # fmt: skip
+    destination = tmp_path / "destination"
+    safe_extract(_tarball(tmp_path / "model.tar.gz", members), destination)
+    assert (destination / "manifest.json").read_bytes() == b"x"
+    assert (destination / "nested" / "model.ubj").read_bytes() == b"x"
+    tool = (destination / "tool").stat()
+    assert oct(tool.st_mode & 0o7777) == oct(0o755)  # no set-id bits, no world write
+    assert (tool.st_uid, tool.st_gid) == (os.getuid(), os.getgid())  # the archive's owner unused
+
+
+@pytest.fixture
+def tarfile_of_python_3_11_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """tarfile as Debian bookworm's Python 3.11.2 has it: no extraction filters (3.11.4+)."""
+    for name in ("data_filter", "tar_filter", "fully_trusted_filter"):
+        monkeypatch.delattr(tarfile, name, raising=False)
+    for method in ("extractall", "extract"):
+        original = getattr(tarfile.TarFile, method)
+
+        def without_filter(self, *args, _original=original, _method=method, **kwargs):
+            if "filter" in kwargs:
+                raise TypeError(f"TarFile.{_method}() got an unexpected keyword argument 'filter'")
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(tarfile.TarFile, method, without_filter)
+
+
+@pytest.mark.usefixtures("tarfile_of_python_3_11_2")
+def test_extraction_works_and_refuses_on_a_tarfile_without_filters(tmp_path):
+    assert not hasattr(tarfile, "data_filter")
+    model_dir = tmp_path / "model"
+    model_dir.mkdir()
+    (model_dir / "manifest.json").write_text("{}")
+    (model_dir / "model.ubj").write_bytes(b"\x00\x01")
+    archive = pack_model_dir(model_dir, tmp_path / "packed" / "model.tar.gz")
+    safe_extract(archive, tmp_path / "out")
+    assert (tmp_path / "out" / "model.ubj").read_bytes() == b"\x00\x01"
+    for index, member in enumerate(
+        [_member("../escaped.txt"), _member("/abs"), _symlink("l", "/etc/passwd"),
+         _member("h", tarfile.LNKTYPE, "../x"), _member("d", tarfile.CHRTYPE)]
+    ):  # fmt: skip
+        bad = _tarball(tmp_path / f"bad{index}.tar.gz", [member])
+        with pytest.raises(BundleError, match="cannot extract"):
+            safe_extract(bad, tmp_path / f"dest{index}")
+    assert not (tmp_path / "escaped.txt").exists()
+
+
 def test_bundle_with_mismatched_transform_is_refused(breast_cancer, wine, tmp_path):
     model = HistGradientBoostingClassifier(max_iter=5).fit(
         breast_cancer.train.features, breast_cancer.train.labels

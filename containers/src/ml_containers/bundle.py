@@ -10,9 +10,11 @@ scikit-learn through skops with an allowlist of trusted types, and ONNX through 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import tarfile
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 import numpy as np
@@ -222,14 +224,71 @@ _LOADERS: dict[str, Callable[[Path, Manifest], Predictor]] = {
 
 
 def safe_extract(archive: Path, destination: Path) -> None:
-    """Extract a model tarball, refusing links, devices and paths that escape ``destination``."""
+    """Extract a model tarball, refusing links, devices and paths that escape ``destination``.
+
+    Every member is checked before anything is written, and only regular files and directories
+    are ever created, by this code rather than by ``TarFile.extractall``: its ``filter="data"``
+    argument (which would do the same checks) exists only from Python 3.11.4, and Debian
+    bookworm's python3 is 3.11.2. One code path on every Python, so what the tests exercise is
+    what runs in the image. Files are written with mode 0644 (0755 when the member is
+    executable by its owner), owned by whoever runs the job: the archive's owners, set-id bits
+    and times are not applied.
+    """
     destination = Path(destination)
-    destination.mkdir(parents=True, exist_ok=True)
     try:
+        destination.mkdir(parents=True, exist_ok=True)
+        root = destination.resolve()
         with tarfile.open(archive, "r:*") as tar:
-            tar.extractall(destination, filter="data")
+            members = tar.getmembers()
+            targets = [_member_target(member, root) for member in members]
+            for member, target in zip(members, targets, strict=True):
+                _extract_member(tar, member, target, root)
     except (tarfile.TarError, OSError) as exc:
         raise BundleError(f"cannot extract {archive}: {exc}") from None
+
+
+def _member_target(member: tarfile.TarInfo, root: Path) -> Path | None:
+    """Where ``member`` goes below ``root`` (None for the archive's ``.`` entry), or an error."""
+    name = member.name
+    if not (member.isreg() or member.isdir()):
+        what = "a link" if member.issym() or member.islnk() else "a device, fifo or other special"
+        raise tarfile.TarError(
+            f"member {name!r} is {what} member; a model bundle holds only files and directories"
+        )
+    relative = PurePosixPath(name)
+    if relative.is_absolute() or ".." in relative.parts:
+        raise tarfile.TarError(
+            f"member {name!r} is absolute or has a '..' component: outside the destination"
+        )
+    if relative == PurePosixPath("."):
+        return None
+    target = (root / relative).resolve()  # resolves links already present in the destination
+    if not target.is_relative_to(root):
+        raise tarfile.TarError(f"member {name!r} would be written outside the destination {root}")
+    return target
+
+
+def _extract_member(
+    tar: tarfile.TarFile, member: tarfile.TarInfo, target: Path | None, root: Path
+) -> None:
+    if target is None:
+        return
+    if member.isdir():
+        target.mkdir(parents=True, exist_ok=True)
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.parent.resolve().is_relative_to(root):  # a link created since the check
+        raise tarfile.TarError(
+            f"member {member.name!r} would be written outside the destination {root}"
+        )
+    source = tar.extractfile(member)
+    if source is None:
+        raise tarfile.TarError(f"member {member.name!r} has no data")
+    mode = 0o755 if member.mode & 0o100 else 0o644
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    with source, os.fdopen(os.open(target, flags, mode), "wb") as out:
+        shutil.copyfileobj(source, out)
+    os.chmod(target, mode)  # an existing file keeps its old mode through os.open
 
 
 def pack_model_dir(directory: Path, archive: Path) -> Path:

@@ -46,6 +46,7 @@ __all__ = [
     "DeploymentResult",
     "EndpointManager",
     "ExecutionSummary",
+    "ImageSource",
     "Invocation",
     "ModelRegistry",
     "PipelineRunner",
@@ -294,6 +295,25 @@ class ArtifactStore(Protocol):
         """Copy an object, or every object under a prefix, into ``destination``."""
 
 
+# -- images ---------------------------------------------------------------------------------------
+@runtime_checkable
+class ImageSource(Protocol):
+    """Which container image this backend's jobs and models run.
+
+    On AWS that is an image of the stack's repository, pinned by digest and checked to be there
+    before anything changes; locally the jobs run the containers package of this checkout, so
+    there is no image to choose and asking for one is refused by name."""
+
+    def for_pipeline(self, requested: str | None) -> str:
+        """The image reference the pipeline definition's steps and model packages use.
+        ``requested`` is ``--image`` (a tag, digest or reference), None for this commit's."""
+        ...
+
+    def check_serving(self, image_uri: str) -> None:
+        """Refuse (UserError) to serve a model whose image the repository no longer holds."""
+        ...
+
+
 # -- one environment's backend --------------------------------------------------------------------
 @dataclass
 class Backend:
@@ -313,6 +333,7 @@ class Backend:
     endpoints: EndpointManager
     transformer: BatchTransformer
     artifacts: ArtifactStore
+    images: ImageSource
     serves_after_run: bool
     work_dir: Path
     # What was done to the stack before this backend opened (tfvars rendered, plan applied).

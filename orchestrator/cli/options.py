@@ -51,6 +51,16 @@ def waiting(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def image(parser: argparse.ArgumentParser) -> None:
+    """The image the pipeline's jobs run (aws environments)."""
+    parser.add_argument(
+        "--image",
+        metavar="TAG|DIGEST|REF",
+        help="aws: the image the jobs run, a tag, sha256 digest or reference into the stack's "
+        "repository (default: the image pushed for this commit); pinned by digest",
+    )
+
+
 def parameters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--parameter",

@@ -21,4 +21,5 @@ def batch_transform(
 ) -> tuple[ModelPackage, BatchResult]:
     backend.transformer.check(request)
     package = resolve(backend, version, purpose="served")
+    backend.images.check_serving(package.image_uri)
     return package, backend.transformer.transform(package, request, poll, progress)

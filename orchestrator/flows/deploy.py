@@ -21,6 +21,7 @@ def deploy(
 ) -> tuple[dict[str, Any], str]:
     """(deployment summary, "group vN") for the version ``spec`` names (default latest)."""
     package = resolve(backend, spec, purpose="deployed")
+    backend.images.check_serving(package.image_uri)  # before the endpoint changes
     result = backend.endpoints.deploy(package, poll, progress)
     return summary(result), f"{package.group} v{package.version}"
 

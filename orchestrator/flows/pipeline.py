@@ -90,9 +90,13 @@ def read_dataset_schema(backend: Backend, uri: str) -> DatasetSchema:
         raise UserError(str(exc)) from None
 
 
-def definition(backend: Backend, config: EnvironmentConfig, dataset: Dataset) -> PipelineDefinition:
+def definition(
+    backend: Backend, config: EnvironmentConfig, dataset: Dataset, image: str | None = None
+) -> PipelineDefinition:
     """The pipeline definition for ``dataset``, named as the stack names the pipeline (the only
-    name its IAM policies allow)."""
+    name its IAM policies allow), running the image the backend resolves from ``image``
+    (``--image``; None: this commit's). On AWS that fails, before anything changes, when the
+    repository does not hold the image."""
     outputs = backend.outputs
     if config.pipeline.name and config.pipeline.name != outputs.pipeline_name:
         raise UserError(
@@ -100,15 +104,23 @@ def definition(backend: Backend, config: EnvironmentConfig, dataset: Dataset) ->
             f"{outputs.pipeline_name!r}, the only name the IAM policies allow; remove pipeline.name"
         )
     settings = pipeline_config(
-        config, dataset.schema, dataset.data_uri, dataset.schema_uri, outputs.pipeline_name
+        config,
+        dataset.schema,
+        dataset.data_uri,
+        dataset.schema_uri,
+        outputs.pipeline_name,
+        image_uri=backend.images.for_pipeline(image),
     )
     return build_definition(settings, outputs)
 
 
-def upsert(backend: Backend, config: EnvironmentConfig, dataset: Dataset) -> dict[str, Any]:
+def upsert(
+    backend: Backend, config: EnvironmentConfig, dataset: Dataset, image: str | None = None
+) -> dict[str, Any]:
     """Create or update the pipeline; what was done, with the definition's diff."""
+    built = definition(backend, config, dataset, image)
     result: UpsertResult = backend.pipelines.upsert(
-        definition(backend, config, dataset),
+        built,
         description=f"{config.project} {config.name} training pipeline",
         tags={"project": config.project, "environment": config.name},
     )
@@ -116,6 +128,7 @@ def upsert(backend: Backend, config: EnvironmentConfig, dataset: Dataset) -> dic
         "pipeline": result.pipeline_name,
         "arn": result.pipeline_arn,
         "action": result.action,
+        "image": built.image,
         "diff": result.diff,
     }
 

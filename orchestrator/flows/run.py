@@ -32,6 +32,7 @@ class RunOptions:
 
     data: Path | None = None
     schema: Path | None = None
+    image: str | None = None  # --image: the image the pipeline runs (None: this commit's)
     overrides: Mapping[str, str] = field(default_factory=dict)
     stack: StackSource = field(default_factory=lambda: StackSource(apply=True))
     poll: PollSettings = field(
@@ -76,7 +77,7 @@ def _train(
     if dataset.note:
         progress(dataset.note)
     summary["dataset"] = {"name": dataset.name, "source": dataset.source, "uri": dataset.data_uri}
-    upserted = pipeline.upsert(backend, config, dataset)
+    upserted = pipeline.upsert(backend, config, dataset, options.image)
     progress(f"pipeline {upserted['pipeline']}: {upserted['action']}")
     if upserted["diff"]:
         progress(upserted["diff"].rstrip())

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,6 +20,7 @@ from orchestrator.errors import OperationFailed, UserError
 
 EngineName = Literal["docker", "podman"]
 ENGINES: tuple[EngineName, ...] = ("docker", "podman")
+TAIL_LINES = 20
 
 
 class NoContainerEngine(UserError):
@@ -52,6 +55,43 @@ class ContainerEngine:
                 f"{what or self.name + ' ' + args[0]} failed (exit {result.returncode}): {detail}"
             )
         return result
+
+    def stream(self, *args: str, progress: Callable[[str], None], what: str) -> None:
+        """Run a long engine command (build, push), passing each output line to ``progress``;
+        a non-zero exit raises with the last lines, where engines put the reason."""
+        tail: deque[str] = deque(maxlen=TAIL_LINES)
+        with subprocess.Popen(
+            [self.executable, *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        ) as process:
+            assert process.stdout is not None
+            for line in process.stdout:
+                line = line.rstrip()
+                if line:
+                    tail.append(line)
+                    progress(line)
+        if process.returncode != 0:
+            raise EngineCommandFailed(
+                f"{what} failed (exit {process.returncode}):\n" + "\n".join(tail)
+            )
+
+    def image_id(self, reference: str) -> str | None:
+        """The local image's id (``sha256:`` of its config), or None when there is no such
+        image. A registry manifest names the same digest as its config, which is how a pushed
+        image is recognised as this one."""
+        result = subprocess.run(
+            [self.executable, "image", "inspect", "--format", "{{.Id}}", reference],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            return None
+        found = result.stdout.strip()
+        return found if found.startswith("sha256:") else f"sha256:{found}"
 
     def insecure_flags(self, registry_host: str) -> list[str]:
         """Flags that let podman talk plain HTTP to a registry on this machine (a test

@@ -18,7 +18,7 @@ from pydantic import Field, field_validator, model_validator
 from orchestrator.settings.approval import ApprovalStatus
 from orchestrator.settings.instance_types import EndpointInstanceType, TransformInstanceType
 from orchestrator.settings.jobs import ProcessingResources, TrainingResources
-from orchestrator.settings.names import ImageTag, PipelineName
+from orchestrator.settings.names import PipelineName
 from orchestrator.settings.strict import StrictModel
 
 # Hyperparameters the pipeline may set: what the `train` program accepts, less the two the
@@ -182,9 +182,11 @@ class PipelineConfig(StrictModel):
     code_repository: str | None = None
     pipeline_name: PipelineName | None = Field(default=None, description="Default: stack's.")
     image_uri: str | None = Field(
-        default=None, description="Default: <ecr_repository_url>:<image_tag>."
+        default=None,
+        description="The image every step runs, as the backend resolved it (on AWS "
+        "<repository>@sha256:...). Default, for definitions built without a backend: "
+        "<ecr_repository_url>:<code_version>.",
     )
-    image_tag: ImageTag = "latest"
     processing: ProcessingResources = ProcessingResources()
     training: TrainingResources = TrainingResources()
     tuning: TuningSettings = TuningSettings()

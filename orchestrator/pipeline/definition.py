@@ -37,6 +37,11 @@ class PipelineDefinition:
     pipeline_name: str
 
     @property
+    def image(self) -> str:
+        """The image every step runs (the first step's; the builder gives all steps one)."""
+        return str(self.document["Steps"][0]["Arguments"]["AppSpecification"]["ImageUri"])
+
+    @property
     def parameters(self) -> list[Parameter]:
         return [
             Parameter(
@@ -99,7 +104,7 @@ def resolve_image_uri(config: PipelineConfig, outputs: StackOutputs) -> str:
             ],
             context="the pipeline config",
         )
-    return f"{outputs.ecr_repository_url}:{config.image_tag}"
+    return f"{outputs.ecr_repository_url}:{config.code_version}"
 
 
 def build_document(config: PipelineConfig, outputs: StackOutputs) -> dict[str, Any]:

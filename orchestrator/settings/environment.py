@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -20,7 +20,7 @@ from orchestrator.pipeline.config import CacheSettings, PreprocessSettings, Tuni
 from orchestrator.settings.approval import ApprovalStatus
 from orchestrator.settings.endpoint import EndpointSettings
 from orchestrator.settings.jobs import ProcessingResources, TrainingResources
-from orchestrator.settings.names import ImageTag, PipelineName
+from orchestrator.settings.names import PipelineName
 from orchestrator.settings.strict import StrictModel
 from orchestrator.settings.terraform import TerraformSettings
 from orchestrator.settings.transform import TransformSettings
@@ -66,7 +66,6 @@ class PipelineSettings(StrictModel):
     metric_threshold: float | None = Field(
         None, description="Overrides the schema's gate threshold."
     )
-    image_tag: ImageTag = "latest"
     processing: ProcessingResources = ProcessingResources()
     training: TrainingResources = TrainingResources()
     preprocess: PreprocessSettings = PreprocessSettings()
@@ -76,6 +75,17 @@ class PipelineSettings(StrictModel):
     @property
     def approval_status(self) -> ApprovalStatus:
         return "Approved" if self.approval == "auto" else "PendingManualApproval"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_image_tag(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "image_tag" in data:
+            raise ValueError(
+                "pipeline.image_tag is gone: jobs run the image by digest, resolved from the "
+                "commit being run (push it with `orchestrator image push`) or from --image; "
+                "remove image_tag"
+            )
+        return data
 
 
 class LocalSettings(StrictModel):

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Annotated
 
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator
 
 from orchestrator.settings.sagemaker_model import sagemaker_model
 
@@ -53,4 +53,3 @@ def _checked(shape: str) -> Callable[[str], str]:
 
 PipelineName = Annotated[str, AfterValidator(_checked("PipelineName"))]
 VariantName = Annotated[str, AfterValidator(_checked("VariantName"))]
-ImageTag = Annotated[str, StringConstraints(pattern=IMAGE_TAG_PATTERN)]

@@ -39,6 +39,7 @@ def pipeline_config(
     data_uri: str,
     schema_uri: str,
     pipeline_name: str | None = None,
+    image_uri: str | None = None,
 ) -> PipelineConfig:
     """The builder's settings for ``config``'s environment and one dataset."""
     settings = config.pipeline
@@ -48,7 +49,7 @@ def pipeline_config(
         schema_uri=schema_uri,
         code_version=code_version(),
         pipeline_name=pipeline_name,
-        image_tag=settings.image_tag,
+        image_uri=image_uri,
         processing=settings.processing,
         training=settings.training,
         tuning=settings.tuning,

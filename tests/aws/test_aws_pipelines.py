@@ -94,14 +94,18 @@ def test_upsert_creates_then_skips_an_unchanged_definition(
 def test_upsert_shows_the_diff_and_updates_a_changed_definition(
     aws: AwsClients, outputs: StackOutputs
 ) -> None:
-    upsert_pipeline(aws.sagemaker, definition(outputs), role_arn=outputs.pipeline_role_arn)
-    changed = definition(outputs, image_tag="v2")
+    old = f"{outputs.ecr_repository_url}@sha256:{'a' * 64}"
+    new = f"{outputs.ecr_repository_url}@sha256:{'b' * 64}"
+    upsert_pipeline(
+        aws.sagemaker, definition(outputs, image_uri=old), role_arn=outputs.pipeline_role_arn
+    )
+    changed = definition(outputs, image_uri=new)
     result = upsert_pipeline(aws.sagemaker, changed, role_arn=outputs.pipeline_role_arn)
     assert result.action == "updated"
     removed = [
-        line for line in result.diff.splitlines() if line.startswith("-") and ":latest" in line
+        line for line in result.diff.splitlines() if line.startswith("-") and "a" * 64 in line
     ]
-    added = [line for line in result.diff.splitlines() if line.startswith("+") and ":v2" in line]
+    added = [line for line in result.diff.splitlines() if line.startswith("+") and "b" * 64 in line]
     assert removed and added
     deployed = aws.sagemaker.describe_pipeline(PipelineName=outputs.pipeline_name)
     assert json.loads(deployed["PipelineDefinition"]) == changed.document

@@ -23,6 +23,7 @@ from ml_containers.data.bundled import write_schema
 from moto import mock_aws
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "aws"))
+from ecr_images import create_repository, put_image
 from moto_extensions import (
     ACCOUNT,
     REGION,
@@ -35,6 +36,7 @@ from moto_extensions import (
 
 from orchestrator.backends.aws import AwsModelRegistry
 from orchestrator.cli import main
+from orchestrator.images.source import source_tag
 from orchestrator.settings.stack_outputs import StackOutputs
 
 REPO = Path(__file__).resolve().parents[2]
@@ -118,6 +120,10 @@ def moto(credentials: None, tmp_path: Path) -> Iterator[dict[str, Any]]:
         schema = tmp_path / "schema.yaml"
         write_schema("breast_cancer", schema)
         s3.put_object(Bucket=DATA_BUCKET, Key=SCHEMA_URI.split("/", 3)[3], Body=schema.read_bytes())
+        ecr = session.client("ecr")
+        create_repository(ecr, PREFIX)  # pushed: this commit's image, and the one IMAGE names
+        put_image(ecr, PREFIX, source_tag())
+        put_image(ecr, PREFIX, IMAGE.rpartition(":")[2])
         cloudwatch = session.client("cloudwatch")
         for name in ALARMS:
             cloudwatch.put_metric_alarm(
@@ -134,6 +140,7 @@ def moto(credentials: None, tmp_path: Path) -> Iterator[dict[str, Any]]:
             "sagemaker": session.client("sagemaker"),
             "cloudwatch": cloudwatch,
             "s3": s3,
+            "ecr": ecr,
             "autoscaling": session.client("application-autoscaling"),
         }
 
@@ -252,6 +259,8 @@ def test_run_without_outputs_renders_applies_then_runs_the_pipeline(
 
     monkeypatch.setenv("PATH", NO_TERRAFORM_PATH)
     stack = write_stack(tmp_path / "stack", account=ACCOUNT)
+    create_repository(moto["ecr"], "mlops")  # the stand-in stack's ecr_repository_url
+    put_image(moto["ecr"], "mlops", source_tag())
     code = cli(envdir, "run", "--terraform-dir", str(stack), *FAST, "--output", "json")
     printed = capsys.readouterr()
     assert code == 0, printed.err

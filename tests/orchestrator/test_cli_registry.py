@@ -21,6 +21,7 @@ COMMANDS = [
     "schema",
     "render",
     "infra",
+    "image",
     "pipeline",
     "deploy",
     "rollback",

@@ -35,6 +35,7 @@ TOP_LEVEL = {
     "schema": "dataset schema files",
     "render": "render <env>.tfvars.json",
     "infra": "Terraform: plan, apply, output",
+    "image": "the container image: build it, push it to the stack's repository",
     "pipeline": "the SageMaker pipeline",
     "deploy": "blue/green deploy to the endpoint",
     "rollback": "return to the previous model",
@@ -53,6 +54,10 @@ GROUPS = {
         "apply": "plan, apply exactly that plan, read the outputs",
         "output": "print `terraform output -json` (checked against the contract)",
     },
+    "image": {
+        "build": "build containers/ tagged with the commit (<sha>, or <sha>-dirty)",
+        "push": "push this commit's build to the stack's ECR repository (prints the digest)",
+    },
     "pipeline": {
         "upsert": "create/update the pipeline (shows the diff)",
         "start": "start an execution",
@@ -63,7 +68,7 @@ COMMON = ["--env", "--environments-dir", "--output"]
 STACK = ["--stack-outputs", "--terraform-dir"]
 WAITING = ["--timeout", "--poll-interval"]
 FLAGS = {
-    "run": [*COMMON, "--data", "--schema", "--parameter", *STACK, *WAITING],
+    "run": [*COMMON, "--data", "--schema", "--parameter", "--image", *STACK, *WAITING],
     "executions list": [*COMMON, *STACK],
     "executions describe": [*COMMON, *STACK],
     "models list": [*COMMON, "--status", *STACK],
@@ -87,7 +92,9 @@ FLAGS = {
     "infra plan": [*COMMON, "--terraform-dir"],
     "infra apply": [*COMMON, "--terraform-dir"],
     "infra output": [*COMMON, "--terraform-dir"],
-    "pipeline upsert": [*COMMON, *STACK],
+    "image build": [*COMMON, "--engine", "--base-image"],
+    "image push": [*COMMON, "--engine", "--tag", *STACK],
+    "pipeline upsert": [*COMMON, *STACK, "--image"],
     "pipeline start": [*COMMON, *STACK, "--parameter"],
     "pipeline wait": [*COMMON, *STACK, *WAITING, "--execution"],
     "deploy": [*COMMON, *STACK, *WAITING, "--model-package"],

@@ -237,7 +237,10 @@ def test_preprocess_contract(definition) -> None:
     container_args = arguments["AppSpecification"]["ContainerArguments"]
     flag = container_args.index("--rejection-threshold")
     assert container_args[flag + 1] == {"Get": f"Parameters.{names.REJECTION_THRESHOLD}"}
-    assert arguments["AppSpecification"]["ImageUri"].endswith("/churn-dev:latest")
+    # Built without a backend, the image is the commit's tag; flows pin it by digest.
+    assert arguments["AppSpecification"]["ImageUri"].endswith(
+        "/churn-dev:0123456789abcdef0123456789abcdef01234567"
+    )
     inputs = {i["InputName"]: i["S3Input"] for i in arguments["ProcessingInputs"]}
     assert inputs["data"]["LocalPath"] == "/opt/ml/processing/input/data"
     assert inputs["data"]["S3Uri"] == {"Get": "Parameters.InputData"}

@@ -22,6 +22,7 @@ from orchestrator.backends.aws.clients import (
 from orchestrator.backends.aws.endpoint_lookups import describe_endpoint
 from orchestrator.backends.aws.endpoints import deploy, rollback
 from orchestrator.backends.aws.errors import AwsRequestError, PipelineExecutionFailed
+from orchestrator.backends.aws.images import AwsImageSource, repository_images
 from orchestrator.backends.aws.models import MODEL_PACKAGE_TAG
 from orchestrator.backends.aws.pagination import list_all
 from orchestrator.backends.aws.pipelines import (
@@ -327,6 +328,7 @@ def aws_backend(
     runtime = session.client(
         "sagemaker-runtime", region_name=outputs.region, config=client_config()
     )
+    ecr = session.client("ecr", region_name=outputs.region, config=client_config())
     kms_keys = {
         outputs.data_bucket: outputs.data_kms_key_arn,
         outputs.artifacts_bucket: outputs.artifacts_kms_key_arn,
@@ -339,6 +341,7 @@ def aws_backend(
         endpoints=AwsEndpointManager(clients, runtime, outputs, endpoint_settings(config, outputs)),
         transformer=AwsBatchTransformer(clients, outputs, config),
         artifacts=S3ArtifactStore(s3, kms_keys),
+        images=AwsImageSource(repository_images(ecr), outputs.ecr_repository_url, config.name),
         serves_after_run=False,
         work_dir=Path.cwd() / ".mlops" / "aws" / config.name,
     )

@@ -15,6 +15,7 @@ MODULES = (
     "schema",
     "render",
     "infra",
+    "image",
     "pipeline",
     "deploy",
 )

@@ -44,18 +44,34 @@ def _aws_backend(args: argparse.Namespace, command_name: str) -> tuple[Environme
     return config, context.backend(args, config)
 
 
+def _upsert_arguments(parser: argparse.ArgumentParser) -> None:
+    _arguments(parser)
+    options.image(parser)
+
+
 @command(
-    "pipeline", "upsert", help="create/update the pipeline (shows the diff)", arguments=_arguments
+    "pipeline",
+    "upsert",
+    help="create/update the pipeline (shows the diff)",
+    arguments=_upsert_arguments,
 )
 def pipeline_upsert(args: argparse.Namespace) -> int:
     from orchestrator.flows.pipeline import choose_dataset, upsert
 
     config, backend = _aws_backend(args, "pipeline upsert")
     with backend:
-        result = upsert(backend, config, choose_dataset(backend, config, None, None))
+        result = upsert(backend, config, choose_dataset(backend, config, None, None), args.image)
     if result["diff"] and args.output != "json":
         print(result["diff"].rstrip())
-    show(args.output, result, [("pipeline", result["pipeline"]), ("action", result["action"])])
+    show(
+        args.output,
+        result,
+        [
+            ("pipeline", result["pipeline"]),
+            ("action", result["action"]),
+            ("image", result["image"]),
+        ],
+    )
     return 0
 
 

@@ -19,6 +19,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, help="a CSV to train on instead of the environment's")
     parser.add_argument("--schema", type=Path, help="the dataset schema for --data")
     options.parameters(parser)
+    options.image(parser)
     options.stack(parser)
     options.waiting(parser)
 
@@ -35,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     run_options = RunOptions(
         data=args.data,
         schema=args.schema,
+        image=args.image,
         overrides=parse_overrides(args.parameter),
         stack=context.stack_source(args, apply=True),
         poll=context.poll(args, DEFAULT_PIPELINE_TIMEOUT_SECONDS),

@@ -66,6 +66,11 @@ output "orchestrator_policy_arn" {
   value       = module.iam.orchestrator_policy_arn
 }
 
+output "image_publisher_policy_arn" {
+  description = "Policy to attach to the principal that pushes the image (CI / the orchestrator)."
+  value       = module.iam.image_publisher_policy_arn
+}
+
 output "vpc_id" {
   description = "VPC of the SageMaker workloads."
   value       = module.network.vpc_id

@@ -90,13 +90,19 @@ def read_dataset_schema(backend: Backend, uri: str) -> DatasetSchema:
         raise UserError(str(exc)) from None
 
 
+def image(backend: Backend, requested: str | None) -> str:
+    """The image the pipeline will run, resolved from ``--image`` (None: this commit's) by the
+    backend: on AWS pinned by digest, and refused (exit 2) when the repository lacks it. Flows
+    call this first, before staging data or changing anything."""
+    return backend.images.for_pipeline(requested)
+
+
 def definition(
-    backend: Backend, config: EnvironmentConfig, dataset: Dataset, image: str | None = None
+    backend: Backend, config: EnvironmentConfig, dataset: Dataset, image_uri: str | None = None
 ) -> PipelineDefinition:
     """The pipeline definition for ``dataset``, named as the stack names the pipeline (the only
-    name its IAM policies allow), running the image the backend resolves from ``image``
-    (``--image``; None: this commit's). On AWS that fails, before anything changes, when the
-    repository does not hold the image."""
+    name its IAM policies allow), running ``image_uri`` (default: :func:`image` of this
+    commit)."""
     outputs = backend.outputs
     if config.pipeline.name and config.pipeline.name != outputs.pipeline_name:
         raise UserError(
@@ -109,16 +115,17 @@ def definition(
         dataset.data_uri,
         dataset.schema_uri,
         outputs.pipeline_name,
-        image_uri=backend.images.for_pipeline(image),
+        image_uri=image_uri or image(backend, None),
     )
     return build_definition(settings, outputs)
 
 
 def upsert(
-    backend: Backend, config: EnvironmentConfig, dataset: Dataset, image: str | None = None
+    backend: Backend, config: EnvironmentConfig, dataset: Dataset, image_uri: str | None = None
 ) -> dict[str, Any]:
-    """Create or update the pipeline; what was done, with the definition's diff."""
-    built = definition(backend, config, dataset, image)
+    """Create or update the pipeline running ``image_uri`` (see :func:`definition`); what was
+    done, with the definition's diff."""
+    built = definition(backend, config, dataset, image_uri)
     result: UpsertResult = backend.pipelines.upsert(
         built,
         description=f"{config.project} {config.name} training pipeline",

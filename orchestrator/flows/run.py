@@ -73,11 +73,12 @@ def _train(
     summary: dict[str, Any],
     progress: Progress,
 ) -> tuple[ExecutionSummary, pipeline.Dataset]:
+    image = pipeline.image(backend, options.image)  # refused here, before anything changes
     dataset = pipeline.choose_dataset(backend, config, options.data, options.schema)
     if dataset.note:
         progress(dataset.note)
     summary["dataset"] = {"name": dataset.name, "source": dataset.source, "uri": dataset.data_uri}
-    upserted = pipeline.upsert(backend, config, dataset, options.image)
+    upserted = pipeline.upsert(backend, config, dataset, image)
     progress(f"pipeline {upserted['pipeline']}: {upserted['action']}")
     if upserted["diff"]:
         progress(upserted["diff"].rstrip())

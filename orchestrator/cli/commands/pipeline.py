@@ -56,11 +56,12 @@ def _upsert_arguments(parser: argparse.ArgumentParser) -> None:
     arguments=_upsert_arguments,
 )
 def pipeline_upsert(args: argparse.Namespace) -> int:
-    from orchestrator.flows.pipeline import choose_dataset, upsert
+    from orchestrator.flows.pipeline import choose_dataset, image, upsert
 
     config, backend = _aws_backend(args, "pipeline upsert")
     with backend:
-        result = upsert(backend, config, choose_dataset(backend, config, None, None), args.image)
+        pinned = image(backend, args.image)
+        result = upsert(backend, config, choose_dataset(backend, config, None, None), pinned)
     if result["diff"] and args.output != "json":
         print(result["diff"].rstrip())
     show(

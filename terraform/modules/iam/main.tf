@@ -443,3 +443,49 @@ resource "aws_iam_role_policy_attachment" "orchestrator" {
   role       = each.value
   policy_arn = aws_iam_policy.orchestrator.arn
 }
+
+# Building and publishing the image (`orchestrator image push`) and resolving it by digest at
+# upsert/deploy time. A policy of its own: the orchestrator policy is near the 6,144-character
+# managed-policy quota, and CI jobs that only publish images can be given this one alone.
+# - GetAuthorizationToken: the registry login; it has no resource-level permissions ("*").
+# - Layer upload + PutImage: what `docker/podman push` calls (ECR user guide, "Required IAM
+#   permissions for pushing an image"); PutImage also adds the keep- protection tag.
+# - DescribeImages: the digest a tag holds (before a push, after it, and at upsert).
+# - BatchGetImage: the manifest of a digest (is this tag our build? re-tag for protection).
+resource "aws_iam_policy" "image_publisher" {
+  name        = "${var.name_prefix}-image-publisher"
+  description = "CI / orchestrator: push the ${var.name_prefix} image and resolve it by digest, nothing else"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "EcrLogin"
+        Effect   = "Allow"
+        Action   = ["ecr:GetAuthorizationToken"]
+        Resource = "*"
+      },
+      {
+        Sid    = "PushAndResolveProjectImage"
+        Effect = "Allow"
+        Action = [
+          "ecr:BatchCheckLayerAvailability",
+          "ecr:BatchGetImage",
+          "ecr:CompleteLayerUpload",
+          "ecr:DescribeImages",
+          "ecr:InitiateLayerUpload",
+          "ecr:PutImage",
+          "ecr:UploadLayerPart",
+        ]
+        Resource = [var.ecr_repository_arn]
+      },
+    ]
+  })
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "image_publisher" {
+  for_each = toset(var.orchestrator_role_names)
+
+  role       = each.value
+  policy_arn = aws_iam_policy.image_publisher.arn
+}

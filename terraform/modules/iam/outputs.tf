@@ -17,3 +17,8 @@ output "orchestrator_policy_arn" {
   description = "ARN of the customer-managed policy to attach to the CI / orchestrator principal."
   value       = aws_iam_policy.orchestrator.arn
 }
+
+output "image_publisher_policy_arn" {
+  description = "ARN of the customer-managed policy that lets CI / the orchestrator push and resolve the project image."
+  value       = aws_iam_policy.image_publisher.arn
+}

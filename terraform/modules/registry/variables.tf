@@ -56,3 +56,14 @@ variable "tags" {
   description = "Tags added to every resource."
   default     = {}
 }
+
+variable "protection_tag_prefix" {
+  type        = string
+  description = "Image tag prefix the orchestrator adds to images still referenced (keep-sha256-<digest>); the lifecycle policy never expires them. Must match orchestrator/images/repository.py."
+  default     = "keep-"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,50}$", var.protection_tag_prefix))
+    error_message = "protection_tag_prefix must be the start of a valid image tag (letters, digits, '_', '.', '-')."
+  }
+}

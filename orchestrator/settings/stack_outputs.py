@@ -41,6 +41,10 @@ class StackOutputs(BaseModel):
     data_kms_key_arn: str = Field(min_length=1)
     artifacts_kms_key_arn: str = Field(min_length=1)
     sagemaker_execution_role_arn: str = Field(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/.+")
+    # The role models run as (endpoint, batch transform). Optional: outputs saved before the
+    # stack split the jobs and serving roles lack it, and until that stack is re-applied the
+    # execution role is the one that serves, so it is the fallback (filled in below).
+    serving_role_arn: str = Field("", pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/.+")
     pipeline_role_arn: str = Field(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/.+")
     orchestrator_policy_arn: str = Field(min_length=1)
     model_package_group_name: str = Field(min_length=1)
@@ -56,6 +60,13 @@ class StackOutputs(BaseModel):
     log_group_names: dict[str, str] = Field(default_factory=dict)
     # The endpoint's CloudWatch alarms; a blue/green deployment rolls back when one fires.
     alarm_names: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _serving_role_fallback(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("serving_role_arn"):
+            return {**data, "serving_role_arn": data.get("sagemaker_execution_role_arn")}
+        return data
 
     @model_validator(mode="after")
     def _vpc_settings_complete(self) -> StackOutputs:
@@ -99,6 +110,7 @@ class StackOutputs(BaseModel):
             data_kms_key_arn=f"arn:aws:kms:{region}:{account}:key/local-{prefix}-data",
             artifacts_kms_key_arn=f"arn:aws:kms:{region}:{account}:key/local-{prefix}-artifacts",
             sagemaker_execution_role_arn=f"arn:aws:iam::{account}:role/{prefix}-sagemaker-execution",
+            serving_role_arn=f"arn:aws:iam::{account}:role/{prefix}-sagemaker-serving",
             pipeline_role_arn=f"arn:aws:iam::{account}:role/{prefix}-pipeline",
             orchestrator_policy_arn=f"arn:aws:iam::{account}:policy/{prefix}-orchestrator",
             model_package_group_name=f"{prefix}-models",

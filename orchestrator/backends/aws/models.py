@@ -2,8 +2,10 @@
 
 The model points at the *model package* (``ModelPackageName``), not at a copied image and
 artifact, so SageMaker's lineage links every endpoint and transform job to the registered,
-approved version. It runs as the stack's execution role, inside the stack's private subnets and
-security groups, with network isolation (the serving container needs no network of its own).
+approved version. It runs as the stack's serving role (``serving_role_arn``: model artifacts,
+batch input and output, data capture, the endpoint's logs and its rollback alarms), inside the
+stack's private subnets and security groups, with network isolation (the serving container needs
+no network of its own).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ def model_request(
     """The CreateModel request for ``package``."""
     request: dict[str, Any] = {
         "ModelName": model_name,
-        "ExecutionRoleArn": outputs.sagemaker_execution_role_arn,
+        "ExecutionRoleArn": outputs.serving_role_arn,
         "PrimaryContainer": {"ModelPackageName": package.arn},
         "EnableNetworkIsolation": network_isolation,
         "Tags": [

@@ -15,29 +15,72 @@ locals {
   model_package_group_name = "${local.name_prefix}-models"
   ecr_repository_name      = "${var.project}/${var.environment}/ml-containers"
 
+  # Lower-case `project` and `environment`: the keys the orchestrator sets on every SageMaker
+  # resource it creates (jobs, models, endpoint configs, endpoints, transform jobs, the
+  # pipeline), so one cost allocation tag (`project`) covers the whole bill and the budget
+  # filters on it. IAM tag keys are case-insensitive, so `Project` and `project` cannot both
+  # be set on the roles.
   tags = merge(var.tags, {
-    Project     = var.project
-    Environment = var.environment
+    project     = var.project
+    environment = var.environment
     ManagedBy   = "terraform"
   })
 
-  # SageMaker writes job logs to fixed, account-wide group names; the endpoint's group is per
-  # endpoint. Creating them here gives them KMS encryption and a retention.
-  sagemaker_log_group_names = {
+  # SageMaker writes job logs to fixed, account-wide group names (shared by every stack in the
+  # account, and created by SageMaker on a job's first run); the endpoint's group is per
+  # endpoint and therefore this stack's own. The account-wide ones are managed here only when
+  # manage_sagemaker_job_log_groups says this stack owns them.
+  job_log_group_names = {
     processing_jobs = "/aws/sagemaker/ProcessingJobs"
     training_jobs   = "/aws/sagemaker/TrainingJobs"
-    transform_jobs  = "/aws/sagemaker/TransformJobs"
-    endpoint        = "/aws/sagemaker/Endpoints/${local.endpoint_name}"
   }
-  monitoring_log_group_names = merge(local.sagemaker_log_group_names, {
-    orchestrator = "/mlops/${local.name_prefix}/orchestrator"
-  })
+  serving_log_group_names = {
+    transform_jobs = "/aws/sagemaker/TransformJobs"
+    endpoint       = "/aws/sagemaker/Endpoints/${local.endpoint_name}"
+  }
+  account_wide_log_group_names = ["processing_jobs", "training_jobs", "transform_jobs"]
+  sagemaker_log_group_names    = merge(local.job_log_group_names, local.serving_log_group_names)
+  own_log_group_names = merge(
+    { for purpose, name in local.sagemaker_log_group_names : purpose => name if var.manage_sagemaker_job_log_groups || !contains(local.account_wide_log_group_names, purpose) },
+    { orchestrator = "/mlops/${local.name_prefix}/orchestrator" },
+  )
   flow_log_group_name = "/mlops/${local.name_prefix}/vpc-flow-logs"
-  all_log_group_names = merge(local.monitoring_log_group_names, { vpc_flow_logs = local.flow_log_group_name })
-  sagemaker_log_group_arns = [
-    for name in values(local.sagemaker_log_group_names) :
-    "arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:${name}"
-  ]
+  all_log_group_names = merge(local.sagemaker_log_group_names, {
+    orchestrator  = "/mlops/${local.name_prefix}/orchestrator"
+    vpc_flow_logs = local.flow_log_group_name
+  })
+  log_group_arn_prefix = "arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:"
+
+  # vCPUs per instance type, for the CPU alarm: SageMaker reports an endpoint's CPUUtilization
+  # as the sum over its vCPUs (0-400% on 4 vCPUs; SageMaker developer guide, "Monitor Amazon
+  # SageMaker with Amazon CloudWatch", endpoint instance metrics). An ml.* instance has the
+  # vCPUs of its EC2 counterpart (Amazon EC2 User Guide / "Amazon EC2 instance types":
+  # m5, m6i, r5, c6i: large 2, xlarge 4, 2xlarge 8, 4xlarge 16, 8xlarge 32, 12xlarge 48,
+  # 16xlarge 64, 24xlarge 96; c5: 9xlarge 36, 18xlarge 72; t2: medium 2, large 2, xlarge 4,
+  # 2xlarge 8). A type missing here is refused by var.endpoint_instance_type's validation.
+  instance_vcpus = merge(
+    { for pair in setproduct(["m5", "m5d"], ["large", "xlarge", "2xlarge", "4xlarge", "12xlarge", "24xlarge"]) : "ml.${pair[0]}.${pair[1]}" => local.size_vcpus[pair[1]] },
+    { for pair in setproduct(["m6i", "r5", "c6i"], ["large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge"]) : "ml.${pair[0]}.${pair[1]}" => local.size_vcpus[pair[1]] },
+    { for size in ["large", "xlarge", "2xlarge", "4xlarge", "9xlarge", "18xlarge"] : "ml.c5.${size}" => local.size_vcpus[size] },
+    { "ml.t2.medium" = 2, "ml.t2.large" = 2, "ml.t2.xlarge" = 4, "ml.t2.2xlarge" = 8 },
+  )
+  size_vcpus = {
+    large      = 2, xlarge = 4, "2xlarge" = 8, "4xlarge" = 16, "8xlarge" = 32, "9xlarge" = 36,
+    "12xlarge" = 48, "16xlarge" = 64, "18xlarge" = 72, "24xlarge" = 96,
+  }
+}
+
+# The endpoint instance's vCPUs, refused at plan when the table above lacks the type (a
+# precondition rather than a variable validation, so variables.tf stays self-contained).
+resource "terraform_data" "endpoint_instance" {
+  input = lookup(local.instance_vcpus, var.endpoint_instance_type, 1)
+
+  lifecycle {
+    precondition {
+      condition     = contains(keys(local.instance_vcpus), var.endpoint_instance_type)
+      error_message = "endpoint_instance_type ${var.endpoint_instance_type} has no vCPU count in terraform/main.tf (local.instance_vcpus); add it with its vCPUs (Amazon EC2 instance types) so the CPU alarm threshold stays a percentage of the instance."
+    }
+  }
 }
 
 module "kms" {
@@ -47,7 +90,7 @@ module "kms" {
   account_id                  = local.account_id
   partition                   = local.partition
   region                      = var.region
-  sagemaker_role_arns         = [module.iam.execution_role_arn, module.iam.pipeline_role_arn]
+  sagemaker_role_arns         = [module.iam.execution_role_arn, module.iam.serving_role_arn, module.iam.pipeline_role_arn]
   orchestrator_principal_arns = var.orchestrator_principal_arns
   log_group_names             = values(local.all_log_group_names)
   deletion_window_days        = var.kms_deletion_window_days
@@ -106,7 +149,8 @@ module "iam" {
   artifacts_bucket_arn     = module.storage.bucket_arns["artifacts"]
   data_kms_key_arn         = module.kms.data_key_arn
   artifacts_kms_key_arn    = module.kms.artifacts_key_arn
-  log_group_arns           = local.sagemaker_log_group_arns
+  job_log_group_arns       = [for name in values(local.job_log_group_names) : "${local.log_group_arn_prefix}${name}"]
+  serving_log_group_arns   = [for name in values(local.serving_log_group_names) : "${local.log_group_arn_prefix}${name}"]
   ecr_repository_arn       = module.registry.ecr_repository_arn
   model_package_group_name = local.model_package_group_name
   pipeline_name            = local.pipeline_name
@@ -119,6 +163,8 @@ module "iam" {
   orchestrator_role_names  = var.orchestrator_role_names
   permissions_boundary_arn = var.permissions_boundary_arn
   tags                     = local.tags
+
+  create_autoscaling_service_linked_role = var.create_autoscaling_service_linked_role
 }
 
 module "monitoring" {
@@ -129,7 +175,7 @@ module "monitoring" {
   account_id            = local.account_id
   partition             = local.partition
   region                = var.region
-  log_group_names       = local.monitoring_log_group_names
+  log_group_names       = local.own_log_group_names
   log_retention_days    = var.log_retention_days
   logs_kms_key_arn      = module.kms.logs_key_arn
   endpoint_name         = local.endpoint_name
@@ -137,5 +183,6 @@ module "monitoring" {
   alarm_thresholds      = var.alarm_thresholds
   alert_email_addresses = var.alert_email_addresses
   monthly_budget_usd    = var.monthly_budget_usd
+  endpoint_vcpus        = lookup(local.instance_vcpus, var.endpoint_instance_type, 1)
   tags                  = local.tags
 }

@@ -52,8 +52,13 @@ output "logs_kms_key_arn" {
 }
 
 output "sagemaker_execution_role_arn" {
-  description = "Role that jobs, models and endpoints run as."
+  description = "Role that processing, training and tuning jobs run as (the jobs role)."
   value       = module.iam.execution_role_arn
+}
+
+output "serving_role_arn" {
+  description = "Role that models run as: ExecutionRoleArn of the endpoint's and batch transform jobs' models."
+  value       = module.iam.serving_role_arn
 }
 
 output "pipeline_role_arn" {
@@ -62,8 +67,28 @@ output "pipeline_role_arn" {
 }
 
 output "orchestrator_policy_arn" {
-  description = "Policy to attach to the CI / orchestrator principal."
+  description = "The orchestrator's pipeline policy; attach it with orchestrator_policy_arns to the CI / orchestrator principal."
   value       = module.iam.orchestrator_policy_arn
+}
+
+output "orchestrator_serving_policy_arn" {
+  description = "The orchestrator's endpoint and batch transform policy."
+  value       = module.iam.orchestrator_serving_policy_arn
+}
+
+output "orchestrator_data_policy_arn" {
+  description = "The orchestrator's model registry, buckets, keys and logs policy."
+  value       = module.iam.orchestrator_data_policy_arn
+}
+
+output "orchestrator_policy_arns" {
+  description = "Every policy the CI / orchestrator principal needs (pipeline, serving, data, image publisher)."
+  value = [
+    module.iam.orchestrator_policy_arn,
+    module.iam.orchestrator_serving_policy_arn,
+    module.iam.orchestrator_data_policy_arn,
+    module.iam.image_publisher_policy_arn,
+  ]
 }
 
 output "image_publisher_policy_arn" {
@@ -103,7 +128,9 @@ output "alerts_topic_arn" {
 
 output "log_group_names" {
   description = "Log group name per purpose: processing_jobs, training_jobs, transform_jobs, endpoint, orchestrator, vpc_flow_logs."
-  value       = merge(module.monitoring.log_group_names, { vpc_flow_logs = module.network.flow_log_group_name })
+  # Names, not resources: the account-wide job groups are SageMaker's unless
+  # manage_sagemaker_job_log_groups makes this stack manage them.
+  value = local.all_log_group_names
 }
 
 output "pipeline_name" {

@@ -1,6 +1,6 @@
 variable "project" {
   type        = string
-  description = "Project name: the first part of every resource name and the Project tag the budget filters on."
+  description = "Project name: the first part of every resource name and the `project` tag the budget filters on."
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9-]{1,18}[a-z0-9]$", var.project))
@@ -110,7 +110,7 @@ variable "access_log_retention_days" {
 
 variable "monthly_budget_usd" {
   type        = number
-  description = "Monthly cost budget in US dollars for resources tagged Project=<project>."
+  description = "Monthly cost budget in US dollars for resources tagged project=<project> (activate `project` as a cost allocation tag in Billing)."
 
   validation {
     condition     = var.monthly_budget_usd > 0
@@ -164,8 +164,12 @@ variable "ecr_image_retention_count" {
 
 variable "orchestrator_principal_arns" {
   type        = list(string)
-  description = "Existing IAM roles or users that run the orchestrator (CI); the data and artifacts key policies name them. Attach orchestrator_policy_arn to them too."
-  default     = []
+  description = "Existing IAM roles or users that run the orchestrator (CI, operators); the data and artifacts key policies name them, and only principals named there can use the keys. Attach the orchestrator_policy_arns to them too (or list them in orchestrator_role_names)."
+
+  validation {
+    condition     = length(var.orchestrator_principal_arns) > 0
+    error_message = "orchestrator_principal_arns must name at least one IAM role or user (CI or an operator): the data and artifacts key policies grant key use only to the principals they name, so with none nobody could upload data to the SSE-KMS data bucket or run the orchestrator."
+  }
 
   validation {
     condition     = alltrue([for arn in var.orchestrator_principal_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/.+$", arn))])
@@ -197,6 +201,49 @@ variable "permissions_boundary_arn" {
 
 variable "tags" {
   type        = map(string)
-  description = "Extra tags on every resource (Project, Environment and ManagedBy are always set)."
+  description = "Extra tags on every resource (project, environment and ManagedBy are always set)."
   default     = {}
+}
+
+variable "endpoint_instance_type" {
+  type        = string
+  description = "Instance type of the endpoint (environment file: endpoint.instance_type); its vCPU count (local.instance_vcpus in main.tf) turns the endpoint's CPUUtilization, summed over vCPUs, into percent of the instance for the CPU alarm."
+
+  validation {
+    condition     = can(regex("^ml\\.[a-z0-9-]+\\.[a-z0-9]+$", var.endpoint_instance_type))
+    error_message = "endpoint_instance_type must be a SageMaker instance type such as ml.m5.large."
+  }
+}
+
+variable "sagemaker_peak_instance_count" {
+  type        = number
+  description = "Most SageMaker instances of this environment that can run at once in the VPC (a pipeline run, a blue/green endpoint update with both fleets up, a batch transform), rendered by the orchestrator. Each needs two private IPs in one subnet."
+
+  validation {
+    condition     = var.sagemaker_peak_instance_count >= 1 && floor(var.sagemaker_peak_instance_count) == var.sagemaker_peak_instance_count
+    error_message = "sagemaker_peak_instance_count must be a whole number, at least 1."
+  }
+
+  # Worst case, SageMaker places every instance in one subnet. A subnet is the VPC prefix plus
+  # 4 bits (modules/network subnet_newbits); AWS reserves 5 addresses in each (Amazon VPC User
+  # Guide, "Subnet CIDR blocks"); each of the 8 interface endpoints takes one address per
+  # subnet; SageMaker asks for at least two private IPs per instance in the VPC (SageMaker
+  # developer guide, "Give SageMaker Training Jobs Access to Resources in Your Amazon VPC",
+  # "Ensure That Subnets Have Enough IP Addresses").
+  validation {
+    condition     = 2 * var.sagemaker_peak_instance_count <= pow(2, 32 - (tonumber(split("/", var.vpc_cidr)[1]) + 4)) - 5 - 8
+    error_message = "The private subnets are too small for sagemaker_peak_instance_count: each subnet (vpc_cidr prefix + 4 bits) must hold 2 IPs per instance after AWS's 5 reserved addresses and one per interface endpoint (8). Use a larger vpc_cidr or fewer instances."
+  }
+}
+
+variable "create_autoscaling_service_linked_role" {
+  type        = bool
+  description = "Create the account's AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint. Only one can exist per account and creating an existing one fails: set false when it exists (another stack, or an endpoint was scaled before); the orchestrator may then create it on first use."
+  default     = true
+}
+
+variable "manage_sagemaker_job_log_groups" {
+  type        = bool
+  description = "Manage the account-wide /aws/sagemaker/{Processing,Training,Transform}Jobs log groups (KMS, retention) in this stack. They are shared by every stack in the account and SageMaker creates them on first use, so only the one stack that owns the account's SageMaker logs sets true (import them if they exist)."
+  default     = false
 }

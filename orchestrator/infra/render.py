@@ -89,6 +89,23 @@ def _template() -> jinja2.Template:
     return environment.get_template(TEMPLATE_NAME)
 
 
+def peak_instance_count(config: EnvironmentConfig) -> int:
+    """The most SageMaker instances ``config`` can run in the VPC at the same time, a
+    conservative bound for subnet sizing (the root module checks that each subnet holds two IPs
+    per instance): a pipeline run (its processing job, or the tuning step's parallel training
+    jobs), a blue/green endpoint update with both fleets at full scale, and a batch transform."""
+    pipeline = config.pipeline
+    training = pipeline.training.instance_count * pipeline.tuning.max_parallel_jobs
+    endpoint = config.endpoint
+    scaled = endpoint.autoscaling.max_capacity if endpoint.autoscaling is not None else 0
+    fleet = max(endpoint.initial_instance_count, scaled)
+    return (
+        max(pipeline.processing.instance_count, training)
+        + 2 * fleet
+        + config.transform.instance_count
+    )
+
+
 def render_variables(config: EnvironmentConfig, module_dir: Path | None = None) -> dict[str, Any]:
     """The Terraform variables of ``config``, checked against the root module's declarations."""
     if config.backend != "aws":
@@ -102,7 +119,9 @@ def render_variables(config: EnvironmentConfig, module_dir: Path | None = None) 
             "retention, monitoring and safety (see environments/README.md and dev.yaml)"
         )
     try:
-        text = _template().render(env=config, tf=config.terraform)
+        text = _template().render(
+            env=config, tf=config.terraform, peak_instances=peak_instance_count(config)
+        )
     except jinja2.TemplateError as exc:
         raise RenderError(f"the tfvars template failed for {config.name}: {exc}") from None
     try:

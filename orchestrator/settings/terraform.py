@@ -108,7 +108,13 @@ class SafetySettings(StrictModel):
 
 
 class AccessSettings(StrictModel):
-    """Who runs the orchestrator (CI) and an optional permissions boundary."""
+    """Who runs the orchestrator (CI) and an optional permissions boundary.
+
+    The data and artifacts key policies grant key use only to the principals they name (the
+    stack's SageMaker roles and ``orchestrator_principal_arns``; IAM policies cannot add key use,
+    see terraform/modules/kms). An aws environment therefore needs at least one principal, and
+    every role in ``orchestrator_role_names`` (which gets the orchestrator policies) must be
+    among them, or it would hold the policies but be refused by KMS."""
 
     orchestrator_principal_arns: list[str] = Field(default_factory=list)
     orchestrator_role_names: list[str] = Field(default_factory=list)
@@ -166,5 +172,27 @@ class TerraformSettings(StrictModel):
             problems.append("terraform.safety.force_destroy: must be false in prod")
         if name == "prod" and self.retention.log_days < 365:
             problems.append("terraform.retention.log_days: prod keeps logs at least 365 days")
+        problems.extend(self._access_problems())
         if problems:
             raise ValueError("; ".join(problems))
+
+    def _access_problems(self) -> list[str]:
+        access = self.access
+        problems = []
+        if not access.orchestrator_principal_arns:
+            problems.append(
+                "terraform.access.orchestrator_principal_arns: name at least one IAM role or user "
+                "that runs the orchestrator (CI or an operator, e.g. "
+                "arn:aws:iam::123456789012:role/ci-deployer); the data and artifacts key policies "
+                "grant key use only to the principals they name, so with none nobody could upload "
+                "data to the encrypted data bucket or run the orchestrator"
+            )
+        named = {arn.rsplit("/", 1)[-1] for arn in access.orchestrator_principal_arns}
+        unnamed = [role for role in access.orchestrator_role_names if role not in named]
+        if unnamed:
+            problems.append(
+                f"terraform.access.orchestrator_role_names: {unnamed} get the orchestrator "
+                "policies but are not in orchestrator_principal_arns, so the key policies would "
+                "refuse them; add their role ARNs there"
+            )
+        return problems

@@ -49,6 +49,8 @@ run "dev" {
     alert_email_addresses             = run.load_dev.vars.alert_email_addresses
     alarm_thresholds                  = run.load_dev.vars.alarm_thresholds
     ecr_image_retention_count         = run.load_dev.vars.ecr_image_retention_count
+    endpoint_instance_type            = run.load_dev.vars.endpoint_instance_type
+    sagemaker_peak_instance_count     = run.load_dev.vars.sagemaker_peak_instance_count
     orchestrator_principal_arns       = run.load_dev.vars.orchestrator_principal_arns
     orchestrator_role_names           = run.load_dev.vars.orchestrator_role_names
     tags                              = run.load_dev.vars.tags
@@ -152,6 +154,8 @@ run "staging" {
     alert_email_addresses             = run.load_staging.vars.alert_email_addresses
     alarm_thresholds                  = run.load_staging.vars.alarm_thresholds
     ecr_image_retention_count         = run.load_staging.vars.ecr_image_retention_count
+    endpoint_instance_type            = run.load_staging.vars.endpoint_instance_type
+    sagemaker_peak_instance_count     = run.load_staging.vars.sagemaker_peak_instance_count
     orchestrator_principal_arns       = run.load_staging.vars.orchestrator_principal_arns
     orchestrator_role_names           = run.load_staging.vars.orchestrator_role_names
     tags                              = run.load_staging.vars.tags
@@ -255,6 +259,8 @@ run "prod" {
     alert_email_addresses             = run.load_prod.vars.alert_email_addresses
     alarm_thresholds                  = run.load_prod.vars.alarm_thresholds
     ecr_image_retention_count         = run.load_prod.vars.ecr_image_retention_count
+    endpoint_instance_type            = run.load_prod.vars.endpoint_instance_type
+    sagemaker_peak_instance_count     = run.load_prod.vars.sagemaker_peak_instance_count
     orchestrator_principal_arns       = run.load_prod.vars.orchestrator_principal_arns
     orchestrator_role_names           = run.load_prod.vars.orchestrator_role_names
     tags                              = run.load_prod.vars.tags
@@ -328,4 +334,93 @@ run "prod" {
     condition     = alltrue([for name in keys(module.kms.key_arns) : contains(["data", "artifacts", "logs"], name)])
     error_message = "Only the three documented keys may exist."
   }
+}
+
+# The key policies grant key use only to the principals they name: with no orchestrator principal
+# nobody could upload data to the SSE-KMS bucket, so the plan is refused.
+run "refuses_an_environment_without_orchestrator_principals" {
+  command = plan
+
+  variables {
+    project                           = run.load_dev.vars.project
+    region                            = run.load_dev.vars.region
+    availability_zones                = run.load_dev.vars.availability_zones
+    environment                       = run.load_dev.vars.environment
+    vpc_cidr                          = run.load_dev.vars.vpc_cidr
+    log_retention_days                = run.load_dev.vars.log_retention_days
+    force_destroy                     = run.load_dev.vars.force_destroy
+    kms_deletion_window_days          = run.load_dev.vars.kms_deletion_window_days
+    noncurrent_version_retention_days = run.load_dev.vars.noncurrent_version_retention_days
+    access_log_retention_days         = run.load_dev.vars.access_log_retention_days
+    monthly_budget_usd                = run.load_dev.vars.monthly_budget_usd
+    alert_email_addresses             = run.load_dev.vars.alert_email_addresses
+    alarm_thresholds                  = run.load_dev.vars.alarm_thresholds
+    ecr_image_retention_count         = run.load_dev.vars.ecr_image_retention_count
+    endpoint_instance_type            = run.load_dev.vars.endpoint_instance_type
+    sagemaker_peak_instance_count     = run.load_dev.vars.sagemaker_peak_instance_count
+    orchestrator_role_names           = run.load_dev.vars.orchestrator_role_names
+    tags                              = run.load_dev.vars.tags
+    orchestrator_principal_arns       = []
+  }
+
+  expect_failures = [var.orchestrator_principal_arns]
+}
+
+# A /24 VPC gives /28 subnets: 16 addresses - 5 reserved - 8 interface endpoints = 3, fewer
+# than 2 IPs for each of 7 instances.
+run "refuses_subnets_too_small_for_the_instances" {
+  command = plan
+
+  variables {
+    project                           = run.load_dev.vars.project
+    region                            = run.load_dev.vars.region
+    availability_zones                = run.load_dev.vars.availability_zones
+    environment                       = run.load_dev.vars.environment
+    log_retention_days                = run.load_dev.vars.log_retention_days
+    force_destroy                     = run.load_dev.vars.force_destroy
+    kms_deletion_window_days          = run.load_dev.vars.kms_deletion_window_days
+    noncurrent_version_retention_days = run.load_dev.vars.noncurrent_version_retention_days
+    access_log_retention_days         = run.load_dev.vars.access_log_retention_days
+    monthly_budget_usd                = run.load_dev.vars.monthly_budget_usd
+    alert_email_addresses             = run.load_dev.vars.alert_email_addresses
+    alarm_thresholds                  = run.load_dev.vars.alarm_thresholds
+    ecr_image_retention_count         = run.load_dev.vars.ecr_image_retention_count
+    endpoint_instance_type            = run.load_dev.vars.endpoint_instance_type
+    orchestrator_principal_arns       = run.load_dev.vars.orchestrator_principal_arns
+    orchestrator_role_names           = run.load_dev.vars.orchestrator_role_names
+    tags                              = run.load_dev.vars.tags
+    vpc_cidr                          = "10.10.0.0/24"
+    sagemaker_peak_instance_count     = 7
+  }
+
+  expect_failures = [var.sagemaker_peak_instance_count]
+}
+
+# The CPU alarm needs the endpoint instance's vCPU count.
+run "refuses_an_instance_type_without_a_vcpu_count" {
+  command = plan
+
+  variables {
+    project                           = run.load_dev.vars.project
+    region                            = run.load_dev.vars.region
+    availability_zones                = run.load_dev.vars.availability_zones
+    environment                       = run.load_dev.vars.environment
+    vpc_cidr                          = run.load_dev.vars.vpc_cidr
+    log_retention_days                = run.load_dev.vars.log_retention_days
+    force_destroy                     = run.load_dev.vars.force_destroy
+    kms_deletion_window_days          = run.load_dev.vars.kms_deletion_window_days
+    noncurrent_version_retention_days = run.load_dev.vars.noncurrent_version_retention_days
+    access_log_retention_days         = run.load_dev.vars.access_log_retention_days
+    monthly_budget_usd                = run.load_dev.vars.monthly_budget_usd
+    alert_email_addresses             = run.load_dev.vars.alert_email_addresses
+    alarm_thresholds                  = run.load_dev.vars.alarm_thresholds
+    ecr_image_retention_count         = run.load_dev.vars.ecr_image_retention_count
+    sagemaker_peak_instance_count     = run.load_dev.vars.sagemaker_peak_instance_count
+    orchestrator_principal_arns       = run.load_dev.vars.orchestrator_principal_arns
+    orchestrator_role_names           = run.load_dev.vars.orchestrator_role_names
+    tags                              = run.load_dev.vars.tags
+    endpoint_instance_type            = "ml.x99.huge"
+  }
+
+  expect_failures = [terraform_data.endpoint_instance]
 }

@@ -170,6 +170,16 @@ def test_an_aws_environment_without_a_terraform_section_cannot_render(envdir: Pa
         ("dev", {"endpoint.deployment.mode": "blue"}, r"endpoint\.deployment\.mode: not allowed"),
         ("dev", {"dataset.data": "data.csv"}, r"dataset\.data: 'data\.csv' must be s3:// URIs"),
         ("dev", {"project": "a-very-long-project-name"}, r"project: .* must be 3-20 lowercase"),
+        (
+            "dev",
+            {"terraform.access.orchestrator_principal_arns": []},
+            r"orchestrator_principal_arns: name at least one IAM role or user",
+        ),
+        (
+            "staging",
+            {"terraform.access.orchestrator_role_names": ["mlops-ci-staging", "ops"]},
+            r"\['ops'\] get the orchestrator policies but are not in orchestrator_principal_arns",
+        ),
     ],
 )
 def test_bad_aws_settings_name_the_file_and_key(
@@ -240,3 +250,28 @@ variable "plain" { type = string }
         "tricky.sizes[0] must be a number, got '1'",
         "plain must be a string, got True",
     ]
+
+
+# -- subnet sizing ---------------------------------------------------------------------------------
+def test_peak_instances_count_a_run_a_blue_green_update_and_a_transform(envdir: Path) -> None:
+    from orchestrator.infra.render import peak_instance_count
+
+    edit(
+        envdir,
+        "prod",
+        {
+            "pipeline.processing": {"instance_type": "ml.m5.xlarge", "instance_count": 2},
+            "pipeline.training": {"instance_type": "ml.m5.xlarge", "instance_count": 1},
+            "pipeline.tuning": {"strategy": "Bayesian", "max_jobs": 8, "max_parallel_jobs": 3},
+            "endpoint.autoscaling": {
+                "min_capacity": 2,
+                "max_capacity": 5,
+                "target_invocations_per_instance": 100,
+            },
+            "transform.instance_count": 2,
+        },
+    )
+    config = load_environment("prod", envdir)
+    # max(2 processing, 1 x 3 parallel training) + 2 fleets x 5 + 2 transform
+    assert peak_instance_count(config) == 3 + 10 + 2
+    assert json.loads(render_text(config))["sagemaker_peak_instance_count"] == 15

@@ -9,6 +9,9 @@ Rules for `Allow` statements (`Deny` statements only restrict and are not audite
 - Resource "*" only in identity policies for the actions in RESOURCE_STAR_ALLOWLIST, which AWS
   requires because they support no resource-level permissions. In KMS key policies "*" means
   "this key", so key policies are exempt from the resource rule.
+- VPC endpoint policies grant nothing: they bound what may pass through the endpoint. A
+  statement there may allow "<service>:*" on "*" only as an account perimeter, i.e. with an
+  `aws:PrincipalAccount` condition; without one it is audited like any other policy.
 """
 
 from __future__ import annotations
@@ -72,13 +75,22 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def _is_account_perimeter(policy: PolicyDocument, statement: dict[str, Any]) -> bool:
+    """A VPC endpoint policy statement limited to the principals of one account."""
+    if policy.resource_type != "aws_vpc_endpoint":
+        return False
+    condition = statement.get("Condition") or {}
+    equals = condition.get("StringEquals") or {}
+    return bool(equals.get("aws:PrincipalAccount"))
+
+
 def violations(policy: PolicyDocument) -> list[str]:
     """Human-readable least-privilege violations of one document (empty when it is clean)."""
     found: list[str] = []
     is_key_policy = policy.resource_type == "aws_kms_key"
     is_trust_policy = policy.attribute == "assume_role_policy"
     for index, statement in enumerate(_as_list(policy.document.get("Statement"))):
-        if statement.get("Effect") != "Allow":
+        if statement.get("Effect") != "Allow" or _is_account_perimeter(policy, statement):
             continue
         where = f"{policy.address} ({policy.attribute}) statement {statement.get('Sid', index)}"
         if "NotAction" in statement or "NotResource" in statement:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from ecr_lifecycle import PolicyInvalid, StoredImage, check_rules, expired
-from test_terraform_plan import ENVIRONMENTS, of_type, plans  # noqa: F401  (the fixture)
+from test_terraform_plan import ENVIRONMENTS, of_type  # the plans fixture is in conftest.py
 
 from orchestrator.images.repository import protection_tag
 
@@ -37,7 +37,7 @@ def history(count: int, protected_every: int) -> list[StoredImage]:
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
-def test_protected_images_are_never_expired(plans: dict, environment: str) -> None:  # noqa: F811
+def test_protected_images_are_never_expired(plans: dict, environment: str) -> None:
     policy = lifecycle_policy(plans[environment]["planned"])
     keep = next(r for r in policy["rules"] if r["selection"]["tagStatus"] == "any")
     kept_count = keep["selection"]["countNumber"]
@@ -55,7 +55,7 @@ def test_protected_images_are_never_expired(plans: dict, environment: str) -> No
     assert untagged_gone <= gone
 
 
-def test_without_the_protection_rule_protected_images_expire(plans: dict) -> None:  # noqa: F811
+def test_without_the_protection_rule_protected_images_expire(plans: dict) -> None:
     policy = lifecycle_policy(plans["dev"]["planned"])
     unprotected = {"rules": [r for r in policy["rules"] if "tagPrefixList" not in r["selection"]]}
     images = history(count=100, protected_every=7)

@@ -86,3 +86,13 @@ def test_audit_flags_not_action() -> None:
     document = _document({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})
     assert any("NotAction" in problem for problem in violations(document))
     assert json.dumps(document.document)  # the document stays JSON-serialisable
+
+
+def test_audit_flags_an_endpoint_policy_without_the_account_perimeter() -> None:
+    statement = {"Effect": "Allow", "Principal": "*", "Action": "sagemaker:*", "Resource": "*"}
+    open_endpoint = _document(statement, "aws_vpc_endpoint")
+    assert any("wildcard action" in problem for problem in violations(open_endpoint))
+    perimeter = {**statement, "Condition": {"StringEquals": {"aws:PrincipalAccount": "1"}}}
+    assert violations(_document(perimeter, "aws_vpc_endpoint")) == []
+    # The perimeter exemption is for endpoint policies only, never for identity policies.
+    assert violations(_document(perimeter)) != []

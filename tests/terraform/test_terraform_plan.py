@@ -8,26 +8,17 @@ rendered policy document is present in the plan's prior state for the least-priv
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import tftest
 from iam_policy_audit import RESOURCE_STAR_ALLOWLIST, policy_documents, violations
 from terraform_harness import (
     ENVIRONMENTS,
-    FIXTURES_DIR,
     TERRAFORM_DIR,
-    TERRAFORM_SHIM,
-    copy_tree,
-    run_terraform,
 )
 
-LOCAL_BACKEND_OVERRIDE = 'terraform {\n  backend "local" {}\n}\n'
 REQUIRED_OUTPUTS = {
     "region",
     "account_id",
@@ -40,8 +31,12 @@ REQUIRED_OUTPUTS = {
     "artifacts_kms_key_arn",
     "logs_kms_key_arn",
     "sagemaker_execution_role_arn",
+    "serving_role_arn",
     "pipeline_role_arn",
     "orchestrator_policy_arn",
+    "orchestrator_serving_policy_arn",
+    "orchestrator_data_policy_arn",
+    "orchestrator_policy_arns",
     "private_subnet_ids",
     "sagemaker_security_group_ids",
     "vpc_id",
@@ -62,45 +57,6 @@ def resources(module: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 def of_type(module: dict[str, Any], resource_type: str) -> list[dict[str, Any]]:
     return [r for r in resources(module) if r["type"] == resource_type and r["mode"] == "managed"]
-
-
-def build_plans(workdir: Path, tf_env: dict[str, str]) -> dict[str, dict[str, dict[str, Any]]]:
-    """Per environment: the first plan, and the plan taken after applying it."""
-    copy_tree(TERRAFORM_DIR, workdir)
-    (workdir / "zz_local_backend_override.tf").write_text(LOCAL_BACKEND_OVERRIDE)
-    result = run_terraform(["init", "-input=false"], workdir, tf_env)
-    assert result.returncode == 0, result.output
-    runner = tftest.TerraformTest(workdir, binary=str(TERRAFORM_SHIM), env=tf_env)
-    plans: dict[str, dict[str, dict[str, Any]]] = {}
-    for environment in ENVIRONMENTS:
-        var_file = str(FIXTURES_DIR / f"{environment}.tfvars.json")
-        state = str(workdir / f"{environment}.tfstate")
-        first = runner.plan(output=True, tf_var_file=var_file, state=state)
-        runner.apply(tf_var_file=var_file, state=state)
-        second = runner.plan(output=True, tf_var_file=var_file, state=state, refresh=False)
-        plans[environment] = {"planned": first._raw, "applied": second._raw}
-    return plans
-
-
-@pytest.fixture(scope="session")
-def plans(
-    tmp_path_factory: pytest.TempPathFactory, tf_env: dict[str, str]
-) -> dict[str, dict[str, dict[str, Any]]]:
-    """The plans, built once per test run even when xdist spreads these tests over workers.
-
-    Building takes tens of seconds; the first worker builds under a file lock in the temp
-    directory all workers share, the others read its JSON.
-    """
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    cache = shared / "terraform-plans.json"
-    with (shared / "terraform-plans.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if cache.is_file():
-            return json.loads(cache.read_text())
-        plans = build_plans(shared / "terraform-plan-workdir", tf_env)
-        cache.write_text(json.dumps(plans))
-        return plans
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
@@ -179,7 +135,9 @@ def test_keys_rotate_and_logs_are_encrypted_with_retention(plans: dict, environm
     retention = planned["variables"]["log_retention_days"]["value"]
     applied_root = plans[environment]["applied"]["prior_state"]["values"]["root_module"]
     groups = of_type(applied_root, "aws_cloudwatch_log_group")
-    assert len(groups) == 6
+    # The endpoint's, the orchestrator's and the flow logs' groups; not SageMaker's account-wide
+    # job groups (manage_sagemaker_job_log_groups is false in every environment).
+    assert len(groups) == 3
     assert all(g["values"]["kms_key_id"] for g in groups)
     assert {g["values"]["retention_in_days"] for g in groups} == {retention}
 
@@ -208,3 +166,97 @@ def test_resource_star_allowlist_is_documented() -> None:
     readme = (TERRAFORM_DIR / "README.md").read_text()
     missing = [action for action in RESOURCE_STAR_ALLOWLIST if f"`{action}`" not in readme]
     assert missing == [], "document each Resource '*' action with its reason in terraform/README.md"
+
+
+ACCOUNT_WIDE_LOG_GROUPS = {
+    "/aws/sagemaker/ProcessingJobs",
+    "/aws/sagemaker/TrainingJobs",
+    "/aws/sagemaker/TransformJobs",
+}
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_account_wide_sagemaker_log_groups_are_not_created(plans: dict, environment: str) -> None:
+    planned = plans[environment]["planned"]
+    root = planned["planned_values"]["root_module"]
+    names = {group["values"]["name"] for group in of_type(root, "aws_cloudwatch_log_group")}
+    assert names & ACCOUNT_WIDE_LOG_GROUPS == set()
+    endpoint = planned["planned_values"]["outputs"]["endpoint_name"]["value"]
+    assert f"/aws/sagemaker/Endpoints/{endpoint}" in names
+    # The outputs still name them: jobs write there and the orchestrator reads their logs.
+    outputs = planned["planned_values"]["outputs"]["log_group_names"]["value"]
+    assert set(outputs.values()) >= ACCOUNT_WIDE_LOG_GROUPS
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_budget_filters_on_the_tag_the_orchestrator_sets(plans: dict, environment: str) -> None:
+    planned = plans[environment]["planned"]
+    root = planned["planned_values"]["root_module"]
+    project = planned["variables"]["project"]["value"]
+    (budget,) = of_type(root, "aws_budgets_budget")
+    filters = budget["values"]["cost_filter"]
+    assert [(f["name"], f["values"]) for f in filters] == [
+        ("TagKeyValue", [f"user:project${project}"])
+    ]
+    # orchestrator/backends/aws/* and pipeline/security.py tag with lower-case `project`; the
+    # stack's own resources carry the same key.
+    tagged = [r for r in resources(root) if isinstance(r.get("values", {}).get("tags"), dict)]
+    assert tagged and all(r["values"]["tags"].get("project") == project for r in tagged)
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_key_policies_name_every_role_that_uses_the_keys(plans: dict, environment: str) -> None:
+    applied = plans[environment]["applied"]["prior_state"]["values"]
+    root = applied["root_module"]
+    roles = {r["name"]: r["values"]["arn"] for r in of_type(root, "aws_iam_role")}
+    principals = plans[environment]["planned"]["variables"]["orchestrator_principal_arns"]["value"]
+    assert principals, "an environment without orchestrator principals cannot use its keys"
+    expected = {roles["execution"], roles["serving"], roles["pipeline"], *principals}
+    for key in of_type(root, "aws_kms_key"):
+        statements = {s.get("Sid"): s for s in json.loads(key["values"]["policy"])["Statement"]}
+        assert "KeyAdministration" in statements, "operators must keep a key-administrator path"
+        if key["values"]["tags"].get("Purpose") == "logs":
+            continue
+        users = statements["KeyUseByProjectPrincipals"]["Principal"]["AWS"]
+        assert set(users) == expected
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_models_run_as_the_serving_role_and_jobs_as_the_jobs_role(
+    plans: dict, environment: str
+) -> None:
+    root = plans[environment]["applied"]["prior_state"]["values"]["root_module"]
+    inline = {
+        r["name"]: json.loads(r["values"]["policy"]) for r in of_type(root, "aws_iam_role_policy")
+    }
+    serving = {s["Sid"]: s for s in inline["serving"]["Statement"]}
+    jobs = {s["Sid"]: s for s in inline["execution"]["Statement"]}
+    assert serving["ReadRollbackAlarms"]["Action"] == ["cloudwatch:DescribeAlarms"]
+    assert "ReadRollbackAlarms" not in jobs
+    assert not any("Endpoints" in arn for arn in jobs["WriteJobLogs"]["Resource"])
+    assert not any("TrainingJobs" in arn for arn in serving["WriteServingLogs"]["Resource"])
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_interface_endpoints_only_serve_this_account(plans: dict, environment: str) -> None:
+    root = plans[environment]["applied"]["prior_state"]["values"]["root_module"]
+    account = plans[environment]["applied"]["prior_state"]["values"]["outputs"]["account_id"][
+        "value"
+    ]
+    interface = [
+        e
+        for e in of_type(root, "aws_vpc_endpoint")
+        if e["values"]["vpc_endpoint_type"] == "Interface"
+    ]
+    assert len(interface) == 8
+    for endpoint in interface:
+        (statement,) = json.loads(endpoint["values"]["policy"])["Statement"]
+        condition = statement["Condition"]["StringEquals"]["aws:PrincipalAccount"]
+        assert condition == account, endpoint["address"]
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_the_autoscaling_service_linked_role_is_created(plans: dict, environment: str) -> None:
+    root = plans[environment]["planned"]["planned_values"]["root_module"]
+    (role,) = of_type(root, "aws_iam_service_linked_role")
+    assert role["values"]["aws_service_name"] == "sagemaker.application-autoscaling.amazonaws.com"

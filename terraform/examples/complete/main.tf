@@ -17,6 +17,9 @@ module "mlops_platform" {
   monthly_budget_usd                = 200
   alert_email_addresses             = ["ml-dev@example.com"]
   ecr_image_retention_count         = 20
+  endpoint_instance_type            = "ml.m5.large"
+  sagemaker_peak_instance_count     = 7
+  orchestrator_principal_arns       = ["arn:aws:iam::111122223333:role/mlops-ci-dev"]
   alarm_thresholds = {
     endpoint_5xx_rate_percent  = 5
     endpoint_4xx_rate_percent  = 20

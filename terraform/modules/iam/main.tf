@@ -1,7 +1,12 @@
-# Three identities, each limited to this project's resources:
-# - the SageMaker execution role that jobs and endpoints run as,
+# Four identities, each limited to this project's resources:
+# - the jobs role that processing, training and tuning jobs run as (`execution`),
+# - the serving role that models run as: endpoints and batch transform jobs (`serving`),
 # - the pipeline role that SageMaker Pipelines uses to start those jobs,
-# - a customer-managed policy for CI / the orchestrator (submit pipelines, manage the endpoint).
+# - customer-managed policies for CI / the orchestrator, split by job so each stays under IAM's
+#   6,144-character managed-policy quota (whitespace not counted; IAM User Guide, "IAM and AWS
+#   STS quotas"): `orchestrator` (the pipeline), `orchestrator_serving` (endpoint, autoscaling,
+#   batch transform), `orchestrator_data` (model registry, buckets, keys, logs) and
+#   `image_publisher` (ECR). tests/terraform/test_policy_sizes.py measures every rendered policy.
 # No AWS managed *FullAccess policy is attached and no statement allows a "*" action. Where an
 # action supports no resource-level permission AWS requires Resource "*"; those are listed in
 # terraform/README.md ("Resource * allowlist") and checked by tests/terraform.
@@ -16,10 +21,13 @@ locals {
   network_if_arn   = "${local.arn_prefix}:ec2:${var.region}:${var.account_id}:network-interface/*"
   project_buckets  = [var.data_bucket_arn, var.artifacts_bucket_arn]
   project_keys     = [var.data_kms_key_arn, var.artifacts_kms_key_arn]
-  log_stream_arns  = [for arn in var.log_group_arns : "${arn}:log-stream:*"]
+  job_logs         = concat(var.job_log_group_arns, [for arn in var.job_log_group_arns : "${arn}:log-stream:*"])
+  serving_logs     = concat(var.serving_log_group_arns, [for arn in var.serving_log_group_arns : "${arn}:log-stream:*"])
   sagemaker_domain = "sagemaker.amazonaws.com"
   transform_arn    = "${local.sagemaker_arn}:transform-job/${lower(var.name_prefix)}-transform-*"
   alarm_arn        = "${local.arn_prefix}:cloudwatch:${var.region}:${var.account_id}:alarm"
+  # The stack's endpoint alarms are all named <endpoint_name>-... (modules/monitoring).
+  project_alarms_arn = "${local.alarm_arn}:${var.endpoint_name}-*"
   # Target-tracking alarms Application Auto Scaling creates for the endpoint's variant.
   scaling_alarms_arn = "${local.alarm_arn}:TargetTracking-endpoint/${var.endpoint_name}/*"
   scalable_targets   = "${local.arn_prefix}:application-autoscaling:${var.region}:${var.account_id}:scalable-target/*"
@@ -55,35 +63,111 @@ locals {
   })
 
   pass_execution_role = {
-    Sid       = "PassExecutionRoleToSageMakerOnly"
+    Sid       = "PassJobsRoleToSageMakerOnly"
     Effect    = "Allow"
     Action    = "iam:PassRole"
     Resource  = aws_iam_role.execution.arn
     Condition = { StringEquals = { "iam:PassedToService" = local.sagemaker_domain } }
   }
+
+  # What both roles that run containers need: the project image, key use (and grants SageMaker
+  # makes for the ML volumes), SageMaker's metric namespaces and ENIs in the project VPC.
+  container_statements = [
+    {
+      Sid      = "ListProjectBuckets"
+      Effect   = "Allow"
+      Action   = ["s3:GetBucketLocation", "s3:ListBucket"]
+      Resource = local.project_buckets
+    },
+    {
+      Sid      = "UseProjectKeys"
+      Effect   = "Allow"
+      Action   = local.key_use_actions
+      Resource = local.project_keys
+    },
+    {
+      Sid       = "GrantProjectKeysToAwsResources"
+      Effect    = "Allow"
+      Action    = ["kms:CreateGrant"]
+      Resource  = local.project_keys
+      Condition = { Bool = { "kms:GrantIsForAWSResource" = "true" } }
+    },
+    {
+      Sid      = "PullProjectImage"
+      Effect   = "Allow"
+      Action   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+      Resource = [var.ecr_repository_arn]
+    },
+    {
+      Sid      = "EcrLogin"
+      Effect   = "Allow"
+      Action   = ["ecr:GetAuthorizationToken"]
+      Resource = "*"
+    },
+    {
+      Sid       = "PublishSageMakerMetrics"
+      Effect    = "Allow"
+      Action    = ["cloudwatch:PutMetricData"]
+      Resource  = "*"
+      Condition = { StringLike = { "cloudwatch:namespace" = ["/aws/sagemaker/*", "aws/sagemaker/*"] } }
+    },
+    {
+      Sid    = "DescribeNetwork"
+      Effect = "Allow"
+      Action = [
+        "ec2:DescribeDhcpOptions",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSecurityGroups",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeVpcs",
+      ]
+      Resource = "*"
+    },
+    {
+      Sid      = "CreateInterfacesInProjectSubnets"
+      Effect   = "Allow"
+      Action   = ["ec2:CreateNetworkInterface"]
+      Resource = concat(var.subnet_arns, var.security_group_arns, [local.network_if_arn])
+    },
+    {
+      Sid    = "ManageInterfacesInProjectVpc"
+      Effect = "Allow"
+      Action = [
+        "ec2:CreateNetworkInterfacePermission",
+        "ec2:DeleteNetworkInterface",
+        "ec2:DeleteNetworkInterfacePermission",
+      ]
+      Resource  = [local.network_if_arn]
+      Condition = { ArnEquals = { "ec2:Vpc" = var.vpc_arn } }
+    },
+  ]
+
+  # Statements kept apart so the tests can find them by Sid; see the policies below.
+  job_resources = [
+    "${local.sagemaker_arn}:processing-job/*",
+    "${local.sagemaker_arn}:training-job/*",
+    "${local.sagemaker_arn}:hyper-parameter-tuning-job/*",
+  ]
 }
 
 resource "aws_iam_role" "execution" {
   name                 = "${var.name_prefix}-sagemaker-execution"
-  description          = "Runs ${var.name_prefix} SageMaker processing, training, transform jobs and endpoints"
+  description          = "Runs ${var.name_prefix} SageMaker processing, training and tuning jobs"
   assume_role_policy   = local.sagemaker_trust_policy
   max_session_duration = 3600
   permissions_boundary = var.permissions_boundary_arn
   tags                 = var.tags
 }
 
+# The jobs role: reads the data, writes the artifacts, logs to the job log groups. SageMaker
+# creates the account-wide /aws/sagemaker/{Processing,Training}Jobs groups with the job's role
+# when they do not exist yet, hence CreateLogGroup on exactly those names.
 resource "aws_iam_role_policy" "execution" {
   name = "project-resources"
   role = aws_iam_role.execution.id
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [
-      {
-        Sid      = "ListProjectBuckets"
-        Effect   = "Allow"
-        Action   = ["s3:GetBucketLocation", "s3:ListBucket"]
-        Resource = local.project_buckets
-      },
+    Statement = concat(local.container_statements, [
       {
         Sid      = "ReadData"
         Effect   = "Allow"
@@ -97,73 +181,61 @@ resource "aws_iam_role_policy" "execution" {
         Resource = ["${var.artifacts_bucket_arn}/*"]
       },
       {
-        Sid      = "UseProjectKeys"
+        Sid      = "WriteJobLogs"
         Effect   = "Allow"
-        Action   = local.key_use_actions
-        Resource = local.project_keys
+        Action   = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+        Resource = local.job_logs
       },
+    ])
+  })
+}
+
+resource "aws_iam_role" "serving" {
+  name                 = "${var.name_prefix}-sagemaker-serving"
+  description          = "Runs ${var.name_prefix} SageMaker models: the endpoint and batch transform jobs"
+  assume_role_policy   = local.sagemaker_trust_policy
+  max_session_duration = 3600
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
+}
+
+# The serving role: reads model artifacts and batch input, writes batch output and data capture
+# (both under the artifacts bucket), logs to the endpoint's and the transform jobs' groups.
+# DescribeAlarms: SageMaker reads the auto-rollback alarms of a guarded UpdateEndpoint with the
+# endpoint's execution role (SageMaker developer guide, "Auto-Rollback Configuration and
+# Monitoring": "Ensure that your IAM execution role has permission to perform the
+# cloudwatch:DescribeAlarms action on the auto-rollback alarms you specify").
+resource "aws_iam_role_policy" "serving" {
+  name = "serve-project-models"
+  role = aws_iam_role.serving.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat(local.container_statements, [
       {
-        Sid       = "GrantProjectKeysToAwsResources"
-        Effect    = "Allow"
-        Action    = ["kms:CreateGrant"]
-        Resource  = local.project_keys
-        Condition = { Bool = { "kms:GrantIsForAWSResource" = "true" } }
-      },
-      {
-        Sid      = "PullProjectImage"
+        Sid      = "ReadModelsAndBatchInput"
         Effect   = "Allow"
-        Action   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
-        Resource = [var.ecr_repository_arn]
+        Action   = ["s3:GetObject"]
+        Resource = ["${var.data_bucket_arn}/*", "${var.artifacts_bucket_arn}/*"]
       },
       {
-        Sid      = "EcrLogin"
+        Sid      = "WriteBatchOutputAndDataCapture"
         Effect   = "Allow"
-        Action   = ["ecr:GetAuthorizationToken"]
-        Resource = "*"
+        Action   = ["s3:AbortMultipartUpload", "s3:ListMultipartUploadParts", "s3:PutObject"]
+        Resource = ["${var.artifacts_bucket_arn}/*"]
       },
       {
-        Sid      = "WriteProjectLogs"
+        Sid      = "WriteServingLogs"
         Effect   = "Allow"
-        Action   = ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
-        Resource = concat(var.log_group_arns, local.log_stream_arns)
+        Action   = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+        Resource = local.serving_logs
       },
       {
-        Sid       = "PublishSageMakerMetrics"
-        Effect    = "Allow"
-        Action    = ["cloudwatch:PutMetricData"]
-        Resource  = "*"
-        Condition = { StringLike = { "cloudwatch:namespace" = ["/aws/sagemaker/*", "aws/sagemaker/*"] } }
-      },
-      {
-        Sid    = "DescribeNetwork"
-        Effect = "Allow"
-        Action = [
-          "ec2:DescribeDhcpOptions",
-          "ec2:DescribeNetworkInterfaces",
-          "ec2:DescribeSecurityGroups",
-          "ec2:DescribeSubnets",
-          "ec2:DescribeVpcs",
-        ]
-        Resource = "*"
-      },
-      {
-        Sid      = "CreateInterfacesInProjectSubnets"
+        Sid      = "ReadRollbackAlarms"
         Effect   = "Allow"
-        Action   = ["ec2:CreateNetworkInterface"]
-        Resource = concat(var.subnet_arns, var.security_group_arns, [local.network_if_arn])
+        Action   = ["cloudwatch:DescribeAlarms"]
+        Resource = [local.project_alarms_arn]
       },
-      {
-        Sid    = "ManageInterfacesInProjectVpc"
-        Effect = "Allow"
-        Action = [
-          "ec2:CreateNetworkInterfacePermission",
-          "ec2:DeleteNetworkInterface",
-          "ec2:DeleteNetworkInterfacePermission",
-        ]
-        Resource  = [local.network_if_arn]
-        Condition = { ArnEquals = { "ec2:Vpc" = var.vpc_arn } }
-      },
-    ]
+    ])
   })
 }
 
@@ -176,6 +248,13 @@ resource "aws_iam_role" "pipeline" {
   tags                 = var.tags
 }
 
+# What the pipeline definition calls (orchestrator/pipeline: Preprocess and Evaluate are
+# processing steps, Train is a tuning step, Register is RegisterModel = CreateModelPackage,
+# QualityGate and Fail call nothing). SageMaker developer guide, "IAM access management" for
+# Pipelines: the pipeline role needs the Create/Describe/Stop actions of each step's job type,
+# the tuning step ListTrainingJobsForHyperParameterTuningJob and DescribeTrainingJob (best
+# training job), and sagemaker:AddTags because every job is created with Tags (tag-on-create
+# authorizes AddTags on the new resource). No model or transform job is created by the pipeline.
 resource "aws_iam_role_policy" "pipeline" {
   name = "run-project-pipeline"
   role = aws_iam_role.pipeline.id
@@ -183,48 +262,26 @@ resource "aws_iam_role_policy" "pipeline" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid    = "StartJobsInProjectVpcWithProjectKeys"
-        Effect = "Allow"
-        Action = ["sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob"]
-        Resource = [
-          "${local.sagemaker_arn}:processing-job/*",
-          "${local.sagemaker_arn}:training-job/*",
-        ]
+        Sid       = "StartJobsInProjectVpcWithProjectKeys"
+        Effect    = "Allow"
+        Action    = ["sagemaker:CreateHyperParameterTuningJob", "sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob"]
+        Resource  = local.job_resources
         Condition = merge(local.job_network_condition, local.job_encryption_condition)
-      },
-      {
-        Sid       = "StartTransformJobsWithProjectKeys"
-        Effect    = "Allow"
-        Action    = ["sagemaker:CreateTransformJob"]
-        Resource  = ["${local.sagemaker_arn}:transform-job/*"]
-        Condition = local.job_encryption_condition
-      },
-      {
-        Sid       = "CreateModelsInProjectVpc"
-        Effect    = "Allow"
-        Action    = ["sagemaker:CreateModel"]
-        Resource  = ["${local.sagemaker_arn}:model/*"]
-        Condition = local.job_network_condition
       },
       {
         Sid    = "FollowJobs"
         Effect = "Allow"
         Action = [
           "sagemaker:AddTags",
-          "sagemaker:DescribeModel",
+          "sagemaker:DescribeHyperParameterTuningJob",
           "sagemaker:DescribeProcessingJob",
           "sagemaker:DescribeTrainingJob",
-          "sagemaker:DescribeTransformJob",
+          "sagemaker:ListTrainingJobsForHyperParameterTuningJob",
+          "sagemaker:StopHyperParameterTuningJob",
           "sagemaker:StopProcessingJob",
           "sagemaker:StopTrainingJob",
-          "sagemaker:StopTransformJob",
         ]
-        Resource = [
-          "${local.sagemaker_arn}:model/*",
-          "${local.sagemaker_arn}:processing-job/*",
-          "${local.sagemaker_arn}:training-job/*",
-          "${local.sagemaker_arn}:transform-job/*",
-        ]
+        Resource = local.job_resources
       },
       {
         Sid    = "RegisterModelsInProjectGroup"
@@ -261,13 +318,22 @@ resource "aws_iam_role_policy" "pipeline" {
         Action   = local.key_use_actions
         Resource = local.project_keys
       },
+      {
+        Sid       = "GrantProjectKeysToAwsResources"
+        Effect    = "Allow"
+        Action    = ["kms:CreateGrant"]
+        Resource  = local.project_keys
+        Condition = { Bool = { "kms:GrantIsForAWSResource" = "true" } }
+      },
     ]
   })
 }
 
+# CI / orchestrator, part 1: the pipeline (create/update/run/follow it), passing the pipeline
+# and jobs roles. Kept under this name so `orchestrator_policy_arn` keeps meaning "attach me".
 resource "aws_iam_policy" "orchestrator" {
   name        = "${var.name_prefix}-orchestrator"
-  description = "CI / orchestrator: submit the ${var.name_prefix} pipeline and manage its endpoint, nothing else"
+  description = "CI / orchestrator: create, run and follow the ${var.name_prefix} pipeline, nothing else"
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
@@ -289,6 +355,27 @@ resource "aws_iam_policy" "orchestrator" {
         ]
         Resource = [local.pipeline_arn, "${local.pipeline_arn}/execution/*"]
       },
+      local.pass_execution_role,
+      {
+        Sid       = "PassPipelineRoleToSageMakerOnly"
+        Effect    = "Allow"
+        Action    = "iam:PassRole"
+        Resource  = aws_iam_role.pipeline.arn
+        Condition = { StringEquals = { "iam:PassedToService" = local.sagemaker_domain } }
+      },
+    ]
+  })
+  tags = var.tags
+}
+
+# CI / orchestrator, part 2: the endpoint (blue/green updates, autoscaling, rollback alarms)
+# and batch transform jobs, both running models as the serving role.
+resource "aws_iam_policy" "orchestrator_serving" {
+  name        = "${var.name_prefix}-orchestrator-serving"
+  description = "CI / orchestrator: deploy the ${var.name_prefix} endpoint and run its batch transform jobs, nothing else"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat([
       {
         Sid    = "ManageProjectEndpoint"
         Effect = "Allow"
@@ -340,9 +427,10 @@ resource "aws_iam_policy" "orchestrator" {
         Condition = local.job_encryption_condition
       },
       {
+        # AddTags: CreateTransformJob carries Tags (backends/aws/transform.py).
         Sid      = "FollowProjectTransformJobs"
         Effect   = "Allow"
-        Action   = ["sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob"]
+        Action   = ["sagemaker:AddTags", "sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob"]
         Resource = [local.transform_arn]
       },
       {
@@ -359,17 +447,10 @@ resource "aws_iam_policy" "orchestrator" {
         Resource = "*"
       },
       {
-        Sid       = "CreateEndpointAutoscalingServiceLinkedRole"
-        Effect    = "Allow"
-        Action    = ["iam:CreateServiceLinkedRole"]
-        Resource  = ["${local.arn_prefix}:iam::${var.account_id}:role/aws-service-role/${local.autoscaling_domain}/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"]
-        Condition = { StringEquals = { "iam:AWSServiceName" = local.autoscaling_domain } }
-      },
-      {
         Sid      = "ReadEndpointAlarms"
         Effect   = "Allow"
         Action   = ["cloudwatch:DescribeAlarms"]
-        Resource = ["${local.alarm_arn}:${var.endpoint_name}-*", local.scaling_alarms_arn]
+        Resource = [local.project_alarms_arn, local.scaling_alarms_arn]
       },
       {
         Sid      = "ManageEndpointScalingAlarms"
@@ -377,6 +458,36 @@ resource "aws_iam_policy" "orchestrator" {
         Action   = ["cloudwatch:DeleteAlarms", "cloudwatch:PutMetricAlarm"]
         Resource = [local.scaling_alarms_arn]
       },
+      {
+        Sid       = "PassServingRoleToSageMakerOnly"
+        Effect    = "Allow"
+        Action    = "iam:PassRole"
+        Resource  = aws_iam_role.serving.arn
+        Condition = { StringEquals = { "iam:PassedToService" = local.sagemaker_domain } }
+      },
+      ],
+      # Only when this stack does not create the service-linked role itself.
+      var.create_autoscaling_service_linked_role ? [] : [
+        {
+          Sid       = "CreateEndpointAutoscalingServiceLinkedRole"
+          Effect    = "Allow"
+          Action    = ["iam:CreateServiceLinkedRole"]
+          Resource  = ["${local.arn_prefix}:iam::${var.account_id}:role/aws-service-role/${local.autoscaling_domain}/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"]
+          Condition = { StringEquals = { "iam:AWSServiceName" = local.autoscaling_domain } }
+        },
+    ])
+  })
+  tags = var.tags
+}
+
+# CI / orchestrator, part 3: the model registry, the buckets (upload data and schemas, read
+# reports and batch output), key use for those, and the job logs.
+resource "aws_iam_policy" "orchestrator_data" {
+  name        = "${var.name_prefix}-orchestrator-data"
+  description = "CI / orchestrator: review ${var.name_prefix} models, upload data, read artifacts and logs, nothing else"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
       {
         Sid    = "ReviewAndApproveProjectModels"
         Effect = "Allow"
@@ -393,14 +504,6 @@ resource "aws_iam_policy" "orchestrator" {
         Effect   = "Allow"
         Action   = ["sagemaker:ListModelPackageGroups", "sagemaker:ListModelPackages"]
         Resource = "*"
-      },
-      local.pass_execution_role,
-      {
-        Sid       = "PassPipelineRoleToSageMakerOnly"
-        Effect    = "Allow"
-        Action    = "iam:PassRole"
-        Resource  = aws_iam_role.pipeline.arn
-        Condition = { StringEquals = { "iam:PassedToService" = local.sagemaker_domain } }
       },
       {
         Sid      = "ListProjectBuckets"
@@ -430,18 +533,42 @@ resource "aws_iam_policy" "orchestrator" {
         Sid      = "ReadProjectLogs"
         Effect   = "Allow"
         Action   = ["logs:FilterLogEvents", "logs:GetLogEvents"]
-        Resource = concat(var.log_group_arns, local.log_stream_arns)
+        Resource = concat(local.job_logs, local.serving_logs)
       },
     ]
   })
   tags = var.tags
 }
 
-resource "aws_iam_role_policy_attachment" "orchestrator" {
-  for_each = toset(var.orchestrator_role_names)
+locals {
+  orchestrator_policy_arns = {
+    orchestrator         = aws_iam_policy.orchestrator.arn
+    orchestrator_serving = aws_iam_policy.orchestrator_serving.arn
+    orchestrator_data    = aws_iam_policy.orchestrator_data.arn
+  }
+}
 
-  role       = each.value
-  policy_arn = aws_iam_policy.orchestrator.arn
+resource "aws_iam_role_policy_attachment" "orchestrator" {
+  for_each = {
+    for pair in setproduct(var.orchestrator_role_names, keys(local.orchestrator_policy_arns)) :
+    "${pair[0]}/${pair[1]}" => { role = pair[0], policy_arn = local.orchestrator_policy_arns[pair[1]] }
+  }
+
+  role       = each.value.role
+  policy_arn = each.value.policy_arn
+}
+
+# Application Auto Scaling acts on SageMaker variants through this service-linked role. Only
+# one can exist per account and creating an existing one fails, so a second stack in the same
+# account (or an account where someone already scaled an endpoint) sets
+# create_autoscaling_service_linked_role = false; the orchestrator policy then allows creating
+# it on first use instead (IAM User Guide, "Using service-linked roles"; Application Auto
+# Scaling User Guide, "Service-linked roles for Application Auto Scaling").
+resource "aws_iam_service_linked_role" "autoscaling" {
+  count = var.create_autoscaling_service_linked_role ? 1 : 0
+
+  # No description, suffix or tags: service-linked roles take what the service defines.
+  aws_service_name = local.autoscaling_domain
 }
 
 # Building and publishing the image (`orchestrator image push`) and resolving it by digest at

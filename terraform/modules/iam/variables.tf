@@ -43,9 +43,20 @@ variable "artifacts_kms_key_arn" {
   description = "ARN of the artifacts key; also the required output key of jobs."
 }
 
-variable "log_group_arns" {
+variable "job_log_group_arns" {
   type        = list(string)
-  description = "ARNs of the log groups SageMaker jobs and endpoints write to (without the trailing :*)."
+  description = "ARNs of the log groups processing and training jobs write to (without the trailing :*)."
+}
+
+variable "serving_log_group_arns" {
+  type        = list(string)
+  description = "ARNs of the log groups the endpoint and batch transform jobs write to (without the trailing :*)."
+}
+
+variable "create_autoscaling_service_linked_role" {
+  type        = bool
+  description = "Create AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint (one per account; false when it already exists, then the orchestrator may create it on first use)."
+  default     = true
 }
 
 variable "ecr_repository_arn" {
@@ -95,13 +106,13 @@ variable "security_group_arns" {
 
 variable "orchestrator_role_names" {
   type        = list(string)
-  description = "Existing IAM role names (CI, operators) to attach the orchestrator policy to. Empty attaches nothing."
+  description = "Existing IAM role names (CI, operators) to attach the three orchestrator policies and the image publisher policy to. Empty attaches nothing."
   default     = []
 }
 
 variable "permissions_boundary_arn" {
   type        = string
-  description = "Optional permissions boundary for the two roles, for organisations that require one."
+  description = "Optional permissions boundary for the three roles, for organisations that require one."
   default     = null
 }
 

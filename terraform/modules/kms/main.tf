@@ -2,6 +2,16 @@
 # (say, logs) never exposes another (training data). Every key policy names who may use it:
 # the account root only administers the key (no encrypt/decrypt), the project's roles use it,
 # and each AWS service that needs it is listed with a source-account condition.
+#
+# Consequence (AWS KMS developer guide, "Default key policy" / "Allows access to the AWS account
+# and enables IAM policies"): the root statement delegates to IAM only the actions it lists, so
+# an IAM policy can grant key *administration* to a principal of the account but never key
+# *use*. Key use is therefore only what the KeyUseByProjectPrincipals statement names: the
+# SageMaker jobs, serving and pipeline roles and orchestrator_principal_arns (CI / operators
+# that upload data and run the orchestrator). An environment without any orchestrator principal
+# is refused by the root module and by the environment validation, because nobody could then
+# upload to the SSE-KMS data bucket. Operators keep the administration path: an account
+# principal with IAM rights to kms:PutKeyPolicy can add a key user.
 
 locals {
   account_root = "arn:${var.partition}:iam::${var.account_id}:root"

@@ -25,7 +25,7 @@ variable "region" {
 
 variable "sagemaker_role_arns" {
   type        = list(string)
-  description = "Roles that encrypt and decrypt with the data and artifacts keys: the SageMaker execution role and the pipeline role."
+  description = "Roles that encrypt and decrypt with the data and artifacts keys: the SageMaker jobs, serving and pipeline roles."
 }
 
 variable "orchestrator_principal_arns" {

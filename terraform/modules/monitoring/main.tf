@@ -16,9 +16,13 @@ locals {
     "5xx" = { metric = "Invocation5XXErrors", threshold = var.alarm_thresholds.endpoint_5xx_rate_percent }
     "4xx" = { metric = "Invocation4XXErrors", threshold = var.alarm_thresholds.endpoint_4xx_rate_percent }
   }
+  # Both in percent of the instance. SageMaker reports an endpoint's CPUUtilization as the sum
+  # over its vCPUs (0-400% on 4 vCPUs) and MemoryUtilization as 0-100% (SageMaker developer
+  # guide, "Monitor Amazon SageMaker with Amazon CloudWatch"), so CPU is divided by the
+  # instance type's vCPU count (var.endpoint_vcpus) before it meets the threshold.
   utilization_alarms = {
-    cpu    = { metric = "CPUUtilization", threshold = var.alarm_thresholds.cpu_utilization_percent }
-    memory = { metric = "MemoryUtilization", threshold = var.alarm_thresholds.memory_utilization_percent }
+    cpu    = { metric = "CPUUtilization", threshold = var.alarm_thresholds.cpu_utilization_percent, divisor = var.endpoint_vcpus }
+    memory = { metric = "MemoryUtilization", threshold = var.alarm_thresholds.memory_utilization_percent, divisor = 1 }
   }
 }
 
@@ -149,12 +153,7 @@ resource "aws_cloudwatch_metric_alarm" "endpoint_utilization" {
   for_each = local.utilization_alarms
 
   alarm_name          = "${var.endpoint_name}-${each.key}-utilization"
-  alarm_description   = "${each.value.metric} of ${var.endpoint_name} above ${each.value.threshold}%"
-  namespace           = "/aws/sagemaker/Endpoints"
-  metric_name         = each.value.metric
-  dimensions          = local.endpoint_dimensions
-  statistic           = "Average"
-  period              = 300
+  alarm_description   = "${each.value.metric} of ${var.endpoint_name} above ${each.value.threshold}% of the instance"
   evaluation_periods  = 3
   datapoints_to_alarm = 3
   comparison_operator = "GreaterThanThreshold"
@@ -162,7 +161,27 @@ resource "aws_cloudwatch_metric_alarm" "endpoint_utilization" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alerts.arn]
   ok_actions          = [aws_sns_topic.alerts.arn]
-  tags                = var.tags
+
+  metric_query {
+    id          = "percent"
+    expression  = "raw / ${each.value.divisor}"
+    label       = "${each.value.metric} (% of the instance)"
+    return_data = true
+  }
+
+  metric_query {
+    id = "raw"
+
+    metric {
+      namespace   = "/aws/sagemaker/Endpoints"
+      metric_name = each.value.metric
+      dimensions  = local.endpoint_dimensions
+      period      = 300
+      stat        = "Average"
+    }
+  }
+
+  tags = var.tags
 }
 
 resource "aws_cloudwatch_event_rule" "pipeline_failed" {
@@ -200,9 +219,13 @@ resource "aws_budgets_budget" "monthly" {
   limit_unit   = "USD"
   time_unit    = "MONTHLY"
 
+  # `project` is the tag the orchestrator sets on everything it creates in SageMaker and the
+  # root module sets on every resource. A tag counts only once it is activated as a cost
+  # allocation tag in Billing (AWS Billing User Guide, "Activating user-defined cost allocation
+  # tags"); costs before the activation are not tagged retroactively.
   cost_filter {
     name   = "TagKeyValue"
-    values = [format("user:Project$%s", var.project)]
+    values = [format("user:project$%s", var.project)]
   }
 
   dynamic "notification" {
@@ -261,12 +284,13 @@ resource "aws_cloudwatch_dashboard" "this" {
       {
         type = "metric", x = 0, y = 6, width = 12, height = 6
         properties = {
-          title  = "CPU and memory (%)"
+          title  = "CPU and memory (% of the instance)"
           region = var.region
           stat   = "Average"
           period = 300
           metrics = [
-            ["/aws/sagemaker/Endpoints", "CPUUtilization", "EndpointName", var.endpoint_name, "VariantName", var.variant_name],
+            [{ expression = "cpu / ${var.endpoint_vcpus}", label = "CPU (% of the instance)", id = "cpupct" }],
+            ["/aws/sagemaker/Endpoints", "CPUUtilization", "EndpointName", var.endpoint_name, "VariantName", var.variant_name, { id = "cpu", visible = false }],
             ["/aws/sagemaker/Endpoints", "MemoryUtilization", "EndpointName", var.endpoint_name, "VariantName", var.variant_name],
           ]
         }

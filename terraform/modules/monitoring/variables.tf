@@ -10,7 +10,7 @@ variable "name_prefix" {
 
 variable "project" {
   type        = string
-  description = "Project name; the budget counts costs tagged Project=<project> (activate it as a cost allocation tag)."
+  description = "Project name; the budget counts costs tagged project=<project> (activate `project` as a cost allocation tag)."
 }
 
 variable "account_id" {
@@ -30,7 +30,7 @@ variable "region" {
 
 variable "log_group_names" {
   type        = map(string)
-  description = "Log groups to create, by purpose (processing_jobs, training_jobs, endpoint, ...)."
+  description = "Log groups this stack owns and creates, by purpose (endpoint, orchestrator; the account-wide SageMaker job groups only when the stack owns them)."
 }
 
 variable "log_retention_days" {
@@ -51,6 +51,17 @@ variable "logs_kms_key_arn" {
 variable "endpoint_name" {
   type        = string
   description = "SageMaker endpoint the alarms and dashboard watch."
+}
+
+variable "endpoint_vcpus" {
+  type        = number
+  description = "vCPUs of the endpoint's instance type; CPUUtilization (summed over vCPUs) is divided by it so the CPU threshold is percent of the instance."
+  default     = 2
+
+  validation {
+    condition     = var.endpoint_vcpus >= 1 && floor(var.endpoint_vcpus) == var.endpoint_vcpus
+    error_message = "endpoint_vcpus must be a whole number of vCPUs, at least 1."
+  }
 }
 
 variable "variant_name" {

@@ -10,6 +10,23 @@ locals {
     for index, zone in var.availability_zones : zone => cidrsubnet(var.vpc_cidr, var.subnet_newbits, index)
   }
   flow_log_group_arn = "arn:${var.partition}:logs:${var.region}:${var.account_id}:log-group:${var.flow_log_group_name}"
+
+  # IAM prefix of each interface endpoint service. All of these support VPC endpoint policies
+  # (AWS PrivateLink guide, "AWS services that integrate with AWS PrivateLink", column
+  # "Full policy support"). The policy is a perimeter, not a grant: only principals of this
+  # account may call the service through the project's VPC, so a stolen credential of another
+  # account cannot be used from inside it (PrivateLink guide, "Control access to VPC endpoints
+  # using endpoint policies"; aws:PrincipalAccount, IAM User Guide, global condition keys).
+  endpoint_policy_prefixes = {
+    "sagemaker.api"     = "sagemaker"
+    "sagemaker.runtime" = "sagemaker"
+    "sts"               = "sts"
+    "logs"              = "logs"
+    "ecr.api"           = "ecr"
+    "ecr.dkr"           = "ecr"
+    "kms"               = "kms"
+    "monitoring"        = "cloudwatch"
+  }
 }
 
 resource "aws_vpc" "this" {
@@ -140,7 +157,21 @@ resource "aws_vpc_endpoint" "interface" {
   private_dns_enabled = true
   subnet_ids          = [for subnet in aws_subnet.private : subnet.id]
   security_group_ids  = [aws_security_group.endpoints.id]
-  tags                = merge(var.tags, { Name = "${var.name_prefix}-${each.key}" })
+  # A service without a known IAM prefix keeps the default (full access) policy.
+  policy = contains(keys(local.endpoint_policy_prefixes), each.key) ? jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "ThisAccountsPrincipalsOnly"
+        Effect    = "Allow"
+        Principal = "*"
+        Action    = "${local.endpoint_policy_prefixes[each.key]}:*"
+        Resource  = "*"
+        Condition = { StringEquals = { "aws:PrincipalAccount" = var.account_id } }
+      },
+    ]
+  }) : null
+  tags = merge(var.tags, { Name = "${var.name_prefix}-${each.key}" })
 }
 
 resource "aws_cloudwatch_log_group" "flow_logs" {

@@ -9,7 +9,8 @@ variables {
   account_id         = "123456789012"
   partition          = "aws"
   region             = "eu-west-1"
-  log_group_names    = { training_jobs = "/aws/sagemaker/TrainingJobs", endpoint = "/aws/sagemaker/Endpoints/mlops-demo-test-endpoint" }
+  log_group_names    = { endpoint = "/aws/sagemaker/Endpoints/mlops-demo-test-endpoint" }
+  endpoint_vcpus     = 4
   log_retention_days = 30
   logs_kms_key_arn   = "arn:aws:kms:eu-west-1:123456789012:key/logs"
   endpoint_name      = "mlops-demo-test-endpoint"
@@ -47,6 +48,19 @@ run "alerts_are_wired" {
   assert {
     condition     = jsondecode(aws_cloudwatch_event_rule.pipeline_failed.event_pattern).detail.currentPipelineExecutionStatus == ["Failed"] && aws_cloudwatch_event_target.pipeline_failed.arn == aws_sns_topic.alerts.arn
     error_message = "Failed pipeline executions must reach the alert topic."
+  }
+
+  assert {
+    condition = (
+      one([for query in aws_cloudwatch_metric_alarm.endpoint_utilization["cpu"].metric_query : query.expression if query.return_data == true]) == "raw / 4" &&
+      one([for query in aws_cloudwatch_metric_alarm.endpoint_utilization["memory"].metric_query : query.expression if query.return_data == true]) == "raw / 1"
+    )
+    error_message = "CPUUtilization is summed over vCPUs: the CPU alarm must divide it by the vCPU count; MemoryUtilization is already 0-100%."
+  }
+
+  assert {
+    condition     = length(aws_budgets_budget.monthly.cost_filter) == 1 && alltrue([for filter in aws_budgets_budget.monthly.cost_filter : filter.name == "TagKeyValue" && length(filter.values) == 1 && contains(filter.values, "user:project$mlops-demo")])
+    error_message = "The budget must filter on the lower-case project tag the orchestrator sets on what it creates."
   }
 
   assert {

@@ -19,6 +19,7 @@ from shared_folder import SHARED, SharedFolderMissing, reference_definitions, sh
 
 from orchestrator.images.engine import ContainerEngine
 
+pytest_plugins = ["aws_call_recorder"]
 T = TypeVar("T")
 
 

@@ -48,12 +48,16 @@ def outputs_file(registry: LocalRegistry, tmp_path: Path) -> Path:
     return path
 
 
+BUILT: set[str] = set()  # the tags this test built
+
+
 def build_small_image(engine: ContainerEngine, base: str | None, tag: str, tmp_path: Path) -> str:
     """A small image kept under the name ``image build`` uses; a fresh label makes it unique."""
     context = tmp_path / f"context-{uuid.uuid4().hex[:8]}"
     context.mkdir()
     base = base or "python:3.11-slim-bookworm"
     (context / "Dockerfile").write_text(f"FROM {base}\nLABEL test.build={uuid.uuid4().hex}\n")
+    BUILT.add(tag)
     engine.run("build", "--tag", local_reference(tag), str(context))
     image_id = engine.image_id(local_reference(tag))
     assert image_id
@@ -165,17 +169,14 @@ def test_a_login_the_registry_refuses_exits_1_naming_the_login(
 
 @pytest.fixture(autouse=True)
 def _remove_test_images(container_engine: ContainerEngine) -> Iterator[None]:
-    """Every image a test built or tagged (``ml-containers:<uuid tag>`` and its registry
-    names) is removed, so repeated runs do not fill the engine's storage."""
-    before = set(_image_names(container_engine))
+    """The images this test built or pushed (its uuid tags, under any name) are removed, and
+    only those: other test sessions may share the engine's storage."""
+    BUILT.clear()
     yield
-    for name in set(_image_names(container_engine)) - before:
-        subprocess.run([container_engine.executable, "rmi", "-f", name], capture_output=True)
-
-
-def _image_names(engine: ContainerEngine) -> list[str]:
-    listed = subprocess.run(
-        [engine.executable, "images", "--format", "{{.Repository}}:{{.Tag}}"],
+    names = subprocess.run(
+        [container_engine.executable, "images", "--format", "{{.Repository}}:{{.Tag}}"],
         capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    return [name for name in listed.stdout.split() if not name.startswith("<none>")]
+    ).stdout.split()  # fmt: skip
+    for name in names:
+        if name.rpartition(":")[2] in BUILT:
+            subprocess.run([container_engine.executable, "rmi", "-f", name], capture_output=True)

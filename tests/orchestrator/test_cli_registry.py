@@ -22,6 +22,7 @@ COMMANDS = [
     "render",
     "infra",
     "image",
+    "preflight",
     "pipeline",
     "deploy",
     "rollback",

@@ -16,6 +16,7 @@ MODULES = (
     "render",
     "infra",
     "image",
+    "preflight",
     "pipeline",
     "deploy",
 )

@@ -1,0 +1,88 @@
+"""Records every AWS API call the orchestrator's own code makes while the tests run, so the
+preflight can check the orchestrator's IAM policies against what it really calls.
+
+The record is ``orchestrator/preflight/aws_calls.json``. A test session that sees the
+orchestrator make a call the record lacks fails at the end and names the calls; run the suite
+with ``MLOPS_RECORD_AWS_CALLS=1`` to add them (then review the diff: each new call is a new
+permission the orchestrator's policies must grant). Calls test code makes itself (fixtures
+creating buckets, scripting moto) have no orchestrator frame and are not recorded; nor are calls
+whose outermost orchestrator frame is a protocol method no command reaches on AWS
+(``NOT_REACHED``: registering a model package directly, as the conformance suite does, where
+production leaves it to the pipeline's RegisterModel step under the pipeline role).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.client import BaseClient
+
+REPO = Path(__file__).resolve().parents[1]
+ORCHESTRATOR = str(REPO / "orchestrator") + os.sep
+NOT_REACHED = {
+    (str(REPO / "orchestrator" / "backends" / "aws" / "registry.py"), "register"),
+    (str(REPO / "orchestrator" / "backends" / "aws" / "registry.py"), "ensure_group"),
+}
+RECORD = REPO / "orchestrator" / "preflight" / "aws_calls.json"
+UPDATE_ENV = "MLOPS_RECORD_AWS_CALLS"
+_seen: set[str] = set()
+_original = BaseClient._make_api_call
+
+
+def _from_orchestrator() -> bool:
+    outermost = None
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_filename.startswith(ORCHESTRATOR):
+            outermost = (frame.f_code.co_filename, frame.f_code.co_name)
+        frame = frame.f_back  # type: ignore[assignment]
+    return outermost is not None and outermost not in NOT_REACHED
+
+
+def _recording(self: BaseClient, operation_name: str, api_params: Any) -> Any:
+    if _from_orchestrator():
+        _seen.add(f"{self.meta.service_model.service_name}:{operation_name}")
+    return _original(self, operation_name, api_params)
+
+
+def _shared_dir(config: pytest.Config) -> Path:
+    folder = Path(str(config.rootpath)) / ".pytest_cache" / "aws-calls"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    BaseClient._make_api_call = _recording  # type: ignore[method-assign]
+    if not hasattr(config, "workerinput"):  # the controller (or a run without xdist)
+        for stale in _shared_dir(config).glob("*.json"):
+            stale.unlink()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    worker = getattr(config, "workerinput", {}).get("workerid")
+    if worker is not None:
+        (_shared_dir(config) / f"{worker}.json").write_text(json.dumps(sorted(_seen)))
+        return
+    seen = set(_seen)
+    for part in _shared_dir(config).glob("*.json"):
+        seen.update(json.loads(part.read_text()))
+    committed = set(json.loads(RECORD.read_text())["calls"])
+    missing = sorted(seen - committed)
+    if not missing:
+        return
+    if os.environ.get(UPDATE_ENV) == "1":
+        RECORD.write_text(json.dumps({"calls": sorted(committed | seen)}, indent=2) + "\n")
+        return
+    print(
+        f"\nthe orchestrator made AWS calls that {RECORD.relative_to(REPO)} does not list: "
+        f"{', '.join(missing)}; run the tests with {UPDATE_ENV}=1 to record them, then check "
+        "that the orchestrator's IAM policies allow them (orchestrator preflight)",
+        file=sys.stderr,
+    )
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -1,0 +1,42 @@
+"""Collision rules: log groups SageMaker owns, budget filters on tags nobody sets."""
+
+from __future__ import annotations
+
+from plan_builder import PlanBuilder
+
+from orchestrator.preflight.inputs import PreflightInputs
+from orchestrator.preflight.run import run_preflight
+from orchestrator.settings.environment import load_environment
+
+DEV = load_environment("dev")
+
+
+def findings(plan: PlanBuilder, rule: str) -> list[str]:
+    report = run_preflight(PreflightInputs(DEV, plan=plan.build()), only=frozenset({rule}))
+    assert report.ran == [rule]
+    return [f.problem for f in report.findings]
+
+
+def test_an_account_wide_sagemaker_log_group_is_reported() -> None:
+    plan = PlanBuilder().resource(
+        "monitoring", "aws_cloudwatch_log_group", "jobs", {"name": "/aws/sagemaker/TrainingJobs"}
+    )
+    plan.resource(
+        "monitoring", "aws_cloudwatch_log_group", "mine", {"name": "/mlops/dev/orchestrator"}
+    )
+    found = findings(plan, "account-wide-log-groups")
+    assert len(found) == 1 and "/aws/sagemaker/TrainingJobs" in found[0]
+
+
+def budget(*values: str) -> PlanBuilder:
+    cost_filter = [{"name": "TagKeyValue", "values": list(values)}]
+    return PlanBuilder().resource(
+        "monitoring", "aws_budgets_budget", "m", {"cost_filter": cost_filter}
+    )
+
+
+def test_a_budget_filtering_on_a_tag_the_orchestrator_does_not_set_is_reported() -> None:
+    found = findings(budget("user:CostCenter$ml-dev"), "budget-tag-filter")
+    assert found and "CostCenter" in found[0]
+    assert findings(budget(f"user:project${DEV.project}"), "budget-tag-filter") == []
+    assert findings(budget("user:project$someone-else"), "budget-tag-filter")

@@ -27,6 +27,7 @@ class StackSource:
     outputs_file: Path | None = None
     module_dir: Path | None = None
     apply: bool = False  # render the tfvars and apply the plan first (the run flow's first steps)
+    preflight: bool = True  # check the plan with the offline preflight before applying it
 
 
 def open_backend(
@@ -68,7 +69,15 @@ def _stack_outputs(
         return outputs, {"infrastructure": {"stack_outputs": source}}
     rendered = render(config, stack.module_dir)
     say(f"render: {rendered.path} " + ("unchanged" if rendered.up_to_date else "updated"))
-    applied = infra_apply(config, stack.module_dir, progress=say)
+    from orchestrator.preflight.gate import preflight_gate
+
+    applied = infra_apply(
+        config,
+        stack.module_dir,
+        progress=say,
+        check_plan=(lambda plan: preflight_gate(config, plan)) if stack.preflight else None,
+    )
+    say("preflight: the plan fits AWS's rules" if stack.preflight else "preflight: skipped")
     assert applied.outputs is not None
     return applied.outputs, {
         "tfvars": {"path": str(rendered.path), "changed": not rendered.up_to_date},
@@ -84,11 +93,12 @@ def _refuse_stack_flags(config: EnvironmentConfig, stack: StackSource | None) ->
         for flag, value in (
             ("--stack-outputs", stack.outputs_file if stack else None),
             ("--terraform-dir", stack.module_dir if stack else None),
+            ("--skip-preflight", True if stack and not stack.preflight else None),
         )
         if value is not None
     ]
     if named:
         raise UserError(
-            f"{' and '.join(named)} name a Terraform stack, which the local environment "
+            f"{' and '.join(named)} apply to a Terraform stack, which the local environment "
             f"{config.name} does not have; drop them or pick an aws environment (--env dev)"
         )

@@ -21,6 +21,7 @@ def stack_source(args: argparse.Namespace, apply: bool = False) -> StackSource:
         outputs_file=getattr(args, "stack_outputs", None),
         module_dir=getattr(args, "terraform_dir", None),
         apply=apply,
+        preflight=not getattr(args, "skip_preflight", False),
     )
 
 

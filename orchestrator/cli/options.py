@@ -61,6 +61,16 @@ def image(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def preflight(parser: argparse.ArgumentParser) -> None:
+    """The offline preflight that guards commands changing AWS (aws environments)."""
+    parser.add_argument(
+        "--skip-preflight",
+        action="store_true",
+        help="aws: do not run the offline preflight first (for a finding you have checked "
+        "against AWS's documentation, e.g. an action newer than the IAM reference)",
+    )
+
+
 def parameters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--parameter",

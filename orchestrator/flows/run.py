@@ -49,6 +49,10 @@ def run(
 ) -> tuple[dict[str, Any], int]:
     """Run the whole job; (summary, exit code: 0 done, 1 the pipeline or the serving failed)."""
     started = time.monotonic()
+    if config.backend == "aws" and options.stack.preflight and not options.stack.apply:
+        from orchestrator.preflight.gate import preflight_gate
+
+        preflight_gate(config)  # with apply, the plan is checked before it is applied
     with open_backend(config, options.stack, events=events, progress=progress) as backend:
         summary: dict[str, Any] = {"environment": config.name, "backend": backend.name}
         summary.update(backend.infrastructure)

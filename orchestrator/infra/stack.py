@@ -91,11 +91,16 @@ def infra_apply(
     *,
     progress: Progress | None = None,
     backend_config: Path | None = None,
+    check_plan: Callable[[dict[str, Any]], None] | None = None,
 ) -> InfraResult:
-    """Plan, apply exactly that plan, then read the outputs as the typed contract."""
+    """Plan, apply exactly that plan, then read the outputs as the typed contract.
+    ``check_plan`` sees the plan (``terraform show -json``) first and may refuse it by
+    raising, before anything is applied (``run`` passes the offline preflight)."""
     runner, planned = infra_plan(
         config, module_dir, progress=progress, backend_config=backend_config
     )
+    if check_plan is not None:
+        check_plan(runner.show_json(planned.plan_file))
     if planned.has_changes:
         runner.apply(PlanResult(planned.plan_file, True))
     outputs = runner.stack_outputs()

@@ -261,7 +261,9 @@ def test_run_without_outputs_renders_applies_then_runs_the_pipeline(
     stack = write_stack(tmp_path / "stack", account=ACCOUNT)
     create_repository(moto["ecr"], "mlops")  # the stand-in stack's ecr_repository_url
     put_image(moto["ecr"], "mlops", source_tag())
-    code = cli(envdir, "run", "--terraform-dir", str(stack), *FAST, "--output", "json")
+    # The provider-free stand-in has no IAM at all, which the preflight refuses (next test).
+    args = ["run", "--terraform-dir", str(stack), "--skip-preflight", *FAST, "--output", "json"]
+    code = cli(envdir, *args)
     printed = capsys.readouterr()
     assert code == 0, printed.err
     summary = json.loads(printed.out)
@@ -270,6 +272,27 @@ def test_run_without_outputs_renders_applies_then_runs_the_pipeline(
     assert summary["infrastructure"]["changed"] is True
     assert summary["pipeline"]["action"] == "created"
     assert summary["execution"]["status"] == "Succeeded"
+
+
+def test_run_checks_the_plan_with_the_preflight_before_applying_it(
+    moto: dict[str, Any],
+    envdir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A stack with no orchestrator policies would deny every call the orchestrator makes:
+    run stops at the preflight with exit 1 and applies nothing."""
+    from test_terraform_runner import NO_TERRAFORM_PATH, write_stack
+
+    monkeypatch.setenv("PATH", NO_TERRAFORM_PATH)
+    stack = write_stack(tmp_path / "stack", account=ACCOUNT)
+    assert cli(envdir, "run", "--terraform-dir", str(stack), *FAST) == 1
+    err = capsys.readouterr().err
+    assert "the preflight found" in err and "orchestrator-coverage" in err
+    assert "nothing was changed" in err
+    assert not (tmp_path / "state" / "dev.tfstate").exists()  # never applied
+    assert moto["sagemaker"].list_pipelines()["PipelineSummaries"] == []
 
 
 # -- registry ------------------------------------------------------------------------------------

@@ -69,7 +69,16 @@ COMMON = ["--env", "--environments-dir", "--output"]
 STACK = ["--stack-outputs", "--terraform-dir"]
 WAITING = ["--timeout", "--poll-interval"]
 FLAGS = {
-    "run": [*COMMON, "--data", "--schema", "--parameter", "--image", *STACK, *WAITING],
+    "run": [
+        *COMMON,
+        "--data",
+        "--schema",
+        "--parameter",
+        "--image",
+        *STACK,
+        "--skip-preflight",
+        *WAITING,
+    ],
     "executions list": [*COMMON, *STACK],
     "executions describe": [*COMMON, *STACK],
     "models list": [*COMMON, "--status", *STACK],
@@ -99,7 +108,7 @@ FLAGS = {
     "pipeline upsert": [*COMMON, *STACK, "--image"],
     "pipeline start": [*COMMON, *STACK, "--parameter"],
     "pipeline wait": [*COMMON, *STACK, *WAITING, "--execution"],
-    "deploy": [*COMMON, *STACK, *WAITING, "--model-package"],
+    "deploy": [*COMMON, *STACK, *WAITING, "--skip-preflight", "--model-package"],
     "rollback": [*COMMON, *STACK, *WAITING],
 }
 

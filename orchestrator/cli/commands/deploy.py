@@ -20,6 +20,7 @@ def _rollback_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _deploy_arguments(parser: argparse.ArgumentParser) -> None:
     _rollback_arguments(parser)
+    options.preflight(parser)
     parser.add_argument(
         "--model-package",
         default="latest-approved",
@@ -33,10 +34,13 @@ def deploy(args: argparse.Namespace) -> int:
     from orchestrator.cli import context
     from orchestrator.flows.deploy import deploy as deploy_version
     from orchestrator.infra.stack import require_aws
+    from orchestrator.preflight.gate import preflight_gate
 
     config = context.environment(args)
     require_aws(config, "deploy")
     poll = context.poll(args, DEFAULT_ENDPOINT_TIMEOUT_SECONDS)
+    if not args.skip_preflight:
+        preflight_gate(config)  # the checks that need no plan; nothing has changed yet
     with context.backend(args, config) as backend:
         summary, model = deploy_version(backend, args.model_package, poll, say)
     _print_deployment(args.output, summary, model)

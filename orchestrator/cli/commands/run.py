@@ -21,6 +21,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     options.parameters(parser)
     options.image(parser)
     options.stack(parser)
+    options.preflight(parser)
     options.waiting(parser)
 
 

@@ -247,3 +247,14 @@ variable "manage_sagemaker_job_log_groups" {
   description = "Manage the account-wide /aws/sagemaker/{Processing,Training,Transform}Jobs log groups (KMS, retention) in this stack. They are shared by every stack in the account and SageMaker creates them on first use, so only the one stack that owns the account's SageMaker logs sets true (import them if they exist)."
   default     = false
 }
+
+variable "account_id" {
+  type        = string
+  description = "The AWS account this environment's stack belongs to; the provider refuses credentials of any other account (allowed_account_ids). Null only for module tests without an environment."
+  default     = null
+
+  validation {
+    condition     = var.account_id == null || can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "account_id must be 12 digits."
+  }
+}

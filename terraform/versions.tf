@@ -16,6 +16,9 @@ terraform {
 
 provider "aws" {
   region = var.region
+  # A plan or apply with credentials of another account fails before touching anything
+  # (`orchestrator render` always sets account_id from the environment file).
+  allowed_account_ids = var.account_id == null ? null : [var.account_id]
 
   default_tags {
     tags = local.tags

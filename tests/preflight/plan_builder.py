@@ -10,7 +10,11 @@ from orchestrator.preflight.plan import StackPlan
 
 
 class PlanBuilder:
-    def __init__(self) -> None:
+    def __init__(self, account_id: str | None = "111122223333", allowed: bool = True) -> None:
+        """A plan whose provider refuses other accounts (``allowed``) and whose account_id
+        variable is ``account_id``, as the rendered stack's is."""
+        self.account_id = account_id
+        self.allowed = allowed
         self.modules: dict[str, list[dict[str, Any]]] = {}
         self.config: dict[str, list[dict[str, Any]]] = {}
         self.outputs: dict[str, dict[str, Any]] = {}
@@ -83,8 +87,10 @@ class PlanBuilder:
         return self
 
     def build(self) -> StackPlan:
+        provider = {"expressions": {"allowed_account_ids": {"references": ["var.account_id"]}}}
         return StackPlan(
             {
+                "variables": {"account_id": {"value": self.account_id}},
                 "planned_values": {
                     "outputs": {},
                     "root_module": {
@@ -95,6 +101,7 @@ class PlanBuilder:
                     },
                 },
                 "configuration": {
+                    "provider_config": {"aws": provider if self.allowed else {}},
                     "root_module": {
                         "outputs": self.outputs,
                         "module_calls": {
@@ -106,7 +113,7 @@ class PlanBuilder:
                             }
                             for m, r in self.config.items()
                         },
-                    }
+                    },
                 },
             }
         )

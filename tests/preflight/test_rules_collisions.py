@@ -40,3 +40,10 @@ def test_a_budget_filtering_on_a_tag_the_orchestrator_does_not_set_is_reported()
     assert found and "CostCenter" in found[0]
     assert findings(budget(f"user:project${DEV.project}"), "budget-tag-filter") == []
     assert findings(budget("user:project$someone-else"), "budget-tag-filter")
+
+
+def test_a_provider_that_takes_any_account_is_reported() -> None:
+    assert findings(PlanBuilder(), "provider-allowed-accounts") == []
+    assert findings(PlanBuilder(allowed=False), "provider-allowed-accounts")
+    found = findings(PlanBuilder(account_id="999999999999"), "provider-allowed-accounts")
+    assert found and "'999999999999'" in found[0]

@@ -4,5 +4,6 @@ from orchestrator.preflight.rules import (  # noqa: F401  (registration on impor
     collisions,
     coverage,
     iam_policies,
+    online,
     parameters,
 )

@@ -69,3 +69,25 @@ def check_budget_tags(inputs: PreflightInputs) -> Iterator[Finding]:
                         "filter on a tag the orchestrator sets (project or environment) with "
                         "its exact value, and activate it as a cost allocation tag",
                     )
+
+
+@rule("provider-allowed-accounts", "the AWS provider refuses every account but the environment's",
+      "plan")  # fmt: skip
+def check_allowed_accounts(inputs: PreflightInputs) -> Iterator[Finding]:
+    """Without ``allowed_account_ids`` an apply with the wrong profile builds the stack in
+    another account (Terraform AWS provider, argument reference)."""
+    assert inputs.plan is not None
+    provider = inputs.plan.raw.get("configuration", {}).get("provider_config", {}).get("aws", {})
+    configured = "allowed_account_ids" in provider.get("expressions", {})
+    value = inputs.plan.raw.get("variables", {}).get("account_id", {}).get("value")
+    wanted = inputs.environment.account_id
+    if not configured or value != wanted:
+        yield Finding(
+            "provider-allowed-accounts",
+            "provider.aws",
+            f"the provider's allowed_account_ids is {'set' if configured else 'not set'} and "
+            f"account_id is {value!r}, not the environment's {wanted!r}: a plan with another "
+            "account's credentials would build the stack there",
+            "set allowed_account_ids = [var.account_id] in the provider block and render the "
+            "tfvars with `orchestrator render` (it writes account_id)",
+        )

@@ -10,10 +10,12 @@ from unittest import mock
 
 from moto.sagemaker.models import SageMakerModelBackend
 from moto.sagemaker.responses import SageMakerResponse
+from moto.servicequotas.responses import ServiceQuotasResponse
 
 from moto_extensions.describe_pipeline_execution import _describe_pipeline_execution
 from moto_extensions.list_pipeline_execution_steps import _list_pipeline_execution_steps
 from moto_extensions.list_pipeline_executions import _list_pipeline_executions
+from moto_extensions.list_service_quotas import _list_service_quotas, clear_quotas, set_quota
 from moto_extensions.scripting import InjectError, set_transform_job_state, shared_session
 from moto_extensions.state import (
     ACCOUNT,
@@ -33,8 +35,10 @@ __all__ = [
     "ExecutionState",
     "InjectError",
     "backend",
+    "clear_quotas",
     "sagemaker_patched",
     "script_execution",
+    "set_quota",
     "set_transform_job_state",
     "shared_session",
     "step",
@@ -57,4 +61,10 @@ def sagemaker_patched() -> Iterator[None]:
         stack.enter_context(
             mock.patch.object(SageMakerModelBackend, "update_model_package", _update_model_package)
         )
+        stack.enter_context(
+            mock.patch.object(
+                ServiceQuotasResponse, "list_service_quotas", _list_service_quotas, create=True
+            )
+        )
+        stack.callback(clear_quotas)
         yield

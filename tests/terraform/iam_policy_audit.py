@@ -24,6 +24,7 @@ from typing import Any
 # action -> why AWS requires Resource "*". Mirrored in terraform/README.md.
 RESOURCE_STAR_ALLOWLIST: dict[str, str] = {
     "ecr:GetAuthorizationToken": "returns a registry login token; ECR defines no resource for it",
+    "servicequotas:ListServiceQuotas": "List action without resource types; quota values only",
     "ec2:DescribeDhcpOptions": "EC2 Describe actions support no resource-level permissions",
     "ec2:DescribeNetworkInterfaces": "EC2 Describe actions support no resource-level permissions",
     "ec2:DescribeSecurityGroups": "EC2 Describe actions support no resource-level permissions",

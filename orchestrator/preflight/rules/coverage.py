@@ -39,7 +39,11 @@ STEP_CALLS: dict[str, tuple[str, ...]] = {
 # Calls that need no permission (STS user guide: GetCallerIdentity needs none).
 NO_PERMISSION = frozenset({"sts:GetCallerIdentity"})
 # botocore service name -> IAM prefix where they differ.
-IAM_PREFIX = {"sagemaker-runtime": "sagemaker", "monitoring": "cloudwatch"}
+IAM_PREFIX = {
+    "sagemaker-runtime": "sagemaker",
+    "monitoring": "cloudwatch",
+    "service-quotas": "servicequotas",
+}
 # S3 operations authorised under another action name (S3 user guide, "Amazon S3 actions"), and
 # the KMS calls S3 makes with the caller's permissions for SSE-KMS objects (S3 user guide,
 # "Using server-side encryption with AWS KMS keys": GenerateDataKey to write, Decrypt to read).

@@ -363,6 +363,13 @@ resource "aws_iam_policy" "orchestrator" {
         Resource  = aws_iam_role.pipeline.arn
         Condition = { StringEquals = { "iam:PassedToService" = local.sagemaker_domain } }
       },
+      {
+        # `orchestrator preflight` reads the SageMaker instance quotas before a run.
+        Sid      = "ReadServiceQuotas"
+        Effect   = "Allow"
+        Action   = ["servicequotas:ListServiceQuotas"]
+        Resource = "*"
+      },
     ]
   })
   tags = var.tags

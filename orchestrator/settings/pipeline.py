@@ -13,6 +13,7 @@ from ml_containers.schema import DatasetSchema
 
 from orchestrator import __version__
 from orchestrator.pipeline import PipelineConfig
+from orchestrator.pipeline.config import InferenceSettings
 from orchestrator.settings.environment import EnvironmentConfig
 
 
@@ -56,5 +57,11 @@ def pipeline_config(
         preprocess=settings.preprocess,
         caching=settings.caching,
         approval_status=settings.approval_status,
+        # The package declares the instance types this environment serves and transforms on,
+        # so the package and the endpoint/transform settings cannot disagree.
+        inference=InferenceSettings(
+            realtime_instance_types=[config.endpoint.instance_type],
+            transform_instance_types=[config.transform.instance_type],
+        ),
         tags={"project": config.project, "environment": config.name},
     )

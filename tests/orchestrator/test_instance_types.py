@@ -59,3 +59,29 @@ def test_the_model_package_declares_serving_types_of_the_right_kind() -> None:
     assert InferenceSettings(realtime_instance_types=[ENDPOINT_ONLY]).realtime_instance_types
     with pytest.raises(ValidationError, match="not a SageMaker endpoint instance type"):
         InferenceSettings(realtime_instance_types=[TRAINING_ONLY])
+
+
+def test_the_registered_package_declares_the_environment_s_serving_instance_types() -> None:
+    """Not a constant: the package lists the endpoint's and the transform's instance types."""
+    from ml_containers.data.bundled import load_bundled_schema
+
+    from orchestrator.pipeline import build_definition
+    from orchestrator.pipeline.step_graph import flatten_steps
+    from orchestrator.settings.environment import load_environment
+    from orchestrator.settings.pipeline import pipeline_config
+    from orchestrator.settings.stack_outputs import StackOutputs
+
+    dev = load_environment("dev")
+    config = dev.model_copy(
+        update={
+            "endpoint": dev.endpoint.model_copy(update={"instance_type": "ml.c5.xlarge"}),
+            "transform": dev.transform.model_copy(update={"instance_type": "ml.m5.2xlarge"}),
+        }
+    )
+    schema = load_bundled_schema("breast_cancer")
+    settings = pipeline_config(config, schema, "s3://data-bucket/d/", "s3://data-bucket/s.yaml")
+    document = build_definition(settings, StackOutputs.local()).document
+    (register,) = [s for s in flatten_steps(document) if s.type == "RegisterModel"]
+    specification = register.arguments["InferenceSpecification"]
+    assert specification["SupportedRealtimeInferenceInstanceTypes"] == ["ml.c5.xlarge"]
+    assert specification["SupportedTransformInstanceTypes"] == ["ml.m5.2xlarge"]

@@ -16,6 +16,8 @@ from orchestrator.settings.names import VariantName
 from orchestrator.settings.strict import StrictModel
 
 MAX_ROLLBACK_ALARMS = 10  # SageMaker's limit for AutoRollbackConfiguration.Alarms
+CANARY_MAX_PERCENT = 50
+LINEAR_STEP_PERCENT = (10, 50)
 
 
 class TrafficShiftSettings(StrictModel):
@@ -32,6 +34,23 @@ class TrafficShiftSettings(StrictModel):
     wait_interval_seconds: int = Field(default=300, ge=0, le=3600)
     termination_wait_seconds: int = Field(default=300, ge=0, le=3600)
     maximum_execution_timeout_seconds: int | None = Field(default=None, ge=600, le=28800)
+
+    @model_validator(mode="after")
+    def _within_sagemaker_limits(self) -> TrafficShiftSettings:
+        # SageMaker API reference, TrafficRoutingConfig: CanarySize "must be less than or equal
+        # to 50% of the variant's total instance count", LinearStepSize "must be 10-50%".
+        if self.mode == "canary" and self.step_percent > CANARY_MAX_PERCENT:
+            raise ValueError(
+                f"a canary of {self.step_percent}% is refused by SageMaker (at most "
+                f"{CANARY_MAX_PERCENT}% of the fleet); lower step_percent or use all_at_once"
+            )
+        low, high = LINEAR_STEP_PERCENT
+        if self.mode == "linear" and not low <= self.step_percent <= high:
+            raise ValueError(
+                f"a linear step of {self.step_percent}% is refused by SageMaker (it must be "
+                f"{low}-{high}% of the fleet); set step_percent within that range"
+            )
+        return self
 
 
 class AutoscalingSettings(StrictModel):

@@ -144,6 +144,11 @@ output "endpoint_name" {
 }
 
 output "alarm_names" {
-  description = "Endpoint alarms (5XX/4XX rate, p99 latency, CPU, memory); a deployment rolls back when one fires."
+  description = "The alarms a blue/green deployment rolls back on (5XX rate and p99 latency on 60-second periods); the orchestrator passes them as AutoRollbackConfiguration."
+  value       = module.monitoring.rollback_alarm_names
+}
+
+output "paging_alarm_names" {
+  description = "Endpoint alarms that notify the alert topic (5XX/4XX rate, p99 latency, CPU, memory; 5-minute periods)."
   value       = module.monitoring.alarm_names
 }

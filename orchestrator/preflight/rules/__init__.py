@@ -6,4 +6,5 @@ from orchestrator.preflight.rules import (  # noqa: F401  (registration on impor
     iam_policies,
     online,
     parameters,
+    rollback,
 )

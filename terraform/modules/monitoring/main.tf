@@ -4,8 +4,11 @@
 # budget with threshold notifications, and a dashboard of the same signals.
 
 locals {
-  topic_name   = "${var.name_prefix}-alerts"
-  pipeline_arn = "arn:${var.partition}:sagemaker:${var.region}:${var.account_id}:pipeline/${lower(var.pipeline_name)}"
+  topic_name                  = "${var.name_prefix}-alerts"
+  pipeline_arn                = "arn:${var.partition}:sagemaker:${var.region}:${var.account_id}:pipeline/${lower(var.pipeline_name)}"
+  rollback_period_seconds     = 60
+  rollback_evaluation_periods = 3
+
   endpoint_dimensions = {
     EndpointName = var.endpoint_name
     VariantName  = var.variant_name
@@ -147,6 +150,69 @@ resource "aws_cloudwatch_metric_alarm" "model_latency_p99" {
   alarm_actions      = [aws_sns_topic.alerts.arn]
   ok_actions         = [aws_sns_topic.alerts.arn]
   tags               = var.tags
+}
+
+# Rollback alarms: what SageMaker watches while a blue/green deployment bakes (the endpoint's
+# AutoRollbackConfiguration). On 60-second periods, 2 of 3 datapoints, so an alarm can trip
+# within a bake of 180 s; the paging alarms above use 5-minute periods and would need 15 min.
+# No actions: a rollback alarm rolls the deployment back, the alarms above page people.
+resource "aws_cloudwatch_metric_alarm" "rollback_5xx_rate" {
+  alarm_name          = "${var.endpoint_name}-rollback-5xx-rate"
+  alarm_description   = "Roll a deployment of ${var.endpoint_name} back: more than ${var.alarm_thresholds.endpoint_5xx_rate_percent}% 5XX in a minute"
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.alarm_thresholds.endpoint_5xx_rate_percent
+  evaluation_periods  = local.rollback_evaluation_periods
+  datapoints_to_alarm = 2
+  treat_missing_data  = "notBreaching"
+
+  metric_query {
+    id          = "rate"
+    expression  = "IF(invocations > 0, 100 * errors / invocations, 0)"
+    label       = "5XX rate (%)"
+    return_data = true
+  }
+
+  metric_query {
+    id = "errors"
+
+    metric {
+      namespace   = "AWS/SageMaker"
+      metric_name = "Invocation5XXErrors"
+      dimensions  = local.endpoint_dimensions
+      period      = local.rollback_period_seconds
+      stat        = "Sum"
+    }
+  }
+
+  metric_query {
+    id = "invocations"
+
+    metric {
+      namespace   = "AWS/SageMaker"
+      metric_name = "Invocations"
+      dimensions  = local.endpoint_dimensions
+      period      = local.rollback_period_seconds
+      stat        = "Sum"
+    }
+  }
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "rollback_model_latency_p99" {
+  alarm_name          = "${var.endpoint_name}-rollback-model-latency-p99"
+  alarm_description   = "Roll a deployment of ${var.endpoint_name} back: p99 ModelLatency above ${var.alarm_thresholds.model_latency_p99_ms} ms in a minute"
+  namespace           = "AWS/SageMaker"
+  metric_name         = "ModelLatency"
+  dimensions          = local.endpoint_dimensions
+  extended_statistic  = "p99"
+  period              = local.rollback_period_seconds
+  evaluation_periods  = local.rollback_evaluation_periods
+  datapoints_to_alarm = 2
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.alarm_thresholds.model_latency_p99_ms * 1000
+  treat_missing_data  = "notBreaching"
+  tags                = var.tags
 }
 
 resource "aws_cloudwatch_metric_alarm" "endpoint_utilization" {

@@ -14,12 +14,20 @@ output "log_group_arns" {
 }
 
 output "alarm_names" {
-  description = "Names of the endpoint alarms."
+  description = "Names of the endpoint's paging alarms (5-minute periods, SNS actions)."
   value = concat(
     [for alarm in aws_cloudwatch_metric_alarm.endpoint_error_rate : alarm.alarm_name],
     [aws_cloudwatch_metric_alarm.model_latency_p99.alarm_name],
     [for alarm in aws_cloudwatch_metric_alarm.endpoint_utilization : alarm.alarm_name],
   )
+}
+
+output "rollback_alarm_names" {
+  description = "Names of the alarms a blue/green deployment rolls back on (60-second periods, 3 evaluation periods: a bake of at least 180 s can see them fire)."
+  value = [
+    aws_cloudwatch_metric_alarm.rollback_5xx_rate.alarm_name,
+    aws_cloudwatch_metric_alarm.rollback_model_latency_p99.alarm_name,
+  ]
 }
 
 output "pipeline_failure_rule_name" {

@@ -28,6 +28,8 @@ class StackSource:
     module_dir: Path | None = None
     apply: bool = False  # render the tfvars and apply the plan first (the run flow's first steps)
     preflight: bool = True  # check the plan with the offline preflight before applying it
+    approved_plan: Path | None = None  # apply this saved, reviewed plan instead of a fresh one
+    auto_approve: bool = False  # apply a fresh plan's changes unreviewed (never staging/prod)
 
 
 def open_backend(
@@ -63,20 +65,37 @@ def _stack_outputs(
     from orchestrator.infra.stack import infra_apply, stack_outputs
 
     say = progress or (lambda _message: None)
+    if stack.outputs_file is not None and (stack.approved_plan or stack.auto_approve):
+        raise UserError(
+            "--stack-outputs uses an earlier apply and runs no Terraform, so --approve-plan / "
+            "--auto-approve have nothing to apply; drop one or the other"
+        )
     if stack.outputs_file is not None or not stack.apply:
         outputs = stack_outputs(config, stack.outputs_file, stack.module_dir, progress=say)
         source = str(stack.outputs_file) if stack.outputs_file else "terraform output"
         return outputs, {"infrastructure": {"stack_outputs": source}}
     rendered = render(config, stack.module_dir)
     say(f"render: {rendered.path} " + ("unchanged" if rendered.up_to_date else "updated"))
+    from orchestrator.infra.stack import infra_apply_saved
     from orchestrator.preflight.gate import preflight_gate
+    from orchestrator.settings.environment import PROTECTED_ENVIRONMENTS
 
-    applied = infra_apply(
-        config,
-        stack.module_dir,
-        progress=say,
-        check_plan=(lambda plan: preflight_gate(config, plan)) if stack.preflight else None,
-    )
+    protected = config.name in PROTECTED_ENVIRONMENTS
+    if stack.auto_approve and protected:
+        raise UserError(
+            f"--auto-approve is refused for {config.name}: its stack changes only from a "
+            f"reviewed plan (`orchestrator infra plan --env {config.name}`, then "
+            "`orchestrator run --approve-plan FILE`)"
+        )
+    check = (lambda plan: preflight_gate(config, plan)) if stack.preflight else None
+    if stack.approved_plan is not None:
+        applied = infra_apply_saved(
+            config, stack.approved_plan, stack.module_dir, progress=say, check_plan=check
+        )
+    else:
+        applied = infra_apply(
+            config, stack.module_dir, progress=say, check_plan=check, require_approval=protected
+        )
     say("preflight: the plan fits AWS's rules" if stack.preflight else "preflight: skipped")
     assert applied.outputs is not None
     return applied.outputs, {
@@ -94,6 +113,8 @@ def _refuse_stack_flags(config: EnvironmentConfig, stack: StackSource | None) ->
             ("--stack-outputs", stack.outputs_file if stack else None),
             ("--terraform-dir", stack.module_dir if stack else None),
             ("--skip-preflight", True if stack and not stack.preflight else None),
+            ("--approve-plan", stack.approved_plan if stack else None),
+            ("--auto-approve", True if stack and stack.auto_approve else None),
         )
         if value is not None
     ]

@@ -22,6 +22,8 @@ def stack_source(args: argparse.Namespace, apply: bool = False) -> StackSource:
         module_dir=getattr(args, "terraform_dir", None),
         apply=apply,
         preflight=not getattr(args, "skip_preflight", False),
+        approved_plan=getattr(args, "approve_plan", None),
+        auto_approve=getattr(args, "auto_approve", False),
     )
 
 

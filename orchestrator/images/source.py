@@ -14,11 +14,12 @@ import subprocess
 from pathlib import Path
 
 from orchestrator.errors import UserError
+from orchestrator.settings.environment import PROTECTED_ENVIRONMENTS
 
 DIRTY_SUFFIX = "-dirty"
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 # Environments whose images must be reproducible from a commit.
-CLEAN_ONLY_ENVIRONMENTS = frozenset({"staging", "prod"})
+CLEAN_ONLY_ENVIRONMENTS = PROTECTED_ENVIRONMENTS
 
 
 class NotAGitCheckout(UserError):

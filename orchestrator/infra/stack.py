@@ -92,15 +92,25 @@ def infra_apply(
     progress: Progress | None = None,
     backend_config: Path | None = None,
     check_plan: Callable[[dict[str, Any]], None] | None = None,
+    require_approval: bool = False,
 ) -> InfraResult:
     """Plan, apply exactly that plan, then read the outputs as the typed contract.
     ``check_plan`` sees the plan (``terraform show -json``) first and may refuse it by
-    raising, before anything is applied (``run`` passes the offline preflight)."""
+    raising, before anything is applied (``run`` passes the offline preflight).
+    ``require_approval``: a plan with changes is not applied; :class:`PlanNeedsApproval` says
+    how to review it and apply that plan (:func:`infra_apply_saved`)."""
     runner, planned = infra_plan(
         config, module_dir, progress=progress, backend_config=backend_config
     )
     if check_plan is not None:
         check_plan(runner.show_json(planned.plan_file))
+    if planned.has_changes and require_approval:
+        raise PlanNeedsApproval(
+            f"the {config.name} stack has changes (the plan above, saved as "
+            f"{planned.plan_file}); {config.name} applies only a reviewed plan: review it "
+            f"(`orchestrator infra plan --env {config.name}` shows it again), then run "
+            f"`orchestrator run --env {config.name} --approve-plan {planned.plan_file}`"
+        )
     if planned.has_changes:
         runner.apply(PlanResult(planned.plan_file, True))
     outputs = runner.stack_outputs()
@@ -108,6 +118,37 @@ def infra_apply(
     return InfraResult(
         config.name, planned.tfvars, planned.plan_file, planned.has_changes, True, outputs
     )
+
+
+class PlanNeedsApproval(UserError):
+    """A protected environment's stack would change and nobody approved the plan."""
+
+
+def infra_apply_saved(
+    config: EnvironmentConfig,
+    plan_file: Path,
+    module_dir: Path | None = None,
+    *,
+    progress: Progress | None = None,
+    check_plan: Callable[[dict[str, Any]], None] | None = None,
+) -> InfraResult:
+    """Apply a saved, reviewed plan exactly (Terraform refuses it when the state has changed
+    since it was made: "Saved plan is stale"), then read the outputs."""
+    require_aws(config, "run --approve-plan")
+    if not plan_file.is_file():
+        raise UserError(
+            f"--approve-plan {plan_file} does not exist; make one with "
+            f"`orchestrator infra plan --env {config.name}` (it prints where it saved it)"
+        )
+    tfvars = _fresh_tfvars(config, module_dir)
+    runner = terraform_runner(config, module_dir, progress)
+    runner.init(backend_file(runner.module_dir, config.name))
+    if check_plan is not None:
+        check_plan(runner.show_json(plan_file))
+    runner.apply(PlanResult(plan_file, True))
+    outputs = runner.stack_outputs()
+    check_outputs_match(config, outputs, "terraform output")
+    return InfraResult(config.name, tfvars, plan_file, True, True, outputs)
 
 
 def infra_outputs(

@@ -30,6 +30,11 @@ ENV_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
 DEMO_PREFIX = "demo:"
 
 
+# Environments whose changes someone reviews: their stack is applied only from a saved,
+# reviewed plan (`run --approve-plan`), and their images only from a commit (no -dirty tags).
+PROTECTED_ENVIRONMENTS = frozenset({"staging", "prod"})
+
+
 class DatasetSettings(StrictModel):
     """Where the training data and its schema come from.
 

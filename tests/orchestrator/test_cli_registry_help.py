@@ -77,6 +77,8 @@ FLAGS = {
         "--image",
         *STACK,
         "--skip-preflight",
+        "--approve-plan",
+        "--auto-approve",
         *WAITING,
     ],
     "executions list": [*COMMON, *STACK],

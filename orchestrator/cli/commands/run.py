@@ -22,6 +22,19 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     options.image(parser)
     options.stack(parser)
     options.preflight(parser)
+    parser.add_argument(
+        "--approve-plan",
+        type=Path,
+        metavar="FILE",
+        help="aws: apply this saved plan (from `infra plan`) instead of planning again; "
+        "staging and prod apply only such a reviewed plan",
+    )
+    parser.add_argument(
+        "--auto-approve",
+        action="store_true",
+        help="aws: apply the fresh plan's changes without review (dev's default; refused for "
+        "staging and prod)",
+    )
     options.waiting(parser)
 
 

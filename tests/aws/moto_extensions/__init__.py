@@ -13,6 +13,13 @@ from moto.sagemaker.responses import SageMakerResponse
 from moto.servicequotas.responses import ServiceQuotasResponse
 
 from moto_extensions.describe_pipeline_execution import _describe_pipeline_execution
+from moto_extensions.failed_endpoint import (
+    _create_endpoint,
+    _delete_endpoint,
+    _describe_endpoint,
+    _update_endpoint,
+    fail_endpoint,
+)
 from moto_extensions.list_pipeline_execution_steps import _list_pipeline_execution_steps
 from moto_extensions.list_pipeline_executions import _list_pipeline_executions
 from moto_extensions.list_service_quotas import _list_service_quotas, clear_quotas, set_quota
@@ -26,7 +33,6 @@ from moto_extensions.state import (
     step,
 )
 from moto_extensions.stop_pipeline_execution import _stop_pipeline_execution
-from moto_extensions.update_endpoint import _describe_endpoint, _update_endpoint
 from moto_extensions.update_model_package import _update_model_package
 
 __all__ = [
@@ -36,6 +42,7 @@ __all__ = [
     "InjectError",
     "backend",
     "clear_quotas",
+    "fail_endpoint",
     "sagemaker_patched",
     "script_execution",
     "set_quota",
@@ -52,6 +59,8 @@ def sagemaker_patched() -> Iterator[None]:
         for name, function in {
             "update_endpoint": _update_endpoint,
             "describe_endpoint": _describe_endpoint,
+            "delete_endpoint": _delete_endpoint,
+            "create_endpoint": _create_endpoint,
             "list_pipeline_execution_steps": _list_pipeline_execution_steps,
             "list_pipeline_executions": _list_pipeline_executions,
             "stop_pipeline_execution": _stop_pipeline_execution,

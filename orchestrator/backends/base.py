@@ -219,9 +219,12 @@ class EndpointManager(Protocol):
     def url(self) -> str | None:
         """Where clients send requests (``{url}/invocations``); None while nothing serves."""
 
-    def deploy(self, package: Any, poll: PollSettings, progress: Progress) -> DeploymentResult:
+    def deploy(
+        self, package: Any, poll: PollSettings, progress: Progress, *, recreate_failed: bool = False
+    ) -> DeploymentResult:
         """Serve ``package`` (an Approved ModelPackage), or keep the old version serving and
-        raise when the new one does not come up."""
+        raise when the new one does not come up. ``recreate_failed``: an endpoint its service
+        left Failed is deleted and created again instead of refused (SageMaker only)."""
 
     def rollback(self, poll: PollSettings, progress: Progress) -> DeploymentResult:
         """Serve the version that served before the current one."""

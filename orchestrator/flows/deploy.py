@@ -17,12 +17,19 @@ DEFAULT_ENDPOINT_TIMEOUT_SECONDS = 3600.0
 
 
 def deploy(
-    backend: Backend, spec: str | int | None, poll: PollSettings, progress: Progress
+    backend: Backend,
+    spec: str | int | None,
+    poll: PollSettings,
+    progress: Progress,
+    *,
+    recreate_failed: bool = False,
 ) -> tuple[dict[str, Any], str]:
-    """(deployment summary, "group vN") for the version ``spec`` names (default latest)."""
+    """(deployment summary, "group vN") for the version ``spec`` names (default latest).
+    ``recreate_failed``: an endpoint left Failed is deleted and created with this version
+    (without it, a deploy onto a Failed endpoint stops, exit 1, before anything changes)."""
     package = resolve(backend, spec, purpose="deployed")
     backend.images.check_serving(package.image_uri)  # before the endpoint changes
-    result = backend.endpoints.deploy(package, poll, progress)
+    result = backend.endpoints.deploy(package, poll, progress, recreate_failed=recreate_failed)
     return summary(result), f"{package.group} v{package.version}"
 
 

@@ -28,6 +28,7 @@ from moto_extensions import (
     ACCOUNT,
     REGION,
     ExecutionState,
+    fail_endpoint,
     sagemaker_patched,
     script_execution,
     set_transform_job_state,
@@ -366,6 +367,58 @@ def test_deploy_refuses_a_package_that_is_not_approved(
     code = cli(envdir, "deploy", "--stack-outputs", str(outputs_file), "--model-package", pending)
     assert code == 2
     assert "only Approved versions are deployed" in capsys.readouterr().err
+
+
+FAILURE = "The primary container for production variant AllTraffic did not pass the ping check."
+
+
+def test_deploy_onto_a_failed_endpoint_exits_1_naming_the_reason_and_the_flag(
+    moto: dict[str, Any], envdir: Path, outputs_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outputs = ["--stack-outputs", str(outputs_file), *FAST]
+    register(moto["sagemaker"], 1)
+    assert cli(envdir, "deploy", *outputs, "--output", "json") == 0
+    failed_config = json.loads(capsys.readouterr().out)["endpoint_config_name"]
+    fail_endpoint(f"{PREFIX}-endpoint", FAILURE)
+    configs = moto["sagemaker"].list_endpoint_configs()["EndpointConfigs"]
+    second = register(moto["sagemaker"], 2)
+    assert cli(envdir, "deploy", *outputs, "--model-package", second) == 1
+    error = capsys.readouterr().err
+    assert f"{PREFIX}-endpoint is Failed" in error and FAILURE in error
+    assert "--recreate-failed" in error
+    assert moto["sagemaker"].list_endpoint_configs()["EndpointConfigs"] == configs
+    endpoint = moto["sagemaker"].describe_endpoint(EndpointName=f"{PREFIX}-endpoint")
+    assert (endpoint["EndpointStatus"], endpoint["EndpointConfigName"]) == ("Failed", failed_config)
+
+
+def test_deploy_recreate_failed_serves_the_requested_model_in_service(
+    moto: dict[str, Any], envdir: Path, outputs_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outputs = ["--stack-outputs", str(outputs_file), *FAST]
+    register(moto["sagemaker"], 1)
+    assert cli(envdir, "deploy", *outputs) == 0
+    capsys.readouterr()
+    fail_endpoint(f"{PREFIX}-endpoint", FAILURE)
+    second = register(moto["sagemaker"], 2)
+    args = ["--model-package", second, "--recreate-failed", "--output", "json"]
+    assert cli(envdir, "deploy", *outputs, *args) == 0
+    recreated = json.loads(capsys.readouterr().out)
+    assert recreated["action"] == "created" and recreated["model_package_arn"] == second
+    endpoint = moto["sagemaker"].describe_endpoint(EndpointName=f"{PREFIX}-endpoint")
+    assert endpoint["EndpointStatus"] == "InService"
+    assert endpoint["EndpointConfigName"] == recreated["endpoint_config_name"]
+    targets = moto["autoscaling"].describe_scalable_targets(ServiceNamespace="sagemaker")
+    assert [t["MaxCapacity"] for t in targets["ScalableTargets"]] == [2]  # dev.yaml's autoscaling
+
+
+def test_a_local_environment_refuses_recreate_failed_by_name(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    environments = str(REPO / "environments")
+    args = ["deploy", "--recreate-failed", "--env", "local", "--environments-dir", environments]
+    assert main(args) == 2
+    error = capsys.readouterr().err
+    assert "--recreate-failed" in error and "local" in error
 
 
 # -- batch transform -----------------------------------------------------------------------------

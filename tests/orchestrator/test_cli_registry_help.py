@@ -110,7 +110,14 @@ FLAGS = {
     "pipeline upsert": [*COMMON, *STACK, "--image"],
     "pipeline start": [*COMMON, *STACK, "--parameter"],
     "pipeline wait": [*COMMON, *STACK, *WAITING, "--execution"],
-    "deploy": [*COMMON, *STACK, *WAITING, "--skip-preflight", "--model-package"],
+    "deploy": [
+        *COMMON,
+        *STACK,
+        *WAITING,
+        "--skip-preflight",
+        "--model-package",
+        "--recreate-failed",
+    ],
     "rollback": [*COMMON, *STACK, *WAITING],
 }
 

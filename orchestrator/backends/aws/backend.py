@@ -200,9 +200,22 @@ class AwsEndpointManager:
         return dict(current)
 
     def deploy(
-        self, package: ModelPackage, poll: PollSettings, progress: Progress
+        self,
+        package: ModelPackage,
+        poll: PollSettings,
+        progress: Progress,
+        *,
+        recreate_failed: bool = False,
     ) -> DeploymentResult:
-        return deploy(self.clients, self.outputs, package, self.settings, poll, progress=progress)
+        return deploy(
+            self.clients,
+            self.outputs,
+            package,
+            self.settings,
+            poll,
+            progress=progress,
+            recreate_failed=recreate_failed,
+        )
 
     def rollback(self, poll: PollSettings, progress: Progress) -> DeploymentResult:
         return rollback(self.clients, self.outputs, self.settings, poll, progress=progress)

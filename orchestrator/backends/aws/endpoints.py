@@ -15,6 +15,10 @@ caller gets :class:`DeploymentRolledBack` naming what serves and why. Each confi
 predecessor in a tag, so :func:`rollback` can return to the previous model with the same
 safeguards. Autoscaling (target tracking on invocations per instance) is registered on the
 variant and checked after every create, update and rollback.
+
+An endpoint in Failed accepts only DeleteEndpoint: a deploy onto it stops before changing
+anything and quotes SageMaker's FailureReason, unless ``recreate_failed`` asks for it to be
+deleted and created with the new config (``endpoint_failed.py``).
 """
 
 from __future__ import annotations
@@ -23,6 +27,11 @@ from typing import Any
 
 from orchestrator.backends.aws.clients import AwsClients, aws_errors
 from orchestrator.backends.aws.endpoint_configs import prune_endpoint_configs
+from orchestrator.backends.aws.endpoint_failed import (
+    delete_failed_endpoint,
+    is_failed,
+    refuse_failed,
+)
 from orchestrator.backends.aws.endpoint_lookups import (
     describe_endpoint,
     describe_endpoint_config,
@@ -51,26 +60,21 @@ def deploy(
     poll_settings: PollSettings,
     *,
     progress: Progress | None = None,
+    recreate_failed: bool = False,
 ) -> DeploymentResult:
     """Serve ``package`` on the stack's endpoint (create, or blue/green update), verified.
     :class:`DeploymentRolledBack`: the update ended on the previous config, which keeps serving;
-    :class:`DeploymentFailed`: the endpoint ended Failed; :class:`WaitTimeout`: still updating."""
+    :class:`DeploymentFailed`: the endpoint ended Failed; :class:`WaitTimeout`: still updating;
+    :class:`EndpointInFailedState`: it was Failed before (nothing changed) and
+    ``recreate_failed`` was not given; with it the endpoint is deleted and created again."""
     say = progress or (lambda _message: None)
-    if package.approval_status != "Approved":
-        raise AwsRequestError(
-            f"version {package.version} of {package.group} is {package.approval_status}; only "
-            "Approved versions are deployed: approve it first (`orchestrator models approve`)"
-        )
     sm = clients.sagemaker
     endpoint = outputs.endpoint_name
-    current = describe_endpoint(sm, endpoint)
-    if current is not None and current["EndpointStatus"] != "InService":
-        raise AwsRequestError(
-            f"endpoint {endpoint} is {current['EndpointStatus']}; wait until it is InService "
-            "(another deployment may be running) and deploy again"
-        )
+    current = _deployable(sm, endpoint, package, recreate_failed)
+    failed = is_failed(current)
     alarms = rollback_alarms(clients.cloudwatch, outputs, settings)
-    previous_config = str(current["EndpointConfigName"]) if current else None
+    # A Failed endpoint is deleted and created afresh: its config is no rollback target.
+    previous_config = str(current["EndpointConfigName"]) if current and not failed else None
     model_name = config_name = stamped_name(endpoint, package.version)
     say(f"creating model {model_name} for {package.arn}")
     create_model(sm, outputs, package, model_name, network_isolation=settings.network_isolation)
@@ -79,13 +83,16 @@ def deploy(
         settings,
         config_name=config_name,
         model_name=model_name,
-        instance_count=_instance_count(current, settings),
+        instance_count=_instance_count(None if failed else current, settings),
         previous_config=previous_config,
         package_arn=package.arn,
     )
     say(f"creating endpoint config {config_name}")
     with aws_errors(f"create endpoint config {config_name}"):
         sm.create_endpoint_config(**request)
+    if current is not None and failed:
+        variants = {settings.variant_name}
+        delete_failed_endpoint(clients, endpoint, current, variants, poll_settings, say)
     action = switch_to(sm, outputs, settings, config_name, previous_config, alarms, say)
     scaling = settle(clients, outputs, settings, config_name, previous_config, poll_settings, say)
     deleted = prune_endpoint_configs(
@@ -101,6 +108,29 @@ def deploy(
         rollback_alarms=alarms,
         autoscaling=scaling,
         deleted_configs=deleted,
+    )
+
+
+def _deployable(
+    sagemaker: Any, endpoint: str, package: ModelPackage, recreate_failed: bool
+) -> dict[str, Any] | None:
+    """The endpoint's DescribeEndpoint answer (None: it does not exist), once a deploy of
+    ``package`` onto it may go ahead; refused before anything changes otherwise."""
+    if package.approval_status != "Approved":
+        raise AwsRequestError(
+            f"version {package.version} of {package.group} is {package.approval_status}; only "
+            "Approved versions are deployed: approve it first (`orchestrator models approve`)"
+        )
+    current = describe_endpoint(sagemaker, endpoint)
+    if current is None or current["EndpointStatus"] == "InService":
+        return current
+    if is_failed(current):
+        if not recreate_failed:
+            raise refuse_failed(endpoint, current)
+        return current
+    raise AwsRequestError(
+        f"endpoint {endpoint} is {current['EndpointStatus']}; wait until it is InService "
+        "(another deployment may be running) and deploy again"
     )
 
 

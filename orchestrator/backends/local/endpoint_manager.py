@@ -55,8 +55,18 @@ class LocalEndpointManager:
         return self._endpoint
 
     def deploy(
-        self, package: ModelPackage, poll: PollSettings, progress: Progress
+        self,
+        package: ModelPackage,
+        poll: PollSettings,
+        progress: Progress,
+        *,
+        recreate_failed: bool = False,
     ) -> DeploymentResult:
+        if recreate_failed:
+            raise UserError(
+                "--recreate-failed applies to a SageMaker endpoint left Failed; a local endpoint "
+                "is never Failed: drop the flag or pick an aws environment (--env dev)"
+            )
         if package.approval_status != "Approved":
             # A user's mistake (exit 2), refused before any server starts, as on SageMaker.
             raise UserError(

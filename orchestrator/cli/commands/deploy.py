@@ -27,6 +27,12 @@ def _deploy_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="ARN|latest-approved",
         help="the model version to serve (default: latest-approved)",
     )
+    parser.add_argument(
+        "--recreate-failed",
+        action="store_true",
+        help="aws: when the endpoint is Failed (SageMaker then allows only DeleteEndpoint), "
+        "delete it and create it with this version; without it such a deploy stops (exit 1)",
+    )
 
 
 @command("deploy", help="blue/green deploy to the endpoint", arguments=_deploy_arguments)
@@ -37,14 +43,30 @@ def deploy(args: argparse.Namespace) -> int:
     from orchestrator.preflight.gate import preflight_gate
 
     config = context.environment(args)
+    _refuse_aws_only_flags(args, config.backend, config.name)
     require_aws(config, "deploy")
     poll = context.poll(args, DEFAULT_ENDPOINT_TIMEOUT_SECONDS)
     if not args.skip_preflight:
         preflight_gate(config)  # the checks that need no plan; nothing has changed yet
     with context.backend(args, config) as backend:
-        summary, model = deploy_version(backend, args.model_package, poll, say)
+        summary, model = deploy_version(
+            backend, args.model_package, poll, say, recreate_failed=args.recreate_failed
+        )
     _print_deployment(args.output, summary, model)
     return 0
+
+
+def _refuse_aws_only_flags(args: argparse.Namespace, backend: str, environment: str) -> None:
+    """A flag that only means something for a SageMaker endpoint is refused by name on a local
+    environment, rather than lost in the general "works on aws environments" refusal."""
+    from orchestrator.errors import UserError
+
+    if args.recreate_failed and backend != "aws":
+        raise UserError(
+            f"--recreate-failed applies to a SageMaker endpoint left Failed, which the "
+            f"{backend} environment {environment} does not have; drop it or pick an aws "
+            "environment (--env dev)"
+        )
 
 
 @command("rollback", help="return to the previous model", arguments=_rollback_arguments)

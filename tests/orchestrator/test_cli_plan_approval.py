@@ -49,8 +49,12 @@ def cli(envdir: Path, *args: str) -> int:  # noqa: F811
 
 @pytest.fixture
 def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The stand-in stack, with a staging backend file keeping state where dev's does."""
     monkeypatch.setenv("PATH", NO_TERRAFORM_PATH)
-    return write_stack(tmp_path / "stack", account=ACCOUNT)
+    folder = write_stack(tmp_path / "stack", account=ACCOUNT)
+    backends = folder / "backends"
+    (backends / "staging.s3.tfbackend").write_text((backends / "dev.s3.tfbackend").read_text())
+    return folder
 
 
 def state(stack: Path) -> Path:
@@ -63,9 +67,6 @@ def test_staging_stops_at_an_unreviewed_plan_and_names_the_approval(
     stack: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    (stack / "backends" / "staging.s3.tfbackend").write_text(
-        (stack / "backends" / "dev.s3.tfbackend").read_text()
-    )
     assert cli(staging, "render") == 0
     assert cli(staging, "run", "--terraform-dir", str(stack), "--skip-preflight", *FAST) == 2
     err = capsys.readouterr().err
@@ -80,9 +81,6 @@ def test_staging_applies_the_reviewed_plan_and_runs(
     stack: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    (stack / "backends" / "staging.s3.tfbackend").write_text(
-        (stack / "backends" / "dev.s3.tfbackend").read_text()
-    )
     create_repository(moto["ecr"], "mlops")
     put_image(moto["ecr"], "mlops", source_tag())
     assert cli(staging, "render") == 0

@@ -68,6 +68,19 @@ class UpsertResult:
     diff: str = ""
 
 
+RUNNING_STEP_STATUSES = frozenset({"Starting", "Executing", "Stopping"})
+
+
+def step_seconds(started: datetime | None, ended: datetime | None, status: str) -> float:
+    """A step's duration in seconds: ended - started, or so far while it runs, 0 before it
+    starts (or when an ended step reports no end); never None, so tables and JSON always
+    carry a number."""
+    if started is None or (ended is None and status not in RUNNING_STEP_STATUSES):
+        return 0.0
+    end = ended or datetime.now(started.tzinfo)
+    return round(max((end - started).total_seconds(), 0.0), 2)
+
+
 @dataclass(frozen=True)
 class StepSummary:
     """One step of an execution, as both backends report it.
@@ -81,9 +94,12 @@ class StepSummary:
     type: str = ""
     cached: bool = False
     cache_source: str | None = None  # the execution whose result was reused, where known
-    seconds: float | None = None
+    seconds: float = 0.0  # ended - started; for a running step, so far; 0 before it starts
     failure_reason: str | None = None
     properties: Mapping[str, Any] = field(default_factory=dict)
+    started: datetime | None = None
+    ended: datetime | None = None
+    job_arn: str | None = None  # the SageMaker job or resource the step ran, where there is one
 
 
 @dataclass(frozen=True)
@@ -131,7 +147,10 @@ class ExecutionSummary:
                     "name": s.name,
                     "status": s.status,
                     "cached": s.cached,
+                    "started": s.started.isoformat() if s.started else None,
+                    "ended": s.ended.isoformat() if s.ended else None,
                     "seconds": s.seconds,
+                    "job_arn": s.job_arn,
                     "failure_reason": s.failure_reason,
                 }
                 for s in self.steps

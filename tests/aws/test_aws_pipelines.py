@@ -275,3 +275,30 @@ def test_the_default_moto_execution_lists_the_definitions_steps(
     arn = started(aws, outputs)
     final = wait_for_execution(aws.sagemaker, arn, FakeClock().settings(60))
     assert {s.name for s in final.steps} == {"Preprocess", "Tune", "Evaluate", "QualityGate"}
+
+
+def test_steps_carry_start_end_seconds_and_the_job_arn(
+    aws: AwsClients, outputs: StackOutputs
+) -> None:
+    """ListPipelineExecutionSteps' StartTime, EndTime and Metadata.<Type>.Arn reach the summary;
+    a running step's seconds count up to now, an ended step's are end - start, never None."""
+    from datetime import UTC, datetime, timedelta
+
+    from orchestrator.backends.aws.backend import _summary
+
+    arn = started(aws, outputs)
+    done, running = step("Preprocess", "Succeeded"), step("Tune", "Executing", step_type="Tuning")
+    done["StartTime"] = datetime.now(UTC) - timedelta(minutes=10)
+    done["EndTime"] = done["StartTime"] + timedelta(seconds=90)
+    running["StartTime"] = datetime.now(UTC) - timedelta(minutes=5)
+    tuning_arn = f"arn:aws:sagemaker:us-east-1:123456789012:hyper-parameter-tuning-job/{arn[-8:]}"
+    running["Metadata"] = {"TuningJob": {"Arn": tuning_arn}}
+    script_execution(arn, [ExecutionState("Executing", [done, running])])
+    summary = _summary(execution_state(aws.sagemaker, arn))
+    first, second = summary.steps
+    assert first.seconds == 90.0 and first.job_arn and first.job_arn.endswith("/Preprocess")
+    assert 299 <= second.seconds <= 330 and second.ended is None
+    assert second.job_arn == tuning_arn
+    listed = summary.to_dict()["steps"]
+    assert all(isinstance(s["seconds"], float) for s in listed)
+    assert listed[0]["started"] and listed[0]["ended"] and listed[1]["ended"] is None

@@ -104,6 +104,10 @@ def test_an_execution_succeeds_and_lists_its_steps(backend: Backend) -> None:
     assert (final.id, final.status, final.failure_reason) == (execution_id, "Succeeded", None)
     assert [(s.name, s.status) for s in final.steps] == [("Gate", "Succeeded")]
     assert runner.describe(execution_id) == final
+    # Every step reports when it ran and a duration in seconds, never None, on both backends.
+    (gate,) = final.steps
+    assert gate.started is not None and gate.ended is not None
+    assert isinstance(gate.seconds, float) and gate.seconds >= 0.0
 
 
 def test_executions_are_listed_newest_first(backend: Backend) -> None:

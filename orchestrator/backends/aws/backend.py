@@ -45,6 +45,7 @@ from orchestrator.backends.base import (
     StepSummary,
     UnknownExecution,
     UpsertResult,
+    step_seconds,
 )
 from orchestrator.backends.model_registry import ModelPackage
 from orchestrator.backends.polling import PollSettings
@@ -158,7 +159,11 @@ def _summary(state: ExecutionState) -> ExecutionSummary:
                 name=s.name,
                 status=s.status,
                 cached=s.cache_hit,
+                seconds=step_seconds(s.start_time, s.end_time, s.status),
                 failure_reason=s.failure_reason or None,
+                started=s.start_time,
+                ended=s.end_time,
+                job_arn=s.job_arn,
             )
             for s in state.steps
         ),

@@ -200,6 +200,8 @@ class StepState:
     failure_reason: str = ""
     start_time: datetime | None = None
     cache_hit: bool = False
+    end_time: datetime | None = None
+    job_arn: str | None = None
 
 
 @dataclass(frozen=True)
@@ -250,6 +252,8 @@ def execution_state(sagemaker: Any, execution_arn: str) -> ExecutionState:
                 failure_reason=str(s.get("FailureReason") or ""),
                 start_time=s.get("StartTime"),
                 cache_hit="CacheHitResult" in s,
+                end_time=s.get("EndTime"),
+                job_arn=step_job_arn(s.get("Metadata") or {}),
             )
             for s in sorted(steps, key=_started)
         ),
@@ -303,6 +307,15 @@ def stop_execution(sagemaker: Any, execution_arn: str) -> None:
         sagemaker.stop_pipeline_execution(
             PipelineExecutionArn=execution_arn, ClientRequestToken=str(uuid.uuid4())
         )
+
+
+def step_job_arn(metadata: Mapping[str, Any]) -> str | None:
+    """The ARN in a step's Metadata (API reference, PipelineExecutionStepMetadata: one member
+    per step type, e.g. ProcessingJob, TuningJob, RegisterModel, each with an Arn)."""
+    for value in metadata.values():
+        if isinstance(value, Mapping) and isinstance(value.get("Arn"), str):
+            return str(value["Arn"])
+    return None
 
 
 def _started(step: Mapping[str, Any]) -> tuple[int, Any]:

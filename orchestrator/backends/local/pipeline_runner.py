@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from orchestrator.backends.base import ExecutionSummary, StepSummary, UpsertResult
+from orchestrator.backends.base import ExecutionSummary, StepSummary, UpsertResult, step_seconds
 from orchestrator.backends.local.errors import RunnerInputError
 from orchestrator.backends.local.executions import Execution
 from orchestrator.backends.local.runner import LocalRunner
@@ -100,11 +100,11 @@ def execution_summary(execution: Execution) -> ExecutionSummary:
                 type=step.type,
                 cached=step.cache_hit_source is not None,
                 cache_source=step.cache_hit_source,
-                seconds=round((step.end_time - step.start_time).total_seconds(), 2)
-                if step.end_time
-                else None,
+                seconds=step_seconds(step.start_time, step.end_time, step.status),
                 failure_reason=step.failure_reason,
                 properties=step.properties,
+                started=step.start_time,
+                ended=step.end_time,
             )
             for step in execution.steps
         ),

@@ -72,10 +72,13 @@ def executions_describe(args: argparse.Namespace) -> int:
             "type": s.type,
             "status": s.status,
             "cached from": s.cache_source,
+            "started": s.started.strftime("%Y-%m-%d %H:%M:%S") if s.started else None,
             "seconds": s.seconds,
+            "job": s.job_arn,
             "failure": s.failure_reason,
         }
         for s in execution.steps
     ]
-    print(format_table(rows, ["step", "type", "status", "cached from", "seconds", "failure"]))
+    columns = ["step", "type", "status", "cached from", "started", "seconds", "job", "failure"]
+    print(format_table(rows, columns))
     return 0

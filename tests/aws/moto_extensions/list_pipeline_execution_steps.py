@@ -31,6 +31,8 @@ def _list_pipeline_execution_steps(self: SageMakerResponse) -> ActionResult:
             step(s["Name"], "Succeeded", step_type=s.get("Type", ""))
             for s in definition.get("Steps", [])
         ]
+        # A step's StartTime/EndTime are facts of the execution: later listings repeat them.
+        _steps(sm)[arn] = steps
     # SageMaker lists the most recent step first unless SortOrder=Ascending; pages like it.
     ascending = self._get_param("SortOrder") == "Ascending"
     ordered = list(steps) if ascending else list(reversed(steps))

@@ -191,7 +191,8 @@ class PipelineRunner(Protocol):
 
 
 # -- endpoints ------------------------------------------------------------------------------------
-DeployAction = Literal["created", "updated", "rolled-back"]
+# "unchanged": the version asked for already serves; nothing was created, changed or pruned.
+DeployAction = Literal["created", "updated", "rolled-back", "unchanged"]
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,23 @@ def test_deploy_update_and_rollback(backend: Backend, kit: Kit) -> None:
     assert endpoints.serving() == v1.arn
 
 
+def test_deploying_the_live_version_again_is_a_no_op_that_keeps_the_rollback(
+    backend: Backend, kit: Kit
+) -> None:
+    endpoints: EndpointManager = backend.endpoints
+    v1, v2 = kit.register("v1", rounds=5), kit.register("v2", rounds=6)
+    endpoints.deploy(v1, FAST, _quiet)
+    updated = endpoints.deploy(v2, FAST, _quiet)
+    again = endpoints.deploy(v2, FAST, _quiet)
+    assert (again.action, again.model_package_arn) == ("unchanged", v2.arn)
+    assert again.endpoint_config_name == updated.endpoint_config_name  # nothing new was made
+    assert again.previous_config_name == updated.previous_config_name
+    assert again.deleted_configs == ()
+    assert endpoints.serving() == v2.arn
+    rolled = endpoints.rollback(FAST, _quiet)  # the rollback target survived the no-op
+    assert (rolled.action, rolled.model_package_arn) == ("rolled-back", v1.arn)
+
+
 def test_a_version_that_is_not_approved_is_refused(backend: Backend, kit: Kit) -> None:
     endpoints = backend.endpoints
     pending = kit.register("pending", approved=False)

@@ -71,6 +71,10 @@ def deploy(
     sm = clients.sagemaker
     endpoint = outputs.endpoint_name
     current = _deployable(sm, endpoint, package, recreate_failed)
+    live = _already_live(sm, current, package)
+    if live is not None:
+        say(f"{package.group} v{package.version} already serves on {endpoint}; nothing to do")
+        return live
     failed = is_failed(current)
     alarms = rollback_alarms(clients.cloudwatch, outputs, settings)
     # A Failed endpoint is deleted and created afresh: its config is no rollback target.
@@ -108,6 +112,28 @@ def deploy(
         rollback_alarms=alarms,
         autoscaling=scaling,
         deleted_configs=deleted,
+    )
+
+
+def _already_live(
+    sagemaker: Any, current: dict[str, Any] | None, package: ModelPackage
+) -> DeploymentResult | None:
+    """The no-op result when the InService endpoint's config was made for ``package``: a
+    second deploy of the live version must not create a config, nor prune the one a rollback
+    needs."""
+    if current is None or current["EndpointStatus"] != "InService":
+        return None
+    serving = str(current["EndpointConfigName"])
+    tags = endpoint_config_tags(sagemaker, serving)
+    if tags.get(MODEL_PACKAGE_TAG) != package.arn:
+        return None
+    return DeploymentResult(
+        endpoint_name=str(current["EndpointName"]),
+        action="unchanged",
+        endpoint_config_name=serving,
+        previous_config_name=tags.get(PREVIOUS_CONFIG_TAG),
+        model_name=serving,
+        model_package_arn=package.arn,
     )
 
 

@@ -75,6 +75,10 @@ class LocalEndpointManager:
                 "approve`)"
             )
         previous = self._history[-1] if self._history else None
+        if previous is not None and previous.arn == package.arn:
+            progress(f"model version {package.version} already serves locally; nothing to do")
+            before = self._history[-2] if len(self._history) > 1 else None
+            return _result("unchanged", package, before)
         progress(f"deploying model version {package.version} to a local endpoint")
         self._started().deploy(package)
         self._history.append(package)

@@ -108,3 +108,28 @@ def ensure_autoscaling(
         max_capacity=settings.max_capacity,
         was_registered=existed,
     )
+
+
+def deregister_autoscaling(autoscaling: Any, endpoint_name: str, variants: set[str]) -> list[str]:
+    """Delete the scaling policies of and deregister each variant that is a scalable target;
+    the variants it deregistered. SageMaker refuses an UpdateEndpoint that changes the instance
+    type of a registered variant, and deleting an endpoint needs it too (developer guide,
+    "Update endpoints that use auto scaling", "Delete endpoints configured for auto scaling")."""
+    done: list[str] = []
+    for variant in sorted(variants):
+        resource = resource_id(endpoint_name, variant)
+        if scalable_target(autoscaling, endpoint_name, variant) is None:
+            continue
+        with aws_errors(f"deregister autoscaling of {resource}"):
+            for policy in scaling_policies(autoscaling, endpoint_name, variant):
+                autoscaling.delete_scaling_policy(
+                    PolicyName=policy["PolicyName"],
+                    ServiceNamespace=NAMESPACE,
+                    ResourceId=resource,
+                    ScalableDimension=DIMENSION,
+                )
+            autoscaling.deregister_scalable_target(
+                ServiceNamespace=NAMESPACE, ResourceId=resource, ScalableDimension=DIMENSION
+            )
+        done.append(variant)
+    return done

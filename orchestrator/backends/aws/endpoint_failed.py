@@ -17,12 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.backends.aws.autoscaling import (
-    DIMENSION,
-    NAMESPACE,
-    resource_id,
-    scalable_target,
-)
+from orchestrator.backends.aws.autoscaling import deregister_autoscaling
 from orchestrator.backends.aws.clients import AwsClients, aws_errors
 from orchestrator.backends.aws.endpoint_lookups import describe_endpoint
 from orchestrator.backends.aws.errors import DeploymentFailed
@@ -71,14 +66,7 @@ def delete_failed_endpoint(
     variants = variant_names | {
         str(v["VariantName"]) for v in current.get("ProductionVariants", []) if "VariantName" in v
     }
-    for variant in sorted(variants):
-        if scalable_target(clients.autoscaling, endpoint, variant) is not None:
-            with aws_errors(f"deregister autoscaling of {resource_id(endpoint, variant)}"):
-                clients.autoscaling.deregister_scalable_target(
-                    ServiceNamespace=NAMESPACE,
-                    ResourceId=resource_id(endpoint, variant),
-                    ScalableDimension=DIMENSION,
-                )
+    deregister_autoscaling(clients.autoscaling, endpoint, variants)
     with aws_errors(f"delete failed endpoint {endpoint}"):
         clients.sagemaker.delete_endpoint(EndpointName=endpoint)
     final = poll(

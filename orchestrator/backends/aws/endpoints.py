@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from orchestrator.backends.aws.autoscaling import deregister_autoscaling
 from orchestrator.backends.aws.clients import AwsClients, aws_errors
 from orchestrator.backends.aws.endpoint_configs import prune_endpoint_configs
 from orchestrator.backends.aws.endpoint_failed import (
@@ -97,6 +98,8 @@ def deploy(
     if current is not None and failed:
         variants = {settings.variant_name}
         delete_failed_endpoint(clients, endpoint, current, variants, poll_settings, say)
+    elif previous_config is not None:
+        _release_resized_variants(clients, endpoint, previous_config, settings, say)
     action = switch_to(sm, outputs, settings, config_name, previous_config, alarms, say)
     scaling = settle(clients, outputs, settings, config_name, previous_config, poll_settings, say)
     deleted = prune_endpoint_configs(
@@ -113,6 +116,28 @@ def deploy(
         autoscaling=scaling,
         deleted_configs=deleted,
     )
+
+
+def _release_resized_variants(
+    clients: AwsClients,
+    endpoint: str,
+    previous_config: str,
+    settings: EndpointSettings,
+    say: Progress,
+) -> None:
+    """Deregister the autoscaling of variants whose instance type the update changes, which
+    SageMaker refuses otherwise ("Update endpoints that use auto scaling"); ``settle``
+    registers them again once the update ends, whichever config then serves."""
+    with aws_errors(f"describe endpoint config {previous_config}"):
+        described = clients.sagemaker.describe_endpoint_config(EndpointConfigName=previous_config)
+    resized = {
+        str(v["VariantName"])
+        for v in described.get("ProductionVariants", [])
+        if v.get("InstanceType") and v["InstanceType"] != settings.instance_type
+    }
+    released = deregister_autoscaling(clients.autoscaling, endpoint, resized)
+    if released:
+        say(f"autoscaling of {', '.join(released)} paused for the instance type change")
 
 
 def _already_live(

@@ -443,7 +443,7 @@ resource "aws_iam_policy" "orchestrator_serving" {
       {
         Sid       = "ScaleSageMakerEndpointVariants"
         Effect    = "Allow"
-        Action    = ["application-autoscaling:DeregisterScalableTarget", "application-autoscaling:PutScalingPolicy", "application-autoscaling:RegisterScalableTarget"]
+        Action    = ["application-autoscaling:DeleteScalingPolicy", "application-autoscaling:DeregisterScalableTarget", "application-autoscaling:PutScalingPolicy", "application-autoscaling:RegisterScalableTarget"]
         Resource  = [local.scalable_targets]
         Condition = { StringEquals = { "application-autoscaling:service-namespace" = "sagemaker", "application-autoscaling:scalable-dimension" = "sagemaker:variant:DesiredInstanceCount" } }
       },

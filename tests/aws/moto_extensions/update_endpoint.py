@@ -12,6 +12,11 @@ FailureReason). DescribeEndpoint
 ``LastDeploymentConfig`` ("The most recent deployment configuration for the endpoint")
 afterwards. Here the update finishes on the second DescribeEndpoint; alarms are read from moto's
 CloudWatch backend.
+
+"If the update would change the instance type for any model that is a target for auto scaling,
+the update fails ... If you are trying to update the endpoint by calling the UpdateEndpoint API,
+the call fails" (https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-scaling-update.html):
+such an update is refused while the variant is registered in moto's Application Auto Scaling.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from moto.applicationautoscaling.models import applicationautoscaling_backends
 from moto.cloudwatch.models import cloudwatch_backends
 from moto.core.responses import ActionResult
 from moto.sagemaker.exceptions import ValidationError
@@ -34,6 +40,24 @@ def _pending(sm: SageMakerModelBackend) -> dict[str, dict[str, Any]]:
 def _deployments(sm: SageMakerModelBackend) -> dict[str, dict[str, Any]]:
     kept: dict[str, dict[str, Any]] = sm.__dict__.setdefault("_test_last_deployment_configs", {})
     return kept
+
+
+def _refuse_resizing_scaled_variants(
+    sm: SageMakerModelBackend, endpoint: str, old: Any, new: Any
+) -> None:
+    scaling = applicationautoscaling_backends[sm.account_id][sm.region_name]
+    registered = scaling.targets.get("sagemaker:variant:DesiredInstanceCount", {})
+    types = {
+        v["VariantName"]: v.get("InstanceType") for v in (old.production_variants if old else [])
+    }
+    for variant in new.production_variants:
+        before = types.get(variant["VariantName"])
+        resource = f"endpoint/{endpoint}/variant/{variant['VariantName']}"
+        if before and before != variant.get("InstanceType") and resource in registered:
+            raise ValidationError(
+                f"The variant {variant['VariantName']} of endpoint {endpoint} is a target for "
+                "auto scaling; deregister it before changing its instance type."
+            )
 
 
 def _update_endpoint(self: SageMakerResponse) -> ActionResult:
@@ -59,6 +83,7 @@ def _update_endpoint(self: SageMakerResponse) -> ActionResult:
             "For a blue/green deployment the new endpoint configuration must have the same "
             f"variant names as the old one: {old_variants} != {new_variants}."
         )
+    _refuse_resizing_scaled_variants(sm, name, old, config)
     alarm_names = [
         a["AlarmName"]
         for a in (deployment.get("AutoRollbackConfiguration") or {}).get("Alarms", [])

@@ -80,21 +80,9 @@ def deploy(
     alarms = rollback_alarms(clients.cloudwatch, outputs, settings)
     # A Failed endpoint is deleted and created afresh: its config is no rollback target.
     previous_config = str(current["EndpointConfigName"]) if current and not failed else None
-    model_name = config_name = stamped_name(endpoint, package.version)
-    say(f"creating model {model_name} for {package.arn}")
-    create_model(sm, outputs, package, model_name, network_isolation=settings.network_isolation)
-    request = endpoint_config_request(
-        outputs,
-        settings,
-        config_name=config_name,
-        model_name=model_name,
-        instance_count=_instance_count(None if failed else current, settings),
-        previous_config=previous_config,
-        package_arn=package.arn,
+    model_name = config_name = _new_config(
+        sm, outputs, package, settings, None if failed else current, previous_config, say
     )
-    say(f"creating endpoint config {config_name}")
-    with aws_errors(f"create endpoint config {config_name}"):
-        sm.create_endpoint_config(**request)
     if current is not None and failed:
         variants = {settings.variant_name}
         delete_failed_endpoint(clients, endpoint, current, variants, poll_settings, say)
@@ -116,6 +104,34 @@ def deploy(
         autoscaling=scaling,
         deleted_configs=deleted,
     )
+
+
+def _new_config(
+    sagemaker: Any,
+    outputs: StackOutputs,
+    package: ModelPackage,
+    settings: EndpointSettings,
+    current: dict[str, Any] | None,
+    previous_config: str | None,
+    say: Progress,
+) -> str:
+    """Create the model and endpoint config (one stamped name for both) for ``package``."""
+    name = stamped_name(outputs.endpoint_name, package.version)
+    say(f"creating model {name} for {package.arn}")
+    create_model(sagemaker, outputs, package, name, network_isolation=settings.network_isolation)
+    request = endpoint_config_request(
+        outputs,
+        settings,
+        config_name=name,
+        model_name=name,
+        instance_count=_instance_count(current, settings),
+        previous_config=previous_config,
+        package_arn=package.arn,
+    )
+    say(f"creating endpoint config {name}")
+    with aws_errors(f"create endpoint config {name}"):
+        sagemaker.create_endpoint_config(**request)
+    return name
 
 
 def _release_resized_variants(

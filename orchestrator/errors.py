@@ -21,5 +21,10 @@ class OperationFailed(Exception):
     exit_code = 1
 
 
+class TransientFailure(OperationFailed):
+    """A service answered "not now" (throttling, a 5xx) after the client's own retries: not the
+    user's mistake (exit 1), and a wait in progress tries again instead of giving up."""
+
+
 class ConfigError(UserError):
     """An environment file is missing, malformed or holds a value that is not allowed."""

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from orchestrator.errors import OperationFailed
+from orchestrator.errors import OperationFailed, TransientFailure
 
 State = TypeVar("State")
 
@@ -58,12 +58,22 @@ def poll(
     and adds ``on_timeout`` (what the user can do next).
     """
     deadline = settings.clock() + settings.timeout_seconds
+    state: State | None = None
     while True:
-        state = fetch()
-        if on_state is not None:
-            on_state(state)
-        if finished(state):
-            return state
+        try:
+            state = fetch()
+        except TransientFailure as transient:  # throttling or a 5xx: the wait goes on
+            if deadline - settings.clock() <= 0:
+                raise WaitTimeout(
+                    f"{what} did not finish within {settings.timeout_seconds:g} s; the last "
+                    f"check failed: {transient}",
+                    last=state,
+                ) from None
+        else:
+            if on_state is not None:
+                on_state(state)
+            if finished(state):
+                return state
         remaining = deadline - settings.clock()
         if remaining <= 0:
             raise WaitTimeout(

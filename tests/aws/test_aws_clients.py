@@ -9,6 +9,7 @@ from moto_extensions import REGION, InjectError, sagemaker_patched, shared_sessi
 
 from orchestrator.backends.aws import AwsModelRegistry, AwsRequestError, AwsSetupError
 from orchestrator.backends.aws.clients import AwsClients, client_config, connect
+from orchestrator.backends.aws.errors import AwsTransientError
 from orchestrator.errors import UserError
 
 
@@ -35,13 +36,24 @@ def test_a_throttled_call_is_retried_and_succeeds(aws: AwsClients) -> None:
 
 
 def test_throttling_beyond_the_attempt_budget_is_a_clear_error(aws_credentials: None) -> None:
+    """Not the user's mistake: exit 1 (AWS's side), not 2, saying to try again later."""
     with mock_aws(), sagemaker_patched():
         clients = connect(REGION, session=shared_session(), max_attempts=2)
         throttle = InjectError(clients.sagemaker, "ListModelPackageGroups", times=5)
-        with pytest.raises(AwsRequestError, match="ThrottlingException") as caught:
+        with pytest.raises(AwsTransientError, match="ThrottlingException") as caught:
             AwsModelRegistry(clients.sagemaker).list_groups()
     assert throttle.calls == 2  # bounded: exactly max_attempts requests
     assert "list model package groups" in str(caught.value)
+    assert caught.value.exit_code == 1 and not isinstance(caught.value, UserError)
+
+
+def test_a_request_aws_refuses_stays_a_user_error(aws_credentials: None) -> None:
+    with mock_aws(), sagemaker_patched():
+        clients = connect(REGION, session=shared_session(), max_attempts=1)
+        InjectError(clients.sagemaker, "ListModelPackageGroups", code="ValidationException")
+        with pytest.raises(AwsRequestError) as caught:
+            AwsModelRegistry(clients.sagemaker).list_groups()
+    assert caught.value.exit_code == 2 and not isinstance(caught.value, AwsTransientError)
 
 
 def test_missing_credentials_is_one_sentence_with_exit_code_2(

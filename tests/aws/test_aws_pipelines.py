@@ -302,3 +302,30 @@ def test_steps_carry_start_end_seconds_and_the_job_arn(
     listed = summary.to_dict()["steps"]
     assert all(isinstance(s["seconds"], float) for s in listed)
     assert listed[0]["started"] and listed[0]["ended"] and listed[1]["ended"] is None
+
+
+def test_a_throttling_burst_does_not_abort_a_wait(
+    aws_credentials: None, outputs: StackOutputs
+) -> None:
+    """With no client-side retries left (max_attempts=1), three throttled
+    DescribePipelineExecution calls in a row are retried by the wait itself, which then sees
+    the execution succeed; only the timeout ends a wait."""
+    from moto import mock_aws
+    from moto_extensions import InjectError, sagemaker_patched, shared_session
+
+    from orchestrator.backends.aws.clients import connect
+
+    with mock_aws(), sagemaker_patched():
+        clients = connect("us-east-1", session=shared_session(), max_attempts=1)
+        upsert_pipeline(clients.sagemaker, definition(outputs), role_arn=outputs.pipeline_role_arn)
+        arn = start_execution(clients.sagemaker, outputs.pipeline_name)
+        script_execution(arn, [ExecutionState("Succeeded", [step("Preprocess", "Succeeded")])])
+        throttle = InjectError(clients.sagemaker, "DescribePipelineExecution", times=3)
+        clock = FakeClock()
+        final = wait_for_execution(clients.sagemaker, arn, clock.settings(timeout=600))
+        assert final.status == "Succeeded" and throttle.calls == 4
+        assert clock.sleeps == [10.0, 10.0, 10.0]  # one interval per throttled check
+
+        InjectError(clients.sagemaker, "DescribePipelineExecution", times=100)
+        with pytest.raises(WaitTimeout, match=r"the last check failed: .*ThrottlingException"):
+            wait_for_execution(clients.sagemaker, arn, FakeClock().settings(timeout=25))

@@ -28,7 +28,7 @@ from botocore.exceptions import (
     ProfileNotFound,
 )
 
-from orchestrator.backends.aws.errors import AwsRequestError, AwsSetupError
+from orchestrator.backends.aws.errors import AwsRequestError, AwsSetupError, AwsTransientError
 
 DEFAULT_MAX_ATTEMPTS = 8
 CONNECT_TIMEOUT_SECONDS = 10
@@ -117,6 +117,34 @@ def connect(
     )
 
 
+# Throttling codes botocore's standard retry mode itself treats as transient (botocore
+# retries/standard.py), which the SageMaker, S3 and Application Auto Scaling APIs answer.
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
+        "RequestLimitExceeded",
+        "BandwidthLimitExceeded",
+        "LimitExceededException",
+        "RequestThrottled",
+        "SlowDown",
+        "PriorRequestNotComplete",
+        "EC2ThrottledException",
+    }
+)
+
+
+def is_transient(exc: ClientError) -> bool:
+    """Throttling, or an error on AWS's side (HTTP 5xx)."""
+    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+    return error_code(exc) in THROTTLING_CODES or status >= 500
+
+
 def error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
@@ -191,6 +219,11 @@ def aws_errors(action: str) -> Iterator[None]:
             raise AwsRequestError(
                 f"cannot {action}: access denied ({error_message(exc)}); attach the stack's "
                 "orchestrator policy (output orchestrator_policy_arn) to this principal"
+            ) from None
+        if is_transient(exc):
+            raise AwsTransientError(
+                f"cannot {action} now: AWS answered {code} ({error_message(exc)}) after "
+                "retrying; this is AWS's side (throttling or a service error), try again later"
             ) from None
         raise AwsRequestError(f"cannot {action}: {code}: {error_message(exc)}") from None
     except BotoCoreError as exc:

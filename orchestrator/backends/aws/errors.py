@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from orchestrator.backends.polling import WaitTimeout
-from orchestrator.errors import OperationFailed, UserError
+from orchestrator.errors import OperationFailed, TransientFailure, UserError
 
 __all__ = [
     "AwsOperationFailed",
     "AwsRequestError",
     "AwsSetupError",
+    "AwsTransientError",
     "DeploymentFailed",
     "DeploymentRolledBack",
     "PipelineExecutionFailed",
@@ -35,6 +36,11 @@ class AwsRequestError(UserError):
 
 class AwsOperationFailed(OperationFailed):
     """Work submitted to AWS failed or did not finish; the CLI exits 1 with the message."""
+
+
+class AwsTransientError(AwsOperationFailed, TransientFailure):
+    """AWS throttled the request or failed on its side (5xx) beyond the client's retry budget;
+    waits retry it until their timeout, elsewhere the CLI exits 1."""
 
 
 class PipelineExecutionFailed(AwsOperationFailed):

@@ -13,7 +13,8 @@ from typing import Any
 from orchestrator.preflight.plan import PolicyDocument
 
 
-def _listed(statement: dict[str, Any], key: str) -> list[str]:
+def listed(statement: dict[str, Any], key: str) -> list[str]:
+    """A statement's ``Action``/``Resource``/... as a list (IAM allows one string or a list)."""
     value = statement.get(key, [])
     return [value] if isinstance(value, str) else [str(v) for v in value]
 
@@ -27,16 +28,16 @@ def statement_allows(statement: dict[str, Any], action: str) -> bool:
     if statement.get("Effect") != "Allow":
         return False
     if "NotAction" in statement:
-        return not _matches(_listed(statement, "NotAction"), action)
-    return _matches(_listed(statement, "Action"), action)
+        return not _matches(listed(statement, "NotAction"), action)
+    return _matches(listed(statement, "Action"), action)
 
 
 def _denies_everywhere(statement: dict[str, Any], action: str) -> bool:
     return (
         statement.get("Effect") == "Deny"
         and "Condition" not in statement
-        and _listed(statement, "Resource") == ["*"]
-        and _matches(_listed(statement, "Action"), action)
+        and listed(statement, "Resource") == ["*"]
+        and _matches(listed(statement, "Action"), action)
     )
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 
 from orchestrator.pipeline.step_graph import flatten_steps
 from orchestrator.preflight.findings import Finding
-from orchestrator.preflight.iam_match import allows
+from orchestrator.preflight.iam_match import allows, listed
 from orchestrator.preflight.iam_reference import dependent_actions, expand
 from orchestrator.preflight.inputs import PreflightInputs
 from orchestrator.preflight.plan import PolicyDocument
@@ -159,9 +159,8 @@ def check_keys(inputs: PreflightInputs) -> Iterator[Finding]:
 
 def _is_root(statement: dict[str, object]) -> bool:
     principal = statement.get("Principal")
-    values = principal.get("AWS", []) if isinstance(principal, dict) else []
-    listed = [values] if isinstance(values, str) else list(values)
-    return any(str(v).endswith(":root") for v in listed)
+    principals = listed(principal, "AWS") if isinstance(principal, dict) else []
+    return any(v.endswith(":root") for v in principals)
 
 
 def _single(statement: dict[str, object]) -> PolicyDocument:

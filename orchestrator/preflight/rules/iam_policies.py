@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from typing import Any
 
 from orchestrator.preflight.findings import Finding
+from orchestrator.preflight.iam_match import listed
 from orchestrator.preflight.iam_reference import SOURCE, condition_key_known, expand
 from orchestrator.preflight.inputs import PreflightInputs
 from orchestrator.preflight.plan import PolicyDocument
@@ -60,17 +60,12 @@ def _too_big(resource: str, what: str, size: int, limit: int, fix: str) -> Findi
     )
 
 
-def _listed(statement: dict[str, Any], key: str) -> list[str]:
-    value = statement.get(key, [])
-    return [value] if isinstance(value, str) else [str(v) for v in value]
-
-
 @rule("iam-unknown-action", "every action in every policy exists in AWS's IAM reference", "plan")
 def check_actions(inputs: PreflightInputs) -> Iterator[Finding]:
     assert inputs.plan is not None
     for document in inputs.plan.policies():
         for statement in document.statements():
-            for action in _listed(statement, "Action") + _listed(statement, "NotAction"):
+            for action in listed(statement, "Action") + listed(statement, "NotAction"):
                 if action == "*" or action.endswith(":*") or expand(action):
                     continue
                 yield Finding(

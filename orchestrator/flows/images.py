@@ -18,7 +18,7 @@ from orchestrator.backends.select import StackSource
 from orchestrator.errors import UserError
 from orchestrator.images.build import BuiltImage, build_image
 from orchestrator.images.engine import EngineName, find_engine
-from orchestrator.images.push import Credentials, PushedImage, push_image
+from orchestrator.images.push import PushedImage, push_image
 from orchestrator.images.reference import Repository
 from orchestrator.images.source import refuse_dirty, source_tag
 from orchestrator.infra.stack import require_aws, stack_outputs
@@ -63,6 +63,4 @@ def push(
     ecr = session.client("ecr", region_name=outputs.region, config=client_config())
     login = registry_login(ecr)
     images = repository_images(ecr, login)(repository)
-    return push_image(
-        engine, tag, repository, images, Credentials(login.username, login.password), progress
-    )
+    return push_image(engine, tag, repository, images, login, progress)

@@ -15,13 +15,7 @@ from orchestrator.errors import OperationFailed, UserError
 from orchestrator.images.build import local_reference
 from orchestrator.images.engine import ContainerEngine
 from orchestrator.images.reference import Repository
-from orchestrator.images.repository import ImageRepository
-
-
-@dataclass(frozen=True)
-class Credentials:
-    username: str
-    password: str
+from orchestrator.images.repository import ImageRepository, RegistryLogin
 
 
 @dataclass(frozen=True)
@@ -54,7 +48,7 @@ def push_image(
     tag: str,
     repository: Repository,
     images: ImageRepository,
-    login: Credentials,
+    login: RegistryLogin,
     progress: Callable[[str], None],
 ) -> PushedImage:
     """Push ``ml-containers:<tag>`` as ``<repository>:<tag>`` (see the module docstring)."""

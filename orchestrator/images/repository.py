@@ -32,6 +32,14 @@ def protection_tag(digest: str) -> str:
     return PROTECTION_TAG_PREFIX + digest.replace(":", "-")
 
 
+@dataclass(frozen=True)
+class RegistryLogin:
+    """Credentials for ``<engine> login`` and the distribution API (ECR's are a token)."""
+
+    username: str
+    password: str
+
+
 class RegistryUnavailable(OperationFailed):
     """The registry could not be reached or answered with an error the caller cannot fix."""
 

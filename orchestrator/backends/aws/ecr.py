@@ -12,24 +12,19 @@
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from orchestrator.backends.aws.clients import aws_errors, error_code
-from orchestrator.images.repository import MANIFEST_MEDIA_TYPES, Manifest, RegistryUnavailable
+from orchestrator.images.repository import (
+    MANIFEST_MEDIA_TYPES,
+    Manifest,
+    RegistryLogin,
+    RegistryUnavailable,
+)
 
 _ALREADY_TAGGED = frozenset({"ImageAlreadyExistsException"})
-
-
-@dataclass(frozen=True)
-class RegistryLogin:
-    """Credentials for ``<engine> login``: user name, password, and the registry they are for."""
-
-    username: str
-    password: str
-    endpoint: str
 
 
 def registry_login(ecr: Any) -> RegistryLogin:
@@ -37,7 +32,7 @@ def registry_login(ecr: Any) -> RegistryLogin:
     with aws_errors("get an ECR login token (ecr:GetAuthorizationToken)"):
         data = ecr.get_authorization_token()["authorizationData"][0]
     username, _, password = base64.b64decode(data["authorizationToken"]).decode().partition(":")
-    return RegistryLogin(username, password, str(data.get("proxyEndpoint", "")))
+    return RegistryLogin(username, password)
 
 
 class EcrImageRepository:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from orchestrator.backends.aws.ecr import EcrImageRepository, RegistryLogin, registry_login
+from orchestrator.backends.aws.ecr import EcrImageRepository, registry_login
 from orchestrator.errors import UserError
 from orchestrator.images.distribution import DistributionRepository
 from orchestrator.images.reference import (
@@ -21,7 +21,7 @@ from orchestrator.images.reference import (
     requested_image,
     split_reference,
 )
-from orchestrator.images.repository import ImageRepository
+from orchestrator.images.repository import ImageRepository, RegistryLogin
 from orchestrator.images.resolve import ImageNotInRepository, pinned_image, protect
 from orchestrator.images.source import refuse_dirty, source_tag
 

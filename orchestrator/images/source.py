@@ -18,8 +18,6 @@ from orchestrator.settings.environment import PROTECTED_ENVIRONMENTS
 
 DIRTY_SUFFIX = "-dirty"
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
-# Environments whose images must be reproducible from a commit.
-CLEAN_ONLY_ENVIRONMENTS = PROTECTED_ENVIRONMENTS
 
 
 class NotAGitCheckout(UserError):
@@ -55,7 +53,7 @@ def source_tag(root: Path = REPOSITORY_ROOT, context: str = BUILD_CONTEXT) -> st
 
 def refuse_dirty(tag: str, environment: str, action: str) -> None:
     """Staging and prod take only images built from a commit."""
-    if tag.endswith(DIRTY_SUFFIX) and environment in CLEAN_ONLY_ENVIRONMENTS:
+    if tag.endswith(DIRTY_SUFFIX) and environment in PROTECTED_ENVIRONMENTS:
         raise UserError(
             f"{action} for {environment} refuses {tag!r}: it was built from a working tree with "
             f"uncommitted changes, which nobody can rebuild; commit (or stash) the changes and "

@@ -18,7 +18,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from orchestrator.backends.aws.ecr import EcrImageRepository
+from orchestrator.backends.aws.images import repository_images
 from orchestrator.errors import UserError
 from orchestrator.images.reference import Repository, Requested
 from orchestrator.images.resolve import pinned_image
@@ -94,7 +94,7 @@ def check_state_bucket(inputs: PreflightInputs) -> Iterator[Finding]:
 def check_image(inputs: PreflightInputs) -> Iterator[Finding]:
     outputs = offline_outputs(inputs.environment, inputs.plan)
     repository = Repository.parse(str(outputs.ecr_repository_url))
-    images = EcrImageRepository(_client(inputs, "ecr"), repository.name)
+    images = repository_images(_client(inputs, "ecr"))(repository)
     try:
         pinned_image(images, repository, Requested(tag=source_tag()), inputs.environment.name)
     except UserError as exc:

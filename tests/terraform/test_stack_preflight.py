@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from orchestrator.preflight.inputs import PreflightInputs, offline_definition, recorded_calls
+from orchestrator.preflight.gather import gather
 from orchestrator.preflight.plan import StackPlan
 from orchestrator.preflight.run import run_preflight
 from orchestrator.settings.environment import load_environment
@@ -17,9 +17,6 @@ from orchestrator.settings.environment import load_environment
 def test_the_stack_passes_the_offline_preflight(plans: dict, environment: str) -> None:
     config = load_environment(environment)
     plan = StackPlan(plans[environment]["applied"])
-    inputs = PreflightInputs(
-        config, plan=plan, definition=offline_definition(config, plan), calls=recorded_calls()
-    )
-    report = run_preflight(inputs)
+    report = run_preflight(gather(config, plan=plan, offline=True))  # what the CLI runs
     assert set(report.skipped.values()) == {"--offline"}, report.skipped  # only online rules
     assert [f.to_dict() for f in report.findings] == []

@@ -362,10 +362,6 @@ class Backend:
     # What was done to the stack before this backend opened (tfvars rendered, plan applied).
     infrastructure: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def model_group(self) -> str:
-        return self.outputs.model_package_group_name
-
     def close(self) -> None:
         self.endpoints.close()
 

@@ -8,6 +8,7 @@ registration order; each version has an approval status. Deployment takes only A
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
@@ -86,8 +87,11 @@ class ModelRegistry(Protocol):
     """What every registry backend provides. All list methods return *every* match (backends
     paginate internally), ordered by version ascending."""
 
-    def ensure_group(self, group: str, description: str = "") -> None:
-        """Create the group if it does not exist (idempotent)."""
+    def ensure_group(
+        self, group: str, description: str = "", tags: Mapping[str, str] | None = None
+    ) -> None:
+        """Create the group if it does not exist (idempotent). ``tags`` go on a group this call
+        creates (SageMaker's cost and access tags; a versioned package takes its group's)."""
 
     def register(
         self,

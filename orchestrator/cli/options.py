@@ -78,3 +78,13 @@ def parameters(parser: argparse.ArgumentParser) -> None:
         default=[],
         help="pipeline parameter override NAME=VALUE (repeatable)",
     )
+
+
+def dataset(parser: argparse.ArgumentParser) -> None:
+    """Which dataset's model package group a command means."""
+    parser.add_argument(
+        "--dataset",
+        metavar="NAME",
+        help="the dataset (its schema's name) whose models to use (default: the environment's "
+        "dataset); each dataset has its own model package group",
+    )

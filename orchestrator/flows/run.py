@@ -17,10 +17,11 @@ from typing import Any
 
 from orchestrator.backends.base import Backend, ExecutionSummary, Progress
 from orchestrator.backends.local.progress import ProgressCallback
-from orchestrator.backends.model_registry import ModelPackage
+from orchestrator.backends.model_registry import ModelPackage, parse_model_package_arn
 from orchestrator.backends.polling import PollSettings
 from orchestrator.backends.select import StackSource, open_backend
 from orchestrator.flows import pipeline
+from orchestrator.flows.models import ensure_dataset_group
 from orchestrator.flows.smoke import serve_and_score
 from orchestrator.pipeline import names
 from orchestrator.settings.environment import EnvironmentConfig
@@ -82,6 +83,7 @@ def _train(
     if dataset.note:
         progress(dataset.note)
     summary["dataset"] = {"name": dataset.name, "source": dataset.source, "uri": dataset.data_uri}
+    ensure_dataset_group(backend, config, dataset.name)
     upserted = pipeline.upsert(backend, config, dataset, image)
     progress(f"pipeline {upserted['pipeline']}: {upserted['action']}")
     if upserted["diff"]:
@@ -114,8 +116,12 @@ def registered_package(execution: ExecutionSummary, backend: Backend) -> ModelPa
     step = execution.step(names.REGISTER)
     if step is None or step.status != "Succeeded":
         return None
-    version = step.properties.get("ModelPackageVersion")
-    return backend.registry.get(backend.model_group, int(version)) if version is not None else None
+    # Locally the step's properties carry it; on SageMaker the step's Metadata.RegisterModel.Arn.
+    arn = step.properties.get("ModelPackageArn") or step.job_arn
+    if not arn or ":model-package/" not in str(arn):
+        return None
+    group, version = parse_model_package_arn(str(arn))
+    return backend.registry.get(group, version)
 
 
 def package_summary(package: ModelPackage) -> dict[str, Any]:

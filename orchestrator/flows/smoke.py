@@ -18,6 +18,7 @@ from ml_containers.schema import DatasetSchema
 
 from orchestrator.backends.base import Backend, BatchRequest, ExecutionSummary, Progress
 from orchestrator.backends.polling import PollSettings
+from orchestrator.data.identity import model_group_name
 from orchestrator.errors import OperationFailed, UserError
 from orchestrator.pipeline import names
 from orchestrator.settings.environment import EnvironmentConfig
@@ -35,7 +36,8 @@ def serve_and_score(
     progress: Progress,
 ) -> int:
     """Fill ``summary['endpoint']`` and ``summary['batch_transform']``; the exit code."""
-    served = backend.registry.latest_approved(backend.model_group)
+    group = model_group_name(backend.outputs.model_package_group_name, schema.name)
+    served = backend.registry.latest_approved(group)
     if served is None:
         summary["endpoint"] = {
             "status": "skipped",

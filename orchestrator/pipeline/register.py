@@ -1,4 +1,4 @@
-"""The Register step: a model package version in the stack's model package group.
+"""The Register step: a model package version in the dataset's model package group.
 
 Arguments are a CreateModelPackage request (the SDK's RegisterModel step shape): the serving
 container with the best training job's model, the content types the `serve` program accepts, the
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from orchestrator.data.identity import model_group_name, serving_signature
 from orchestrator.pipeline import expressions as ex
 from orchestrator.pipeline import locations, names
 from orchestrator.pipeline.config import PipelineConfig
@@ -29,6 +30,7 @@ def lineage_metadata(config: PipelineConfig, outputs: StackOutputs) -> dict[str,
         "input_data": ex.parameter(names.INPUT_DATA),
         "schema_uri": ex.parameter(names.SCHEMA_URI),
         "schema_name": config.dataset.name,
+        "serving_signature": serving_signature(config.dataset),
         "problem_type": config.dataset.problem_type.value,
         "gate_metric": gate.name,
         "gate_metric_value": ex.as_text(gate_metric_value(gate.name)),
@@ -47,7 +49,9 @@ def register_step(
     if config.code_repository:
         metadata["Repository"] = config.code_repository
     arguments = {
-        "ModelPackageGroupName": outputs.model_package_group_name,
+        "ModelPackageGroupName": model_group_name(
+            outputs.model_package_group_name, config.dataset.name
+        ),
         "ModelPackageDescription": (
             f"{config.dataset.name} ({config.dataset.problem_type.value}) from pipeline {pipeline}"
         ),

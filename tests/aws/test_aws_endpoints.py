@@ -322,20 +322,22 @@ def test_waiting_for_the_endpoint_is_bounded(
 def test_a_version_is_resolved_in_the_stacks_group(
     aws: AwsClients, outputs: StackOutputs, registry: AwsModelRegistry
 ) -> None:
-    """``--model-package`` names a version of the stack's group: latest-approved or an ARN."""
-    backend = cast(
-        Backend, SimpleNamespace(registry=registry, model_group=outputs.model_package_group_name)
-    )
+    """``--model-package`` names a version of the stack's groups: latest-approved or an ARN."""
+    backend = cast(Backend, SimpleNamespace(registry=registry, outputs=outputs))
+
+    def group() -> str:
+        return outputs.model_package_group_name
+
     with pytest.raises(UserError, match="no Approved version"):
-        resolve(backend, "latest-approved")
+        resolve(backend, "latest-approved", group)
     first = approved(registry, outputs, 1)
     second = approved(registry, outputs, 2)
-    assert resolve(backend, None).arn == second.arn
-    assert resolve(backend, first.arn).version == 1
+    assert resolve(backend, None, group).arn == second.arn
+    assert resolve(backend, first.arn, group).version == 1
     registry.ensure_group("other-models")
     other = registry.register("other-models", model_data_url="s3://b/m.tar.gz", image_uri=IMAGE)
-    with pytest.raises(UserError, match="not this stack's"):
-        resolve(backend, other.arn)
+    with pytest.raises(UserError, match="not one of this stack's groups"):
+        resolve(backend, other.arn, group)
 
 
 def test_an_endpoint_that_fails_to_start_is_a_failed_deployment(

@@ -33,6 +33,7 @@ from orchestrator.backends.base import Backend
 from orchestrator.backends.local.backend import local_backend
 from orchestrator.backends.model_registry import ModelPackage
 from orchestrator.cli.app import _error_types
+from orchestrator.data.identity import model_group_name
 from orchestrator.settings.environment import EnvironmentConfig
 from orchestrator.settings.stack_outputs import StackOutputs
 
@@ -189,9 +190,10 @@ class Kit:
         uri = f"s3://{self.backend.outputs.artifacts_bucket}/models/{name}/model.tar.gz"
         self.backend.artifacts.publish(packed, uri)
         registry = self.backend.registry
-        registry.ensure_group(self.backend.model_group)
+        group = model_group_name(self.backend.outputs.model_package_group_name, "conformance")
+        registry.ensure_group(group)
         return registry.register(
-            self.backend.model_group,
+            group,
             model_data_url=uri,
             image_uri=IMAGE,
             approval_status="Approved" if approved else "PendingManualApproval",

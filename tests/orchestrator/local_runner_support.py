@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -103,7 +103,9 @@ class MemoryRegistry:
         self.groups: dict[str, list[ModelPackage]] = {}
         self._lock = threading.Lock()
 
-    def ensure_group(self, group: str, description: str = "") -> None:
+    def ensure_group(
+        self, group: str, description: str = "", tags: Mapping[str, str] | None = None
+    ) -> None:
         self.groups.setdefault(group, [])
 
     def register(

@@ -44,6 +44,7 @@ REPO = Path(__file__).resolve().parents[2]
 PREFIX = "mlops-demo-dev"
 DATA_BUCKET = f"{PREFIX}-data-{ACCOUNT}"
 SCHEMA_URI = f"s3://{DATA_BUCKET}/datasets/breast_cancer/schema.yaml"
+GROUP = f"{PREFIX}-models-breast-cancer"  # the group of the environment's dataset
 DATA_URI = f"s3://{DATA_BUCKET}/datasets/breast_cancer/data/"
 IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{PREFIX}:1.0"
 ALARMS = [f"{PREFIX}-endpoint-5xx-rate", f"{PREFIX}-endpoint-model-latency-p99"]
@@ -152,9 +153,9 @@ def cli(envdir: Path, *args: str) -> int:
 
 def register(sagemaker: Any, number: int, status: str = "Approved") -> str:
     registry = AwsModelRegistry(sagemaker)
-    registry.ensure_group(f"{PREFIX}-models")
+    registry.ensure_group(GROUP)
     package = registry.register(
-        f"{PREFIX}-models",
+        GROUP,
         model_data_url=f"s3://{PREFIX}-artifacts-{ACCOUNT}/models/{number}/model.tar.gz",
         image_uri=IMAGE,
         approval_status=status,  # type: ignore[arg-type]

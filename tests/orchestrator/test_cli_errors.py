@@ -158,7 +158,7 @@ def test_commands_on_an_empty_state_say_what_to_do_first(
     for argv, expected in [
         (["executions", "describe", "latest"], "there are no executions yet"),
         (["executions", "describe", "abc123"], "no execution 'abc123'"),
-        (["models", "approve", "3"], "mlops-local-models has no versions yet"),
+        (["models", "approve", "3"], "mlops-local-models-breast-cancer has no versions yet"),
         (["models", "reject", "3"], "'orchestrator run --env local' first"),
         (["endpoint", "serve"], "has no Approved version"),
     ]:

@@ -6,7 +6,9 @@ breaks silently when argparse changes).
 
 The expected commands, their one-line help and every command's flags in order are the ones the
 CLI had before the registry; ``executions list|describe`` gained the stack-outputs flags when they
-started reading an aws environment's executions through its backend.
+started reading an aws environment's executions through its backend; the commands that pick a
+model version gained ``--dataset`` when each dataset got its own model package group, and
+``deploy`` gained ``--replace-schema`` with it.
 """
 
 from __future__ import annotations
@@ -83,10 +85,10 @@ FLAGS = {
     ],
     "executions list": [*COMMON, *STACK],
     "executions describe": [*COMMON, *STACK],
-    "models list": [*COMMON, "--status", *STACK],
-    "models approve": [*COMMON, "--reason", *STACK],
-    "models reject": [*COMMON, "--reason", *STACK],
-    "endpoint serve": [*COMMON, "--port", "--version"],
+    "models list": [*COMMON, "--status", "--dataset", *STACK],
+    "models approve": [*COMMON, "--reason", "--dataset", *STACK],
+    "models reject": [*COMMON, "--reason", "--dataset", *STACK],
+    "endpoint serve": [*COMMON, "--port", "--version", "--dataset"],
     "batch-transform": [
         *COMMON[:2],
         "--input",
@@ -96,6 +98,7 @@ FLAGS = {
         "--input-filter",
         "--join-source",
         "--output-filter",
+        "--dataset",
         *STACK,
         *WAITING,
     ],
@@ -117,6 +120,8 @@ FLAGS = {
         "--skip-preflight",
         "--model-package",
         "--recreate-failed",
+        "--dataset",
+        "--replace-schema",
     ],
     "rollback": [*COMMON, *STACK, *WAITING],
 }

@@ -199,7 +199,21 @@ def statuses(execution) -> dict[str, str]:
     return {step.name: step.status for step in execution.steps}
 
 
+def test_register_into_a_group_that_does_not_exist_fails_the_step_as_sagemaker_does(
+    runner, registry
+):
+    # CreateModelPackage registers only into an existing group; the orchestrator creates it
+    # before the pipeline runs (flows.models.ensure_dataset_group), never the step.
+    execution = runner.start(json.dumps(PIPELINE), {"Auc": "0.93"}, "demo")
+
+    assert execution.status == "Failed"
+    assert execution.step("Register").status == "Failed"
+    assert "no model package group 'demo-models'" in execution.step("Register").failure_reason
+    assert registry.list_groups() == []
+
+
 def test_if_branch_registers_the_model_with_metrics_and_metadata(runner, registry, store, events):
+    registry.ensure_group("demo-models")
     execution = runner.start(json.dumps(PIPELINE), {"Auc": "0.93"}, "demo")
 
     assert execution.status == "Succeeded", execution.failure_reason

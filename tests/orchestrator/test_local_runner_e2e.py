@@ -306,6 +306,7 @@ def test_demo_pipeline_runs_end_to_end_on_the_container_programs(tmp_path: Path)
         capture_output=True,
     )
     registry = LocalModelRegistry(tmp_path / "registry.sqlite")
+    registry.ensure_group("demo-breast-cancer")  # made before a run, as `pipeline upsert` does
     events = []
     runner = LocalRunner(
         tmp_path / "store", tmp_path / "state", registry, progress=events.append, cores=2

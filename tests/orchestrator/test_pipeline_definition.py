@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from ml_containers.schema import OBJECTIVES, ProblemType, parse_schema
 
+from orchestrator.data.identity import serving_signature
 from orchestrator.pipeline import (
     DefinitionError,
     PipelineConfig,
@@ -333,7 +334,7 @@ def test_objective_and_regex_follow_the_problem_type(kind: str) -> None:
 
 def test_register_step_lineage_and_metrics(definition) -> None:
     arguments = definition.step(names.REGISTER)["Arguments"]
-    assert arguments["ModelPackageGroupName"] == "churn-dev-models"
+    assert arguments["ModelPackageGroupName"] == "churn-dev-models-churn"  # the dataset's group
     assert arguments["ModelApprovalStatus"] == {"Get": "Parameters.ModelApprovalStatus"}
     spec = arguments["InferenceSpecification"]
     assert spec["SupportedContentTypes"] == [
@@ -351,6 +352,7 @@ def test_register_step_lineage_and_metrics(definition) -> None:
     lineage = arguments["CustomerMetadataProperties"]
     assert lineage["input_data"] == {"Get": "Parameters.InputData"}
     assert lineage["schema_name"] == "churn"
+    assert lineage["serving_signature"] == serving_signature(make_config().dataset)
     gate_value = lineage["gate_metric_value"]["Std:Join"]["Values"][0]["Std:JsonGet"]
     assert gate_value["Path"] == "metrics.auc.value"
 

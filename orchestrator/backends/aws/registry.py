@@ -21,6 +21,7 @@ before UpdateModelPackage is sent, so both backends refuse the same changes with
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -57,13 +58,17 @@ class AwsModelRegistry:
         self.sagemaker = sagemaker
 
     # -- groups --------------------------------------------------------------------------------
-    def ensure_group(self, group: str, description: str = "") -> None:
+    def ensure_group(
+        self, group: str, description: str = "", tags: Mapping[str, str] | None = None
+    ) -> None:
         check_group_name(group)
         if self._describe_group(group) is not None:
             return
         request: dict[str, Any] = {"ModelPackageGroupName": group}
         if description:
             request["ModelPackageGroupDescription"] = description
+        if tags:
+            request["Tags"] = [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
         with aws_errors(f"create model package group {group}"):
             try:
                 self.sagemaker.create_model_package_group(**request)

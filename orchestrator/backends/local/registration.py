@@ -46,7 +46,8 @@ def run_register_model(
         **{str(k): str(v) for k, v in (arguments.get("CustomerMetadataProperties") or {}).items()},
     }
     try:
-        registry.ensure_group(str(group), str(arguments.get("ModelPackageGroupDescription") or ""))
+        # As CreateModelPackage does, register only into a group that exists: the group is
+        # created before the pipeline runs (flows.pipeline.upsert), never by this step.
         package = registry.register(
             str(group),
             model_data_url=str(model_data_url),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,11 @@ class LocalModelRegistry:
         self._db = RegistryDatabase(self.db_path)
 
     # -- groups --------------------------------------------------------------------------------
-    def ensure_group(self, group: str, description: str = "") -> None:
+    def ensure_group(
+        self, group: str, description: str = "", tags: Mapping[str, str] | None = None
+    ) -> None:
+        # ``tags`` are for AWS's cost and access controls; a registry file on this machine has
+        # neither, so they are not stored.
         check_group_name(group)
         with self._db.write() as db:
             db.execute(
@@ -205,7 +210,8 @@ class LocalModelRegistry:
         if not found:
             raise RegistryError(
                 f"model package group {group!r} does not exist in {self.db_path}; create it with "
-                "ensure_group (the pipeline's RegisterModel step does) or check the name"
+                "ensure_group (`orchestrator pipeline upsert` does, as the SageMaker SDK does "
+                "before registering) or check the name"
             )
 
     def _select_one(self, db: sqlite3.Connection, group: str, version: int) -> tuple[Any, ...]:

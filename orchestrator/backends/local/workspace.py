@@ -47,7 +47,3 @@ class LocalWorkspace:
 
     def runner(self, progress: ProgressCallback | None = None) -> LocalRunner:
         return LocalRunner(self.store_root, self.state_root, self.registry(), progress)
-
-    @property
-    def model_group(self) -> str:
-        return self.outputs.model_package_group_name

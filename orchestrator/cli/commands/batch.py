@@ -47,6 +47,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         default="$",
         help="fields written out, e.g. '$[0,-1]' keeps the ID and the last field (default '$')",
     )
+    options.dataset(parser)
     options.stack(parser)
     options.waiting(parser)
 
@@ -57,6 +58,7 @@ def batch_transform(args: argparse.Namespace) -> int:
     from orchestrator.cli import context
     from orchestrator.cli.console import format_pairs, say
     from orchestrator.flows.batch import batch_transform as transform
+    from orchestrator.flows.models import dataset_group
 
     request = BatchRequest(
         input=args.input,
@@ -67,8 +69,10 @@ def batch_transform(args: argparse.Namespace) -> int:
         output_filter=args.output_filter,
     )
     poll = context.poll(args, DEFAULT_TRANSFORM_TIMEOUT_SECONDS)
-    with context.backend(args) as backend:
-        package, result = transform(backend, request, args.version, poll, say)
+    config = context.environment(args)
+    with context.backend(args, config) as backend:
+        group = dataset_group(backend, config, args.dataset)
+        package, result = transform(backend, request, args.version, group, poll, say)
     pairs = [
         ("model", f"{package.group} v{package.version}"),
         ("job", result.job_name),

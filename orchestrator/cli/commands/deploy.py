@@ -33,12 +33,20 @@ def _deploy_arguments(parser: argparse.ArgumentParser) -> None:
         help="aws: when the endpoint is Failed (SageMaker then allows only DeleteEndpoint), "
         "delete it and create it with this version; without it such a deploy stops (exit 1)",
     )
+    options.dataset(parser)
+    parser.add_argument(
+        "--replace-schema",
+        action="store_true",
+        help="serve a version whose request schema (features, types, classes) differs from the "
+        "one the endpoint serves; its clients must change with it",
+    )
 
 
 @command("deploy", help="blue/green deploy to the endpoint", arguments=_deploy_arguments)
 def deploy(args: argparse.Namespace) -> int:
     from orchestrator.cli import context
     from orchestrator.flows.deploy import deploy as deploy_version
+    from orchestrator.flows.models import dataset_group
     from orchestrator.infra.stack import require_aws
     from orchestrator.preflight.gate import preflight_gate
 
@@ -50,7 +58,13 @@ def deploy(args: argparse.Namespace) -> int:
         preflight_gate(config)  # the checks that need no plan; nothing has changed yet
     with context.backend(args, config) as backend:
         summary, model = deploy_version(
-            backend, args.model_package, poll, say, recreate_failed=args.recreate_failed
+            backend,
+            args.model_package,
+            dataset_group(backend, config, args.dataset),
+            poll,
+            say,
+            recreate_failed=args.recreate_failed,
+            replace_schema=args.replace_schema,
         )
     _print_deployment(args.output, summary, model)
     return 0

@@ -15,6 +15,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     options.environment(parser)
     parser.add_argument("--port", type=int, help="port on 127.0.0.1 (default: environment's)")
     parser.add_argument("--version", type=int, help="a specific approved version")
+    options.dataset(parser)
 
 
 @command(
@@ -23,7 +24,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 def endpoint_serve(args: argparse.Namespace) -> int:
     from orchestrator.cli import context
     from orchestrator.errors import UserError
-    from orchestrator.flows.models import resolve
+    from orchestrator.flows.models import dataset_group, resolve
 
     config = context.environment(args)
     port = args.port if args.port is not None else config.endpoint.port
@@ -36,7 +37,7 @@ def endpoint_serve(args: argparse.Namespace) -> int:
                 f"environment {config.name} uses the {backend.name} backend, whose endpoint "
                 "serves on AWS; `endpoint serve` serves on this machine (use --env local)"
             )
-        package = resolve(backend, args.version)
+        package = resolve(backend, args.version, dataset_group(backend, config, args.dataset))
         serve_forever(
             package,
             lambda url: print(

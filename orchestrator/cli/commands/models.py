@@ -18,6 +18,7 @@ group("models", "the model registry")
 def _list_arguments(parser: argparse.ArgumentParser) -> None:
     options.environment(parser)
     parser.add_argument("--status", choices=("PendingManualApproval", "Approved", "Rejected"))
+    options.dataset(parser)
     options.stack(parser)
 
 
@@ -25,6 +26,7 @@ def _change_arguments(parser: argparse.ArgumentParser) -> None:
     options.environment(parser)
     parser.add_argument("version", type=int, help="the version number in the group")
     parser.add_argument("--reason", default="", help="recorded with the status change")
+    options.dataset(parser)
     options.stack(parser)
 
 
@@ -41,11 +43,13 @@ def _row(package: ModelPackage) -> dict[str, Any]:
 @command("models", "list", help="list model versions", arguments=_list_arguments)
 def models_list(args: argparse.Namespace) -> int:
     from orchestrator.cli import context
-    from orchestrator.flows.models import list_versions
+    from orchestrator.flows.models import dataset_group, list_versions, stack_groups
 
-    with context.backend(args) as backend:
-        packages = list_versions(backend, args.status)
-        group_name = backend.model_group
+    config = context.environment(args)
+    with context.backend(args, config) as backend:
+        group_name = dataset_group(backend, config, args.dataset)()
+        packages = list_versions(backend, group_name, args.status)
+        others = [g for g in stack_groups(backend) if g != group_name]
     if args.output == "json":
         print_json([p.model_dump(mode="json") for p in packages])
     else:
@@ -53,15 +57,19 @@ def models_list(args: argparse.Namespace) -> int:
         print(
             format_table([_row(p) for p in packages], ["version", "status", "created", "metrics"])
         )
+        if others:
+            print(f"other groups of this stack (--dataset NAME): {', '.join(others)}")
     return 0
 
 
 def _set_status(args: argparse.Namespace, status: ApprovalStatus) -> int:
     from orchestrator.cli import context
-    from orchestrator.flows.models import set_status
+    from orchestrator.flows.models import dataset_group, set_status
 
-    with context.backend(args) as backend:
-        package = set_status(backend, args.env, args.version, status, args.reason)
+    config = context.environment(args)
+    with context.backend(args, config) as backend:
+        group_name = dataset_group(backend, config, args.dataset)()
+        package = set_status(backend, group_name, args.env, args.version, status, args.reason)
     if args.output == "json":
         print_json(package.model_dump(mode="json"))
     else:

@@ -56,12 +56,15 @@ def _upsert_arguments(parser: argparse.ArgumentParser) -> None:
     arguments=_upsert_arguments,
 )
 def pipeline_upsert(args: argparse.Namespace) -> int:
+    from orchestrator.flows.models import ensure_dataset_group
     from orchestrator.flows.pipeline import choose_dataset, image, upsert
 
     config, backend = _aws_backend(args, "pipeline upsert")
     with backend:
         pinned = image(backend, args.image)
-        result = upsert(backend, config, choose_dataset(backend, config, None, None), pinned)
+        dataset = choose_dataset(backend, config, None, None)
+        ensure_dataset_group(backend, config, dataset.name)  # the Register step's target
+        result = upsert(backend, config, dataset, pinned)
     if result["diff"] and args.output != "json":
         print(result["diff"].rstrip())
     show(

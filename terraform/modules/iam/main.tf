@@ -12,12 +12,21 @@
 # terraform/README.md ("Resource * allowlist") and checked by tests/terraform.
 
 locals {
-  arn_prefix       = "arn:${var.partition}"
-  sagemaker_arn    = "${local.arn_prefix}:sagemaker:${var.region}:${var.account_id}"
-  pipeline_arn     = "${local.sagemaker_arn}:pipeline/${lower(var.pipeline_name)}"
-  endpoint_arn     = "${local.sagemaker_arn}:endpoint/${lower(var.endpoint_name)}"
-  group_arn        = "${local.sagemaker_arn}:model-package-group/${lower(var.model_package_group_name)}"
-  packages_arn     = "${local.sagemaker_arn}:model-package/${lower(var.model_package_group_name)}/*"
+  arn_prefix    = "arn:${var.partition}"
+  sagemaker_arn = "${local.arn_prefix}:sagemaker:${var.region}:${var.account_id}"
+  pipeline_arn  = "${local.sagemaker_arn}:pipeline/${lower(var.pipeline_name)}"
+  endpoint_arn  = "${local.sagemaker_arn}:endpoint/${lower(var.endpoint_name)}"
+  # One model package group per dataset, <group>-<dataset>, created by the orchestrator before a
+  # pipeline registers into it (orchestrator/data/identity.py); <group> itself holds versions
+  # registered before groups were per dataset.
+  group_arns = [
+    "${local.sagemaker_arn}:model-package-group/${lower(var.model_package_group_name)}",
+    "${local.sagemaker_arn}:model-package-group/${lower(var.model_package_group_name)}-*",
+  ]
+  package_arns = [
+    "${local.sagemaker_arn}:model-package/${lower(var.model_package_group_name)}/*",
+    "${local.sagemaker_arn}:model-package/${lower(var.model_package_group_name)}-*/*",
+  ]
   network_if_arn   = "${local.arn_prefix}:ec2:${var.region}:${var.account_id}:network-interface/*"
   project_buckets  = [var.data_bucket_arn, var.artifacts_bucket_arn]
   project_keys     = [var.data_kms_key_arn, var.artifacts_kms_key_arn]
@@ -291,7 +300,7 @@ resource "aws_iam_role_policy" "pipeline" {
           "sagemaker:DescribeModelPackage",
           "sagemaker:DescribeModelPackageGroup",
         ]
-        Resource = [local.group_arn, local.packages_arn]
+        Resource = concat(local.group_arns, local.package_arns)
       },
       local.pass_execution_role,
       {
@@ -504,7 +513,16 @@ resource "aws_iam_policy" "orchestrator_data" {
           "sagemaker:DescribeModelPackageGroup",
           "sagemaker:UpdateModelPackage",
         ]
-        Resource = [local.group_arn, local.packages_arn]
+        Resource = concat(local.group_arns, local.package_arns)
+      },
+      {
+        # A dataset's group is created with the project's tags (flows/models.py), which
+        # CreateModelPackageGroup authorizes as AddTags on the new group; only on create.
+        Sid       = "TagProjectModelGroupsOnCreate"
+        Effect    = "Allow"
+        Action    = ["sagemaker:AddTags"]
+        Resource  = local.group_arns
+        Condition = { StringEquals = { "sagemaker:TaggingAction" = "CreateModelPackageGroup" } }
       },
       {
         Sid      = "FindModelPackages"

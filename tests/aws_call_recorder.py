@@ -26,7 +26,6 @@ REPO = Path(__file__).resolve().parents[1]
 ORCHESTRATOR = str(REPO / "orchestrator") + os.sep
 NOT_REACHED = {
     (str(REPO / "orchestrator" / "backends" / "aws" / "registry.py"), "register"),
-    (str(REPO / "orchestrator" / "backends" / "aws" / "registry.py"), "ensure_group"),
 }
 RECORD = REPO / "orchestrator" / "preflight" / "aws_calls.json"
 UPDATE_ENV = "MLOPS_RECORD_AWS_CALLS"

@@ -47,54 +47,66 @@ def register(sagemaker: Any, dataset: str, number: int) -> str:
     ).arn
 
 
-def serving_config(moto: dict[str, Any]) -> str:
-    endpoint = moto["sagemaker"].describe_endpoint(EndpointName=f"{PREFIX}-endpoint")
+Stack = tuple[dict[str, Any], Path, Path]
+
+
+@pytest.fixture
+def stack(moto: dict[str, Any], envdir: Path, outputs_file: Path) -> Stack:  # noqa: F811
+    """moto with the stack's bucket, schema and alarms; the environments; the stack outputs."""
+    return moto, envdir, outputs_file
+
+
+def serving_config(aws: dict[str, Any]) -> str:
+    endpoint = aws["sagemaker"].describe_endpoint(EndpointName=f"{PREFIX}-endpoint")
     return str(endpoint["EndpointConfigName"])
 
 
 def test_deploy_refuses_a_version_with_another_request_schema_without_replace_schema(
-    moto: dict[str, Any], envdir: Path, outputs_file: Path, capsys: pytest.CaptureFixture[str]
+    stack: Stack, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    outputs = ["--stack-outputs", str(outputs_file), *FAST]
-    register(moto["sagemaker"], "breast_cancer", 1)
-    assert cli(envdir, "deploy", *outputs) == 0  # the environment's dataset, latest-approved
-    before = serving_config(moto)
+    aws, environments, outputs_path = stack
+    outputs = ["--stack-outputs", str(outputs_path), *FAST]
+    register(aws["sagemaker"], "breast_cancer", 1)
+    assert cli(environments, "deploy", *outputs) == 0  # the environment's dataset, latest-approved
+    before = serving_config(aws)
     capsys.readouterr()
-    register(moto["sagemaker"], "wine", 1)
+    register(aws["sagemaker"], "wine", 1)
 
-    assert cli(envdir, "deploy", *outputs, "--dataset", "wine") == 2
+    assert cli(environments, "deploy", *outputs, "--dataset", "wine") == 2
     err = capsys.readouterr().err
     assert f"endpoint {PREFIX}-endpoint serves {PREFIX}-models-breast-cancer v1" in err
     assert "dataset breast_cancer" in err and f"{PREFIX}-models-wine v1 (dataset wine" in err
     assert "--replace-schema" in err and "Traceback" not in err
-    assert serving_config(moto) == before  # refused before anything changed
+    assert serving_config(aws) == before  # refused before anything changed
 
 
 def test_replace_schema_serves_the_other_schema_and_says_so(
-    moto: dict[str, Any], envdir: Path, outputs_file: Path, capsys: pytest.CaptureFixture[str]
+    stack: Stack, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    outputs = ["--stack-outputs", str(outputs_file), *FAST]
-    register(moto["sagemaker"], "breast_cancer", 1)
-    assert cli(envdir, "deploy", *outputs) == 0
+    aws, environments, outputs_path = stack
+    outputs = ["--stack-outputs", str(outputs_path), *FAST]
+    register(aws["sagemaker"], "breast_cancer", 1)
+    assert cli(environments, "deploy", *outputs) == 0
     capsys.readouterr()
-    before = serving_config(moto)
-    wine = register(moto["sagemaker"], "wine", 1)
+    before = serving_config(aws)
+    wine = register(aws["sagemaker"], "wine", 1)
 
-    assert cli(envdir, "deploy", *outputs, "--model-package", wine, "--replace-schema") == 0
+    assert cli(environments, "deploy", *outputs, "--model-package", wine, "--replace-schema") == 0
     captured = capsys.readouterr()
     assert f"--replace-schema: {PREFIX}-models-wine v1 (dataset wine" in captured.err
     assert f"model            {PREFIX}-models-wine v1" in captured.out
-    assert serving_config(moto) != before
+    assert serving_config(aws) != before
 
 
 def test_a_retrained_version_with_the_same_schema_deploys_without_the_flag(
-    moto: dict[str, Any], envdir: Path, outputs_file: Path, capsys: pytest.CaptureFixture[str]
+    stack: Stack, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    outputs = ["--stack-outputs", str(outputs_file), *FAST]
-    register(moto["sagemaker"], "breast_cancer", 1)
-    assert cli(envdir, "deploy", *outputs) == 0
-    register(moto["sagemaker"], "breast_cancer", 2)
+    aws, environments, outputs_path = stack
+    outputs = ["--stack-outputs", str(outputs_path), *FAST]
+    register(aws["sagemaker"], "breast_cancer", 1)
+    assert cli(environments, "deploy", *outputs) == 0
+    register(aws["sagemaker"], "breast_cancer", 2)
 
-    assert cli(envdir, "deploy", *outputs) == 0
+    assert cli(environments, "deploy", *outputs) == 0
     assert "replace" not in capsys.readouterr().err
-    assert serving_config(moto).startswith(f"{PREFIX}-endpoint-v2-")
+    assert serving_config(aws).startswith(f"{PREFIX}-endpoint-v2-")

@@ -317,6 +317,11 @@ class ArtifactStore(Protocol):
     def download(self, uri: str, destination: Path) -> list[Path]:
         """Copy an object, or every object under a prefix, into ``destination``."""
 
+    def fingerprint(self, uri: str) -> str | None:
+        """A digest of what a job reading ``uri`` as an S3Prefix input gets: every object's
+        key (relative to ``uri``), size and content tag (S3's ETag), in key order. It changes
+        when an object is added, removed or rewritten; None when no object is stored there."""
+
 
 # -- images ---------------------------------------------------------------------------------------
 @runtime_checkable
@@ -335,6 +340,17 @@ class ImageSource(Protocol):
     def check_serving(self, image_uri: str) -> None:
         """Refuse (UserError) to serve a model whose image the repository no longer holds."""
         ...
+
+
+def local_user() -> str:
+    """The user running this process (``getpass``: $USER and friends, then the password
+    database), as ``local:<name>``."""
+    import getpass
+
+    try:
+        return f"local:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "local:unknown"
 
 
 # -- one environment's backend --------------------------------------------------------------------
@@ -361,6 +377,9 @@ class Backend:
     work_dir: Path
     # What was done to the stack before this backend opened (tfvars rendered, plan applied).
     infrastructure: dict[str, Any] = field(default_factory=dict)
+    # Who acts through this backend, for the deployment history: on AWS the caller's ARN
+    # (GetCallerIdentity), locally the user of this machine.
+    identity: Callable[[], str] = field(default=lambda: local_user())
 
     def close(self) -> None:
         self.endpoints.close()

@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 from orchestrator.backends.aws.clients import aws_errors, error_code
 from orchestrator.backends.aws.errors import AwsRequestError
 from orchestrator.backends.aws.pagination import list_all
+from orchestrator.backends.fingerprint import objects_digest
 
 
 def split_uri(uri: str) -> tuple[str, str]:
@@ -37,11 +38,13 @@ class S3ArtifactStore:
         self.s3 = s3
         self.kms_keys = dict(kms_keys or {})
 
-    def _keys(self, uri: str) -> list[str]:
+    def _objects(self, uri: str) -> list[dict[str, Any]]:
         bucket, prefix = split_uri(uri)
         with aws_errors(f"list {uri}"):
-            found = list_all(self.s3, "list_objects_v2", "Contents", Bucket=bucket, Prefix=prefix)
-        return [str(o["Key"]) for o in found]
+            return list_all(self.s3, "list_objects_v2", "Contents", Bucket=bucket, Prefix=prefix)
+
+    def _keys(self, uri: str) -> list[str]:
+        return [str(o["Key"]) for o in self._objects(uri)]
 
     def _is_object(self, bucket: str, key: str) -> bool:
         if not key or key.endswith("/"):
@@ -62,6 +65,19 @@ class S3ArtifactStore:
         """An object, or a "folder": any object under ``<uri>/``."""
         bucket, key = split_uri(uri)
         return self._is_object(bucket, key) or bool(self._keys(self._prefix(uri)))
+
+    def fingerprint(self, uri: str) -> str | None:
+        """Over every object SageMaker's S3Prefix input reads at ``uri``: each key that starts
+        with the URI's key (ListObjectsV2, all pages), by key, size and ETag. Folder markers are
+        skipped as :meth:`download` skips them. An ETag is the object's MD5 only for plain
+        single-part uploads; under SSE-KMS each upload gets its own, so re-uploading the same
+        bytes is a new version: a cache miss, never a stale hit."""
+        prefix = split_uri(uri)[1]
+        return objects_digest(
+            (str(o["Key"])[len(prefix) :], int(o.get("Size", 0)), str(o.get("ETag", "")))
+            for o in self._objects(uri)
+            if not str(o["Key"]).endswith("/")
+        )
 
     def read_bytes(self, uri: str) -> bytes:
         bucket, key = split_uri(uri)

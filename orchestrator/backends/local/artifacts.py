@@ -10,11 +10,13 @@ left behind.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import uuid
 from pathlib import Path
 
+from orchestrator.backends.fingerprint import objects_digest
 from orchestrator.backends.local.errors import ArtifactError
 
 # Hidden prefixes for in-flight entries; never valid bucket keys produced by a pipeline.
@@ -60,6 +62,19 @@ class ArtifactStore:
             shutil.copy2(source, target)
             return [target]
         raise ArtifactError(f"no objects found at {uri} (looked in {source})")
+
+    def fingerprint(self, uri: str) -> str | None:
+        """Over what :meth:`download` copies from ``uri`` (one file, or a folder's files): each
+        file's path relative to ``uri``, size and SHA-256, the local stand-in for S3's ETag."""
+        source = self.path(uri)
+        if source.is_file():
+            files = [(source.name, source)]
+        elif source.is_dir():
+            found = (p for p in source.rglob("*") if p.is_file() and not _in_flight(p, source))
+            files = [(p.relative_to(source).as_posix(), p) for p in found]
+        else:
+            return None
+        return objects_digest((key, path.stat().st_size, _sha256(path)) for key, path in files)
 
     def read_bytes(self, uri: str) -> bytes:
         source = self.path(uri)
@@ -114,6 +129,20 @@ class ArtifactStore:
                 d for d in dirnames if not d.startswith((STAGING_PREFIX, RETIRED_PREFIX))
             ]
         return removed
+
+
+def _in_flight(path: Path, root: Path) -> bool:
+    """Whether ``path`` is (inside) a copy :meth:`ArtifactStore.publish` has not swapped in."""
+    parts = path.relative_to(root).parts
+    return any(p.startswith((STAGING_PREFIX, RETIRED_PREFIX)) for p in parts)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _remove(path: Path) -> None:

@@ -21,7 +21,7 @@ from orchestrator.backends.base import Backend, ExecutionSummary, UnknownExecuti
 from orchestrator.backends.polling import PollSettings
 from orchestrator.data.staging import stage_dataset
 from orchestrator.errors import UserError
-from orchestrator.pipeline import PipelineDefinition, build_definition
+from orchestrator.pipeline import PipelineDefinition, build_definition, names
 from orchestrator.settings.environment import EnvironmentConfig
 from orchestrator.settings.pipeline import pipeline_config
 
@@ -152,14 +152,54 @@ def parse_overrides(pairs: list[str]) -> dict[str, str]:
 
 
 def start(backend: Backend, config: EnvironmentConfig, overrides: Mapping[str, Any]) -> str:
-    """Start an execution; the environment's metric threshold unless overridden."""
+    """Start an execution; the environment's metric threshold unless overridden, and the
+    version of the data it reads (:func:`data_version`)."""
+    if names.INPUT_DATA_VERSION in overrides:
+        raise UserError(
+            f"--parameter {names.INPUT_DATA_VERSION} is set by the orchestrator: a digest of the "
+            f"objects under {names.INPUT_DATA}, so that Preprocess's cached result is reused only "
+            "for the same data. Remove it; to train on other data, upload it or pass "
+            f"--parameter {names.INPUT_DATA}=s3://..."
+        )
     merged: dict[str, Any] = {}
     if config.pipeline.metric_threshold is not None:
         merged["MetricThreshold"] = config.pipeline.metric_threshold
     merged.update(overrides)
+    version = data_version(backend, config, overrides)
+    if version is not None:
+        merged[names.INPUT_DATA_VERSION] = version
     return backend.pipelines.start(
         backend.outputs.pipeline_name, merged, description=f"orchestrator {config.name}"
     )
+
+
+def data_version(
+    backend: Backend, config: EnvironmentConfig, overrides: Mapping[str, Any]
+) -> str | None:
+    """The ``InputDataVersion`` of an execution: a digest of the objects under the InputData it
+    reads (``--parameter InputData=...``, else the environment's S3 prefix, which
+    :func:`choose_dataset` puts in the definition). SageMaker's step cache key holds the
+    prefix but not the objects under it, so without this new data under a fixed prefix would
+    reuse Preprocess's old result. None for staged data: its content-addressed prefix
+    (:mod:`orchestrator.data.staging`) is its version. An empty prefix is refused (exit 2)."""
+    uri = overrides.get(names.INPUT_DATA)
+    if uri is None and config.dataset.data.startswith("s3://"):
+        uri = config.dataset.data
+    if uri is None:
+        return None
+    version = backend.artifacts.fingerprint(str(uri))
+    if version is None:
+        where = (
+            f"--parameter {names.INPUT_DATA}"
+            if names.INPUT_DATA in overrides
+            else f"dataset.data in environments/{config.name}.yaml"
+        )
+        raise UserError(
+            f"no data under {uri}: the pipeline's Preprocess step would read nothing. Upload "
+            f"the CSV(s) there (e.g. `aws s3 cp data.csv {str(uri).rstrip('/')}/`), or point "
+            f"{where} at the prefix that holds them"
+        )
+    return version
 
 
 def latest_execution(backend: Backend) -> ExecutionSummary:

@@ -20,6 +20,13 @@ GATE_FAILED: Final = "QualityGateFailed"
 
 # Pipeline parameters.
 INPUT_DATA: Final = "InputData"
+# A digest of the objects under InputData, computed when an execution starts (flows/pipeline.py);
+# Preprocess gets it as the DATA_VERSION environment variable, a documented cache-key attribute.
+INPUT_DATA_VERSION: Final = "InputDataVersion"
+DATA_VERSION_ENV: Final = "DATA_VERSION"
+# Its default: an execution started without the orchestrator's digest (the console, or staged
+# data, whose content-addressed URI is its version) caches on the InputData URI alone.
+UNVERSIONED_DATA: Final = "unversioned"
 SCHEMA_URI: Final = "SchemaUri"
 METRIC_THRESHOLD: Final = "MetricThreshold"
 MODEL_APPROVAL_STATUS: Final = "ModelApprovalStatus"

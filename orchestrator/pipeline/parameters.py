@@ -43,6 +43,7 @@ def pipeline_parameters(config: PipelineConfig) -> list[Parameter]:
     """The definition's parameters, in a fixed order (part of the byte-identical contract)."""
     return [
         Parameter(names.INPUT_DATA, "String", config.input_data_uri),
+        Parameter(names.INPUT_DATA_VERSION, "String", names.UNVERSIONED_DATA),
         Parameter(names.SCHEMA_URI, "String", config.schema_uri),
         Parameter(names.METRIC_THRESHOLD, "Float", float(config.dataset.gate.threshold)),
         Parameter(names.MODEL_APPROVAL_STATUS, "String", config.approval_status, APPROVAL_STATUSES),

@@ -2,6 +2,8 @@
 
 Runs the image's ``preprocess`` program (docs/architecture.md, "preprocess"). The rejection
 threshold is a pipeline parameter so one run can loosen data-quality gating without a redeploy.
+The input data's version (``InputDataVersion``) is in its Environment, so it is part of the step's
+cache key (https://docs.aws.amazon.com/sagemaker/latest/dg/pipelines-default-keys.html).
 """
 
 from __future__ import annotations
@@ -57,4 +59,7 @@ def preprocess_step(
         inputs=inputs,
         job_outputs=job_outputs,
     )
+    # SageMaker's cache key for a Processing step holds Environment but not the objects' content,
+    # so the data's version rides there: new data under the same InputData prefix misses.
+    arguments["Environment"] = {names.DATA_VERSION_ENV: ex.parameter(names.INPUT_DATA_VERSION)}
     return processing_step(names.PREPROCESS, arguments, config)

@@ -122,6 +122,8 @@ def moto(credentials: None, tmp_path: Path) -> Iterator[dict[str, Any]]:
         schema = tmp_path / "schema.yaml"
         write_schema("breast_cancer", schema)
         s3.put_object(Bucket=DATA_BUCKET, Key=SCHEMA_URI.split("/", 3)[3], Body=schema.read_bytes())
+        # Data under dataset.data: a start refuses an empty prefix (SageMaker's job would fail).
+        s3.put_object(Bucket=DATA_BUCKET, Key=f"{DATA_URI.split('/', 3)[3]}rows.csv", Body=b"x\n")
         ecr = session.client("ecr")
         create_repository(ecr, PREFIX)  # pushed: this commit's image, and the one IMAGE names
         put_image(ecr, PREFIX, source_tag())

@@ -364,6 +364,7 @@ def test_parameters_and_their_defaults(definition) -> None:
     defaults = definition.parameter_defaults()
     assert list(defaults) == [
         "InputData",
+        "InputDataVersion",
         "SchemaUri",
         "MetricThreshold",
         "ModelApprovalStatus",
@@ -378,6 +379,8 @@ def test_parameters_and_their_defaults(definition) -> None:
     assert defaults["MetricThreshold"] == 0.75  # the schema's default AUC gate
     assert defaults["ModelApprovalStatus"] == "PendingManualApproval"
     assert defaults["RejectionThreshold"] == "0.05"
+    # Set per execution by the orchestrator (a digest of the data), never baked in.
+    assert defaults["InputDataVersion"] == "unversioned"
     used = {r.target for r in iter_references(definition.document["Steps"])}
     for parameter in definition.parameters:
         assert f"Parameters.{parameter.name}" in used, f"{parameter.name} is declared but unused"

@@ -3,11 +3,15 @@ or rejected credentials/region as one clear sentence (exit 2)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import boto3
 import pytest
 from moto import mock_aws
 from moto_extensions import REGION, InjectError, sagemaker_patched, shared_session
 
 from orchestrator.backends.aws import AwsModelRegistry, AwsRequestError, AwsSetupError
+from orchestrator.backends.aws.artifacts import S3ArtifactStore
 from orchestrator.backends.aws.clients import AwsClients, client_config, connect
 from orchestrator.backends.aws.errors import AwsTransientError
 from orchestrator.errors import UserError
@@ -125,3 +129,18 @@ def test_error_messages_never_carry_access_key_ids_or_credential_values(
     assert "AKIAIOSFODNN7EXAMPLE" not in message
     assert secret not in message
     assert "<access-key-id>" in message
+
+
+def test_an_upload_s3_refuses_is_a_clear_error_not_an_internal_one(
+    aws_credentials: None, tmp_path: Path
+) -> None:
+    """boto3's managed upload wraps PutObject's ClientError in S3UploadFailedError, which is no
+    ClientError: it must still become the one-sentence request error naming the target."""
+    source = tmp_path / "event.json"
+    source.write_text("{}")
+    with mock_aws():
+        store = S3ArtifactStore(boto3.client("s3", region_name=REGION))
+        with pytest.raises(
+            AwsRequestError, match=r"cannot upload .* to s3://no-such-bucket/k.*NoSuchBucket"
+        ):
+            store.publish(source, "s3://no-such-bucket/k")

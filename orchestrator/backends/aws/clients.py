@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from boto3.exceptions import S3UploadFailedError
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
@@ -227,6 +228,10 @@ def aws_errors(action: str) -> Iterator[None]:
             ) from None
         raise AwsRequestError(f"cannot {action}: {code}: {error_message(exc)}") from None
     except BotoCoreError as exc:
+        raise AwsRequestError(f"cannot {action}: {redact(str(exc))}") from None
+    except S3UploadFailedError as exc:
+        # boto3's managed upload (upload_file) re-raises the ClientError of PutObject or of a
+        # multipart call as this, with the error code in its text.
         raise AwsRequestError(f"cannot {action}: {redact(str(exc))}") from None
 
 

@@ -17,3 +17,8 @@ output "subjects" {
   description = "The OIDC subjects (sub claims) each role trusts, exactly."
   value       = local.subjects
 }
+
+output "trust_policies" {
+  description = "Trust policy (JSON) per key, for review and for audits of IAM's 2,048-character trust policy quota."
+  value       = { for key, role in aws_iam_role.ci : key => role.assume_role_policy }
+}

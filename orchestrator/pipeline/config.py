@@ -1,9 +1,10 @@
 """``PipelineConfig``: everything the definition needs that is not a stack output.
 
 Stack outputs say *where* (buckets, roles, keys, subnets); this config says *what*: the image,
-instance sizes, the tuning search, caching, the approval default, the code version and the
-dataset schema. Both are validated before a single step is built, so a typo in a hyperparameter
-name or an impossible range fails with the key to fix rather than as a failed tuning job.
+instance sizes, the tuning search, caching, step retries, the approval default, the code version
+and the dataset schema. Both are validated before a single step is built, so a typo in a
+hyperparameter name or an impossible range fails with the key to fix rather than as a failed
+tuning job.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from ml_containers.schema import DatasetSchema
 from ml_containers.train.hyperparameters import ACCEPTED_HYPERPARAMETERS
 from pydantic import Field, field_validator, model_validator
 
+from orchestrator.pipeline.retry import RetrySettings
 from orchestrator.settings.approval import ApprovalStatus
 from orchestrator.settings.instance_types import EndpointInstanceType, TransformInstanceType
 from orchestrator.settings.jobs import ProcessingResources, TrainingResources
@@ -192,6 +194,7 @@ class PipelineConfig(StrictModel):
     tuning: TuningSettings = TuningSettings()
     preprocess: PreprocessSettings = PreprocessSettings()
     caching: CacheSettings = CacheSettings()
+    retry: RetrySettings = RetrySettings()
     inference: InferenceSettings = InferenceSettings()
     approval_status: ApprovalStatus = "PendingManualApproval"
     network_isolation: bool = True

@@ -1,7 +1,8 @@
 """Assemble, validate and serialize the whole pipeline definition.
 
 ``build_definition(config, outputs)`` is the one entry point: it builds the steps in execution
-order, checks the result (structure, then every step against botocore's API model) and returns a
+order, gives each step whose type takes them its RetryPolicies (``retry.py``), checks the result
+(structure, then every step against botocore's API model) and returns a
 :class:`PipelineDefinition`. Its JSON is deterministic: the same config and outputs give
 byte-identical text, so an upsert can diff it against the deployed definition.
 """
@@ -23,6 +24,7 @@ from orchestrator.pipeline.fail import gate_failed_step
 from orchestrator.pipeline.parameters import Parameter, pipeline_parameters
 from orchestrator.pipeline.preprocess import preprocess_step
 from orchestrator.pipeline.register import register_step
+from orchestrator.pipeline.retry import add_retry_policies
 from orchestrator.pipeline.step_graph import StepInfo, flatten_steps
 from orchestrator.pipeline.structure import validate_structure
 from orchestrator.pipeline.tuning import tune_step
@@ -116,7 +118,7 @@ def build_document(config: PipelineConfig, outputs: StackOutputs) -> dict[str, A
         if_steps=[register_step(config, outputs, image, pipeline)],
         else_steps=[gate_failed_step(config)],
     )
-    return {
+    document = {
         "Version": names.DEFINITION_VERSION,
         "Metadata": {},
         "Parameters": [p.to_json() for p in pipeline_parameters(config)],
@@ -131,6 +133,10 @@ def build_document(config: PipelineConfig, outputs: StackOutputs) -> dict[str, A
             gate,
         ],
     }
+    # One place gives every step whose type takes RetryPolicies its policies (pipeline/retry.py),
+    # so no step builder knows about retries.
+    add_retry_policies(document, config.retry)
+    return document
 
 
 def build_definition(config: PipelineConfig, outputs: StackOutputs) -> PipelineDefinition:

@@ -4,7 +4,8 @@ Catching these before an upsert (or before the local runner starts) turns a reje
 or a half-run execution into one message: step names unique, step types known, every ``Get``
 pointing at a declared parameter, a known execution variable or an existing property of a step
 that runs before, property files and DependsOn names that exist, no dependency cycles, no step
-reading a step from the other branch of a condition.
+reading a step from the other branch of a condition, RetryPolicies only on types that take them
+and within SageMaker's ranges (``retry.py``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from orchestrator.pipeline import expressions as ex
 from orchestrator.pipeline import names, step_types
 from orchestrator.pipeline.config import ISO_DURATION
 from orchestrator.pipeline.parameters import PYTHON_TYPES
+from orchestrator.pipeline.retry import RETRY_POLICIES, check_retry_policies
 from orchestrator.pipeline.service_model import PropertyPathError, property_shape
 from orchestrator.pipeline.step_graph import StepInfo, find_cycles, flatten_steps
 from orchestrator.pipeline.step_types import StepCheck
@@ -128,6 +130,7 @@ def _check_step_shape(
         elif "ExpireAfter" in cache and not ISO_DURATION.match(str(cache["ExpireAfter"])):
             problems.append(f"{where}: CacheConfig.ExpireAfter is not an ISO 8601 duration")
     _check_property_files(info, where, problems)
+    problems += check_retry_policies(where, info.type, info.body.get(RETRY_POLICIES))
     if kind is not None:
         problems += kind.check_arguments(StepCheck(where, info.arguments, top_names))
 

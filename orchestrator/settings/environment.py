@@ -17,6 +17,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from orchestrator.errors import ConfigError
 from orchestrator.pipeline.config import CacheSettings, PreprocessSettings, TuningSettings
+from orchestrator.pipeline.retry import RetrySettings
 from orchestrator.settings.approval import ApprovalStatus
 from orchestrator.settings.endpoint import EndpointSettings
 from orchestrator.settings.jobs import ProcessingResources, TrainingResources
@@ -76,6 +77,7 @@ class PipelineSettings(StrictModel):
     preprocess: PreprocessSettings = PreprocessSettings()
     tuning: TuningSettings = TuningSettings()
     caching: CacheSettings = CacheSettings()
+    retry: RetrySettings = RetrySettings()
 
     @property
     def approval_status(self) -> ApprovalStatus:

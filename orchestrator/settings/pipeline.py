@@ -56,6 +56,7 @@ def pipeline_config(
         tuning=settings.tuning,
         preprocess=settings.preprocess,
         caching=settings.caching,
+        retry=settings.retry,
         approval_status=settings.approval_status,
         # The package declares the instance types this environment serves and transforms on,
         # so the package and the endpoint/transform settings cannot disagree.

@@ -7,7 +7,14 @@ of them, and ``Outputs['train']`` property paths select one. Cache keys are Sage
 
 from __future__ import annotations
 
-from orchestrator.pipeline.step_types.registry import NamedOutputs, StepApi, StepType, register
+from orchestrator.pipeline.step_types.registry import (
+    JOB_EXCEPTIONS,
+    STEP_EXCEPTIONS,
+    NamedOutputs,
+    StepApi,
+    StepType,
+    register,
+)
 
 PROCESSING = register(
     StepType(
@@ -15,5 +22,6 @@ PROCESSING = register(
         StepApi("CreateProcessingJob", ("ProcessingJobName",), ("DescribeProcessingJob",)),
         outputs=NamedOutputs(("ProcessingOutputConfig", "Outputs"), "OutputName"),
         cache_keys=("AppSpecification", "Environment", "ProcessingInputs"),
+        retry_exceptions=STEP_EXCEPTIONS + JOB_EXCEPTIONS,
     )
 )

@@ -10,7 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
+
+# The exception types a step's RetryPolicies may name, as SageMaker's developer guide ("Retry
+# Policy for Pipeline Steps", pipelines-retry-policy) and the SageMaker Python SDK's
+# sagemaker/workflow/retry.py (StepExceptionTypeEnum, SageMakerJobExceptionTypeEnum) spell them.
+SERVICE_FAULT: Final = "Step.SERVICE_FAULT"
+THROTTLING: Final = "Step.THROTTLING"
+JOB_INTERNAL_ERROR: Final = "SageMaker.JOB_INTERNAL_ERROR"
+CAPACITY_ERROR: Final = "SageMaker.CAPACITY_ERROR"
+RESOURCE_LIMIT: Final = "SageMaker.RESOURCE_LIMIT"
+STEP_EXCEPTIONS: Final = (SERVICE_FAULT, THROTTLING)
+JOB_EXCEPTIONS: Final = (JOB_INTERNAL_ERROR, CAPACITY_ERROR, RESOURCE_LIMIT)
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,9 @@ class StepType:
     nested_cache_keys: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # Checks of the Arguments beyond the API's request shape (conditions, messages).
     check: ArgumentCheck | None = None
+    # The exception types SageMaker retries for this type under its RetryPolicies (empty: the
+    # type takes no RetryPolicies). pipelines-retry-policy lists the types that do.
+    retry_exceptions: tuple[str, ...] = ()
 
     def own_arguments(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
         """The arguments that hold the step's own references and values: all but its branches

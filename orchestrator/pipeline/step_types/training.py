@@ -6,7 +6,13 @@ Cache keys are SageMaker's defaults
 
 from __future__ import annotations
 
-from orchestrator.pipeline.step_types.registry import StepApi, StepType, register
+from orchestrator.pipeline.step_types.registry import (
+    JOB_EXCEPTIONS,
+    STEP_EXCEPTIONS,
+    StepApi,
+    StepType,
+    register,
+)
 
 TRAINING = register(
     StepType(
@@ -21,5 +27,6 @@ TRAINING = register(
             "HyperParameters",
             "InputDataConfig",
         ),
+        retry_exceptions=STEP_EXCEPTIONS + JOB_EXCEPTIONS,
     )
 )

@@ -4,11 +4,21 @@ as the SDK's ``get_top_model_s3_uri`` reads it).
 
 Cache keys are SageMaker's defaults, of which only some members of the training job definition
 count (https://docs.aws.amazon.com/sagemaker/latest/dg/pipelines-default-keys.html).
+
+Its RetryPolicies leave out SageMaker.JOB_INTERNAL_ERROR, which SageMaker does not retry on a
+tuning step (https://docs.aws.amazon.com/sagemaker/latest/dg/pipelines-retry-policy.html).
 """
 
 from __future__ import annotations
 
-from orchestrator.pipeline.step_types.registry import StepApi, StepType, register
+from orchestrator.pipeline.step_types.registry import (
+    CAPACITY_ERROR,
+    RESOURCE_LIMIT,
+    STEP_EXCEPTIONS,
+    StepApi,
+    StepType,
+    register,
+)
 
 TUNING = register(
     StepType(
@@ -35,5 +45,10 @@ TUNING = register(
                 ),
             ),
         ),
+        # Not SageMaker.JOB_INTERNAL_ERROR: "jobs running inside the tuning step conduct retries
+        # internally and will not retry SageMaker.JOB_INTERNAL_ERROR, even if a retry policy is
+        # configured" (developer guide, pipelines-retry-policy), so a policy naming it would
+        # promise a retry that never happens.
+        retry_exceptions=(*STEP_EXCEPTIONS, CAPACITY_ERROR, RESOURCE_LIMIT),
     )
 )

@@ -19,8 +19,9 @@ module "ci_oidc" {
   # Role names mlops-ci-<key>: environments/<key>.yaml lists them in orchestrator_role_names.
   roles = {
     # Jobs with `environment: dev|staging|prod` (main.yml). Give each GitHub environment a
-    # deployment branch rule (main only), and prod required reviewers.
-    dev     = { environments = ["dev"] }
+    # deployment branch rule (main only), and prod required reviewers. main.yml's dev job asks
+    # for a 3-hour session (apply, image, a whole pipeline run): the role must allow it.
+    dev     = { environments = ["dev"], max_session_duration = 10800 }
     staging = { environments = ["staging"] }
     prod    = { environments = ["prod"] }
     # pull-request.yml's plan job: a pull request's code, before review, so its own role. Attach

@@ -9,6 +9,11 @@ creating buckets, scripting moto) have no orchestrator frame and are not recorde
 whose outermost orchestrator frame is a protocol method no command reaches on AWS
 (``NOT_REACHED``: registering a model package directly, as the conformance suite does, where
 production leaves it to the pipeline's RegisterModel step under the pipeline role).
+
+Work the orchestrator hands to a thread pool (boto3's managed uploads and downloads run their
+PutObject/UploadPart/GetObject calls in s3transfer's worker threads, whose stacks hold no
+orchestrator frame) counts as the orchestrator's: a task submitted from orchestrator code, or
+from such a task, is marked for its thread.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -31,16 +38,36 @@ RECORD = REPO / "orchestrator" / "preflight" / "aws_calls.json"
 UPDATE_ENV = "MLOPS_RECORD_AWS_CALLS"
 _seen: set[str] = set()
 _original = BaseClient._make_api_call
+_original_submit = ThreadPoolExecutor.submit
+_worker = (
+    threading.local()
+)  # .for_orchestrator: this thread runs a task the orchestrator handed off
 
 
-def _from_orchestrator() -> bool:
+def _from_orchestrator(depth: int = 2) -> bool:
+    if getattr(_worker, "for_orchestrator", False):
+        return True
     outermost = None
-    frame = sys._getframe(2)
+    frame = sys._getframe(depth)
     while frame is not None:
         if frame.f_code.co_filename.startswith(ORCHESTRATOR):
             outermost = (frame.f_code.co_filename, frame.f_code.co_name)
         frame = frame.f_back  # type: ignore[assignment]
     return outermost is not None and outermost not in NOT_REACHED
+
+
+def _submit(self: ThreadPoolExecutor, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+    if not _from_orchestrator(depth=2):
+        return _original_submit(self, fn, *args, **kwargs)
+
+    def handed_off(*inner_args: Any, **inner_kwargs: Any) -> Any:
+        _worker.for_orchestrator = True
+        try:
+            return fn(*inner_args, **inner_kwargs)
+        finally:
+            _worker.for_orchestrator = False
+
+    return _original_submit(self, handed_off, *args, **kwargs)
 
 
 def _recording(self: BaseClient, operation_name: str, api_params: Any) -> Any:
@@ -57,6 +84,7 @@ def _shared_dir(config: pytest.Config) -> Path:
 
 def pytest_configure(config: pytest.Config) -> None:
     BaseClient._make_api_call = _recording  # type: ignore[method-assign]
+    ThreadPoolExecutor.submit = _submit  # type: ignore[method-assign]
     if not hasattr(config, "workerinput"):  # the controller (or a run without xdist)
         for stale in _shared_dir(config).glob("*.json"):
             stale.unlink()

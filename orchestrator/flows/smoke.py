@@ -20,6 +20,7 @@ from orchestrator.backends.base import Backend, BatchRequest, ExecutionSummary, 
 from orchestrator.backends.polling import PollSettings
 from orchestrator.data.identity import model_group_name
 from orchestrator.errors import OperationFailed, UserError
+from orchestrator.flows.deploy import serve
 from orchestrator.pipeline import names
 from orchestrator.settings.environment import EnvironmentConfig
 
@@ -47,7 +48,7 @@ def serve_and_score(
         return 0
     try:
         batch_input = test_rows(backend, execution)
-        backend.endpoints.deploy(served, SMOKE_POLL, progress)
+        serve(backend, served, SMOKE_POLL, progress, "run")  # recorded in the history
         summary["endpoint"] = check_endpoint(backend, batch_input, len(schema.id_columns))
         progress(f"endpoint answered: {summary['endpoint']['sample_prediction']}")
         output = batch_input.with_name(f"{batch_input.name}.out")

@@ -119,6 +119,7 @@ def moto(credentials: None, tmp_path: Path) -> Iterator[dict[str, Any]]:
         session = boto3.Session(region_name=REGION)
         s3 = session.client("s3")
         s3.create_bucket(Bucket=DATA_BUCKET)
+        s3.create_bucket(Bucket=f"{PREFIX}-artifacts-{ACCOUNT}")  # deployment history lives here
         schema = tmp_path / "schema.yaml"
         write_schema("breast_cancer", schema)
         s3.put_object(Bucket=DATA_BUCKET, Key=SCHEMA_URI.split("/", 3)[3], Body=schema.read_bytes())

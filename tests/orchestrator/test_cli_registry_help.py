@@ -8,7 +8,8 @@ The expected commands, their one-line help and every command's flags in order ar
 CLI had before the registry; ``executions list|describe`` gained the stack-outputs flags when they
 started reading an aws environment's executions through its backend; the commands that pick a
 model version gained ``--dataset`` when each dataset got its own model package group, and
-``deploy`` gained ``--replace-schema`` with it.
+``deploy`` gained ``--replace-schema`` with it; ``endpoint history`` and ``rollback --to`` came
+with the deployment history, and the ``endpoint`` group's help names both of its commands.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ TOP_LEVEL = {
     "run": "run the whole job: pipeline, register, serve, batch",
     "executions": "pipeline executions",
     "models": "the model registry",
-    "endpoint": "local endpoint",
+    "endpoint": "the endpoint: serve locally, deployment history",
     "batch-transform": "predict every line of a file",
     "schema": "dataset schema files",
     "render": "render <env>.tfvars.json",
@@ -50,7 +51,11 @@ GROUPS = {
         "approve": "approve a model version",
         "reject": "reject a model version",
     },
-    "endpoint": {"serve": "serve the latest approved model (foreground)"},
+    "endpoint": {
+        "serve": "serve the latest approved model (foreground)",
+        "history": "every deploy, rollback and no-op of the endpoint: when, who, which version, "
+        "outcome",
+    },
     "schema": {"infer": "draft a schema from a CSV for you to review (YAML with comments)"},
     "infra": {
         "plan": "init with the environment's backend and save a plan",
@@ -89,6 +94,7 @@ FLAGS = {
     "models approve": [*COMMON, "--reason", "--dataset", *STACK],
     "models reject": [*COMMON, "--reason", "--dataset", *STACK],
     "endpoint serve": [*COMMON, "--port", "--version", "--dataset"],
+    "endpoint history": [*COMMON, *STACK],
     "batch-transform": [
         *COMMON[:2],
         "--input",
@@ -123,7 +129,7 @@ FLAGS = {
         "--dataset",
         "--replace-schema",
     ],
-    "rollback": [*COMMON, *STACK, *WAITING],
+    "rollback": [*COMMON, *STACK, *WAITING, "--to", "--dataset"],
 }
 
 

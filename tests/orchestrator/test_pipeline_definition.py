@@ -351,6 +351,7 @@ def test_register_step_lineage_and_metrics(definition) -> None:
     assert arguments["MetadataProperties"]["CommitId"] == make_config().code_version
     lineage = arguments["CustomerMetadataProperties"]
     assert lineage["input_data"] == {"Get": "Parameters.InputData"}
+    assert lineage["input_data_version"] == {"Get": "Parameters.InputDataVersion"}
     assert lineage["schema_name"] == "churn"
     assert lineage["serving_signature"] == serving_signature(make_config().dataset)
     gate_value = lineage["gate_metric_value"]["Std:Join"]["Values"][0]["Std:JsonGet"]

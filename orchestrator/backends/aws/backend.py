@@ -362,4 +362,18 @@ def aws_backend(
         images=AwsImageSource(repository_images(ecr), outputs.ecr_repository_url, config.name),
         serves_after_run=False,
         work_dir=Path.cwd() / ".mlops" / "aws" / config.name,
+        identity=_caller(session.client("sts", region_name=outputs.region, config=client_config())),
     )
+
+
+def _caller(sts: Any) -> Callable[[], str]:
+    """The caller's ARN, asked once (GetCallerIdentity needs no permission)."""
+    known: list[str] = []
+
+    def caller() -> str:
+        if not known:
+            with aws_errors("read the caller's identity"):
+                known.append(str(sts.get_caller_identity()["Arn"]))
+        return known[0]
+
+    return caller

@@ -39,6 +39,7 @@ _CREDENTIAL_CODES = frozenset(
         "ExpiredToken",
         "ExpiredTokenException",
         "InvalidClientTokenId",
+        "InvalidAccessKeyId",  # S3's code for an access key it does not know
         "UnrecognizedClientException",
         "InvalidSignatureException",
         "SignatureDoesNotMatch",
@@ -220,6 +221,13 @@ def aws_errors(action: str) -> Iterator[None]:
             raise AwsRequestError(
                 f"cannot {action}: access denied ({error_message(exc)}); attach the stack's "
                 "orchestrator policy (output orchestrator_policy_arn) to this principal"
+            ) from None
+        if code == "403":  # a HEAD request's refusal has no body, so no code says why
+            raise AwsRequestError(
+                f"cannot {action}: S3 answered 403 Forbidden without a reason (a HEAD request): "
+                "the credentials were rejected or this principal lacks access; check the "
+                f"credentials ({_CREDENTIALS_FIX}) and that the stack's orchestrator policy "
+                "is attached"
             ) from None
         if is_transient(exc):
             raise AwsTransientError(

@@ -83,18 +83,39 @@ def _refuse_aws_only_flags(args: argparse.Namespace, backend: str, environment: 
         )
 
 
-@command("rollback", help="return to the previous model", arguments=_rollback_arguments)
+def _rollback_to_arguments(parser: argparse.ArgumentParser) -> None:
+    _rollback_arguments(parser)
+    parser.add_argument(
+        "--to",
+        metavar="VERSION|ARN",
+        help="a version the endpoint's history shows served (default: the config that served "
+        "before the current one)",
+    )
+    options.dataset(parser)
+
+
+@command("rollback", help="return to the previous model", arguments=_rollback_to_arguments)
 def rollback(args: argparse.Namespace) -> int:
     from orchestrator.cli import context
+    from orchestrator.errors import UserError
     from orchestrator.flows.deploy import rollback as roll_back
+    from orchestrator.flows.deploy import rollback_to
+    from orchestrator.flows.models import dataset_group
     from orchestrator.infra.stack import require_aws
 
     config = context.environment(args)
     require_aws(config, "rollback")
+    if args.dataset is not None and args.to is None:
+        raise UserError("--dataset names the group of --to VERSION; pass --to, or drop --dataset")
     poll = context.poll(args, DEFAULT_ENDPOINT_TIMEOUT_SECONDS)
     with context.backend(args, config) as backend:
-        summary = roll_back(backend, poll, say)
-    _print_deployment(args.output, summary, summary["model_package_arn"] or "")
+        if args.to is None:
+            summary = roll_back(backend, poll, say)
+            model = summary["model_package_arn"] or ""
+        else:
+            group = dataset_group(backend, config, args.dataset)
+            summary, model = rollback_to(backend, args.to, group, poll, say)
+    _print_deployment(args.output, summary, model)
     return 0
 
 

@@ -1,4 +1,5 @@
-"""``orchestrator endpoint serve``: serve an approved version on 127.0.0.1 in the foreground."""
+"""``orchestrator endpoint serve``: serve an approved version on 127.0.0.1 in the foreground;
+``orchestrator endpoint history``: who served which version on the environment's endpoint when."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import sys
 from orchestrator.cli import options
 from orchestrator.cli.registry import command, group
 
-group("endpoint", "local endpoint")
+group("endpoint", "the endpoint: serve locally, deployment history")
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,4 +47,43 @@ def endpoint_serve(args: argparse.Namespace) -> int:
                 flush=True,
             ),
         )
+    return 0
+
+
+def _history_arguments(parser: argparse.ArgumentParser) -> None:
+    options.environment(parser)
+    options.stack(parser)
+
+
+@command(
+    "endpoint",
+    "history",
+    help="every deploy, rollback and no-op of the endpoint: when, who, which version, outcome",
+    arguments=_history_arguments,
+)
+def endpoint_history(args: argparse.Namespace) -> int:
+    from orchestrator.cli import context
+    from orchestrator.cli.console import format_table, print_json
+    from orchestrator.flows import history
+
+    with context.backend(args) as backend:
+        events = history.read(backend)
+        endpoint = backend.outputs.endpoint_name
+    if args.output == "json":
+        print_json([e.model_dump(mode="json") for e in events])
+        return 0
+    print(f"endpoint {endpoint}: {len(events)} deployment events")
+    rows = [
+        {
+            "at": e.at.strftime("%Y-%m-%d %H:%M:%S"),
+            "who": e.who,
+            "command": e.command,
+            "action": e.action,
+            "outcome": e.outcome,
+            "model": f"{e.package.group} v{e.package.version}" if e.package else "-",
+            "reason": e.reason[:80],
+        }
+        for e in events
+    ]
+    print(format_table(rows, ["at", "who", "command", "action", "outcome", "model", "reason"]))
     return 0

@@ -30,9 +30,10 @@ def _change_arguments(parser: argparse.ArgumentParser) -> None:
     options.stack(parser)
 
 
-def _row(package: ModelPackage) -> dict[str, Any]:
+def _row(package: ModelPackage, live: str | None) -> dict[str, Any]:
     return {
         "version": package.version,
+        "live": "serving" if package.arn == live else "",
         "status": package.approval_status,
         "created": package.created_at.strftime("%Y-%m-%d %H:%M:%S"),
         "metrics": {k: round(v, 4) for k, v in sorted(package.metrics.items())},
@@ -50,13 +51,15 @@ def models_list(args: argparse.Namespace) -> int:
         group_name = dataset_group(backend, config, args.dataset)()
         packages = list_versions(backend, group_name, args.status)
         others = [g for g in stack_groups(backend) if g != group_name]
+        live = backend.endpoints.serving()  # the ARN serving on the endpoint now, if any
+        endpoint = backend.endpoints.endpoint_name
     if args.output == "json":
-        print_json([p.model_dump(mode="json") for p in packages])
+        on = {p.arn: endpoint if p.arn == live else None for p in packages}
+        print_json([{**p.model_dump(mode="json"), "serving_on": on[p.arn]} for p in packages])
     else:
         print(f"model package group {group_name}")
-        print(
-            format_table([_row(p) for p in packages], ["version", "status", "created", "metrics"])
-        )
+        rows = [_row(p, live) for p in packages]
+        print(format_table(rows, ["version", "status", "live", "created", "metrics"]))
         if others:
             print(f"other groups of this stack (--dataset NAME): {', '.join(others)}")
     return 0

@@ -549,6 +549,14 @@ resource "aws_iam_policy" "orchestrator_data" {
         Resource = ["${var.artifacts_bucket_arn}/*"]
       },
       {
+        # The deployment history (orchestrator/flows/history.py): one new object per deploy,
+        # rollback or no-op; no delete, and the versioned bucket keeps any overwrite.
+        Sid      = "AppendDeploymentHistory"
+        Effect   = "Allow"
+        Action   = ["s3:PutObject"]
+        Resource = ["${var.artifacts_bucket_arn}/deployments/*"]
+      },
+      {
         Sid      = "UseProjectKeys"
         Effect   = "Allow"
         Action   = local.key_use_actions

@@ -1,8 +1,10 @@
-"""One model package group per dataset (issue 16), end to end through the console scripts: a
-run on another dataset (``run --data wine.csv --schema wine.schema.yaml``) registers into that
-dataset's own group, so the environment's ``latest-approved`` (what ``endpoint serve``,
+"""End to end through the console scripts: one model package group per dataset (issue 16), and
+the local deployment history (issue 25).
+
+A run on another dataset (``run --data wine.csv --schema wine.schema.yaml``) registers into
+that dataset's own group, so the environment's ``latest-approved`` (what ``endpoint serve``,
 ``batch-transform`` and ``deploy`` take by default) is still a model of the environment's
-dataset, and ``--dataset`` reaches the other one."""
+dataset, and ``--dataset`` reaches the other one. A local run's deployment is in the history."""
 
 from __future__ import annotations
 
@@ -40,3 +42,16 @@ def test_a_run_on_another_dataset_registers_into_its_own_group_not_the_environme
         ("mlops-local-models-wine", "wine")
     ]
     assert wine[0]["metadata"]["serving_signature"] != listed[0]["metadata"]["serving_signature"]
+
+
+def test_a_local_run_records_its_deployment_in_the_endpoint_history(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    folder = tmp_path_factory.mktemp("history")
+    environments = lean_environments(folder)
+    summary = run_json(environments, "run", cwd=folder)
+
+    [event] = run_json(environments, "endpoint", "history", cwd=folder)
+    assert (event["command"], event["outcome"]) == ("run", "InService")
+    assert event["package"]["arn"] == summary["model_package"]["arn"]
+    assert event["who"].startswith("local:") and event["environment"] == "local"

@@ -20,6 +20,7 @@ __all__ = [
     "AwsTransientError",
     "DeploymentFailed",
     "DeploymentRolledBack",
+    "NotYetVisible",
     "PipelineExecutionFailed",
     "TransformJobFailed",
     "WaitTimeout",
@@ -41,6 +42,12 @@ class AwsOperationFailed(OperationFailed):
 class AwsTransientError(AwsOperationFailed, TransientFailure):
     """AWS throttled the request or failed on its side (5xx) beyond the client's retry budget;
     waits retry it until their timeout, elsewhere the CLI exits 1."""
+
+
+class NotYetVisible(AwsTransientError):
+    """SageMaker refused a request naming a resource this command has just created, as not
+    found: its own eventual consistency (the CreateEndpointConfig API reference tells callers of
+    CreateEndpoint to retry), retried with backoff, and exit 1 when it lasts."""
 
 
 class PipelineExecutionFailed(AwsOperationFailed):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from orchestrator.backends.aws.clients import aws_errors, describe_or_none
-from orchestrator.backends.aws.errors import AwsRequestError
+from orchestrator.backends.aws.errors import AwsRequestError, AwsTransientError
 from orchestrator.backends.aws.pagination import list_all
 from orchestrator.settings.endpoint import MAX_ROLLBACK_ALARMS, EndpointSettings
 from orchestrator.settings.stack_outputs import StackOutputs
@@ -64,3 +64,16 @@ def rollback_alarms(
             f"{MAX_ROLLBACK_ALARMS}; choose them with alarm_names in the endpoint settings"
         )
     return names
+
+
+def firing_alarms(cloudwatch: Any, alarms: tuple[str, ...]) -> tuple[str, ...]:
+    """Which of the rollback ``alarms`` are in ALARM now, to name the likely cause of a rollback
+    (SageMaker's FailureReason may not name it). Best effort: a failed look names none."""
+    if not alarms:
+        return ()
+    try:
+        with aws_errors(f"read the state of the rollback alarms {', '.join(alarms)}"):
+            found = list_all(cloudwatch, "describe_alarms", "MetricAlarms", AlarmNames=list(alarms))
+    except (AwsRequestError, AwsTransientError):
+        return ()
+    return tuple(sorted(a["AlarmName"] for a in found if a.get("StateValue") == "ALARM"))

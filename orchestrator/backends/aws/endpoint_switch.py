@@ -4,20 +4,36 @@
 auto-rollback on the alarms); :func:`settle` waits until SageMaker is done, then *verifies*: the
 endpoint must be InService on the config asked for. When SageMaker rolled back, it still serves
 the previous config, which is reported as :class:`DeploymentRolledBack` (after making sure the
-old fleet keeps autoscaling), never as success.
+old fleet keeps autoscaling), never as success, naming the rollback alarms then in ALARM.
+
+CreateEndpoint and UpdateEndpoint name a config (and it a model) created seconds before, and
+SageMaker reads those eventually consistently: "When you call CreateEndpoint, a load call is
+made to DynamoDB to verify that your endpoint configuration exists [...] If the dependent
+entities are not yet in DynamoDB, this causes a validation error. If you repeat your read
+request after a short time, the response should return the latest data. So retry logic is
+recommended" (API reference, CreateEndpointConfig,
+https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpointConfig.html).
+:func:`when_visible` retries exactly that answer, a ValidationException "Could not find
+<kind> ..." naming the resource this deploy created, with bounded backoff; any other refusal
+stays a request error (exit 2). terraform-provider-aws retries CreateEndpoint only for IAM
+role propagation (``internal/service/sagemaker/endpoint.go``, ``resourceEndpointCreate``), which
+this deploy does not need: the stack's roles exist long before.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
+from botocore.exceptions import ClientError
+
 from orchestrator.backends.aws.autoscaling import AutoscalingState, ensure_autoscaling
-from orchestrator.backends.aws.clients import AwsClients, aws_errors
-from orchestrator.backends.aws.endpoint_lookups import describe_endpoint
+from orchestrator.backends.aws.clients import AwsClients, aws_errors, error_code, error_message
+from orchestrator.backends.aws.endpoint_lookups import describe_endpoint, firing_alarms
 from orchestrator.backends.aws.endpoint_requests import deployment_config
-from orchestrator.backends.aws.errors import DeploymentFailed, DeploymentRolledBack
+from orchestrator.backends.aws.errors import DeploymentFailed, DeploymentRolledBack, NotYetVisible
 from orchestrator.backends.base import Progress
-from orchestrator.backends.polling import PollSettings, poll
+from orchestrator.backends.polling import Backoff, PollSettings, poll, retry_transient
 from orchestrator.settings.endpoint import EndpointSettings
 from orchestrator.settings.stack_outputs import StackOutputs
 
@@ -33,26 +49,31 @@ def switch_to(
     previous_config: str | None,
     alarms: tuple[str, ...],
     say: Progress,
+    backoff: Backoff,
 ) -> Literal["created", "updated"]:
     """Create the endpoint on ``config_name``, or move the live one to it blue/green."""
     endpoint = outputs.endpoint_name
     if previous_config is None:
         say(f"creating endpoint {endpoint}")
-        with aws_errors(f"create endpoint {endpoint}"):
-            sagemaker.create_endpoint(
+        when_visible(
+            f"create endpoint {endpoint}",
+            ("endpoint configuration", config_name),
+            lambda: sagemaker.create_endpoint(
                 EndpointName=endpoint,
                 EndpointConfigName=config_name,
                 Tags=[
                     {"Key": "project", "Value": outputs.project},
                     {"Key": "environment", "Value": outputs.environment},
                 ],
-            )
+            ),
+            backoff,
+        )
         return "created"
     say(
         f"updating endpoint {endpoint}: {previous_config} -> {config_name} "
         f"({settings.deployment.mode}, rollback on {len(alarms)} alarms)"
     )
-    update_endpoint(sagemaker, endpoint, config_name, settings, alarms)
+    update_endpoint(sagemaker, endpoint, config_name, settings, alarms, backoff)
     return "updated"
 
 
@@ -62,15 +83,51 @@ def update_endpoint(
     config_name: str,
     settings: EndpointSettings,
     alarms: tuple[str, ...],
+    backoff: Backoff,
 ) -> None:
     """UpdateEndpoint with the blue/green DeploymentConfig built from the settings."""
-    with aws_errors(f"update endpoint {endpoint} to {config_name}"):
-        sagemaker.update_endpoint(
+    when_visible(
+        f"update endpoint {endpoint} to {config_name}",
+        ("endpoint configuration", config_name),
+        lambda: sagemaker.update_endpoint(
             EndpointName=endpoint,
             EndpointConfigName=config_name,
             DeploymentConfig=deployment_config(settings, alarms),
             RetainAllVariantProperties=False,
-        )
+        ),
+        backoff,
+    )
+
+
+def when_visible(
+    action: str, created: tuple[str, str], call: Callable[[], Any], backoff: Backoff
+) -> Any:
+    """``call()`` (doing ``action``), retried with ``backoff`` while SageMaker answers that
+    ``created`` (a kind such as "endpoint configuration" and the name this deploy just gave
+    it) cannot be found; :class:`NotYetVisible` (exit 1) when that lasts every attempt."""
+    kind, name = created
+
+    def attempt() -> Any:
+        with aws_errors(action):
+            try:
+                return call()
+            except ClientError as exc:
+                said = error_message(exc)
+                lowered = said.lower()
+                if error_code(exc) == "ValidationException" and (
+                    f"could not find {kind}" in lowered and name.lower() in lowered
+                ):
+                    raise NotYetVisible(f"cannot {action}: SageMaker answered {said!r}") from None
+                raise
+
+    try:
+        return retry_transient(attempt, backoff, retry_on=(NotYetVisible,))
+    except NotYetVisible as exc:
+        raise NotYetVisible(
+            f"{exc} after {backoff.attempts} attempts over {backoff.total_delay_seconds:g} s, "
+            f"although this deploy created {kind} {name}: SageMaker has not caught up with its "
+            "own write (its reads are eventually consistent); run the command again"
+        ) from None
 
 
 def settle(
@@ -81,8 +138,10 @@ def settle(
     previous_config: str | None,
     poll_settings: PollSettings,
     say: Progress,
+    alarms: tuple[str, ...] = (),
 ) -> AutoscalingState | None:
-    """Wait for the endpoint, verify it serves ``wanted_config``, then (re)apply autoscaling."""
+    """Wait for the endpoint, verify it serves ``wanted_config``, then (re)apply autoscaling;
+    a rollback names which of the rollback ``alarms`` are in ALARM."""
     endpoint = outputs.endpoint_name
     final = poll(
         lambda: describe_endpoint(clients.sagemaker, endpoint) or {"EndpointStatus": "Missing"},
@@ -101,10 +160,13 @@ def settle(
     if status == "InService" and serving != wanted_config:
         # The old fleet serves; make sure it keeps scaling before reporting the rollback.
         apply_autoscaling(clients, outputs, settings, say)
+        firing = firing_alarms(clients.cloudwatch, alarms)
+        cause = f"; rollback alarms in ALARM: {', '.join(firing)}" if firing else ""
         raise DeploymentRolledBack(
             f"endpoint {endpoint} did not switch to {wanted_config}: SageMaker rolled back and "
-            f"it still serves {serving} ({reason}). The previous config {previous_config} and "
-            f"the new {wanted_config} are kept for inspection; fix the model and deploy again",
+            f"it still serves {serving} ({reason}{cause}). The previous config "
+            f"{previous_config} and the new {wanted_config} are kept for inspection; fix the "
+            "model and deploy again",
             serving_config=str(serving) if serving else None,
             requested_config=wanted_config,
         )

@@ -19,6 +19,11 @@ variant and checked after every create, update and rollback.
 An endpoint in Failed accepts only DeleteEndpoint: a deploy onto it stops before changing
 anything and quotes SageMaker's FailureReason, unless ``recreate_failed`` asks for it to be
 deleted and created with the new config (``endpoint_failed.py``).
+
+The look before anything changes (the endpoint, its config's tags, the alarms) is read-only, so
+a throttle or a 5xx there beyond botocore's own retries is retried with bounded backoff
+(``polling.retry_transient``) instead of ending the deploy; a create that names a resource made
+seconds before is retried while SageMaker cannot see it yet (``endpoint_switch.when_visible``).
 """
 
 from __future__ import annotations
@@ -40,13 +45,18 @@ from orchestrator.backends.aws.endpoint_lookups import (
     rollback_alarms,
 )
 from orchestrator.backends.aws.endpoint_requests import PREVIOUS_CONFIG_TAG, endpoint_config_request
-from orchestrator.backends.aws.endpoint_switch import settle, switch_to, update_endpoint
+from orchestrator.backends.aws.endpoint_switch import (
+    settle,
+    switch_to,
+    update_endpoint,
+    when_visible,
+)
 from orchestrator.backends.aws.errors import AwsRequestError
 from orchestrator.backends.aws.models import MODEL_PACKAGE_TAG, create_model
 from orchestrator.backends.aws.names import stamped_name
 from orchestrator.backends.base import DeploymentResult, Progress
 from orchestrator.backends.model_registry import ModelPackage
-from orchestrator.backends.polling import PollSettings
+from orchestrator.backends.polling import Backoff, PollSettings, retry_transient
 from orchestrator.settings.endpoint import EndpointSettings
 from orchestrator.settings.stack_outputs import StackOutputs
 
@@ -71,25 +81,30 @@ def deploy(
     say = progress or (lambda _message: None)
     sm = clients.sagemaker
     endpoint = outputs.endpoint_name
-    current = _deployable(sm, endpoint, package, recreate_failed)
-    live = _already_live(sm, current, package)
+    backoff = Backoff.within(poll_settings)
+    current = retry_transient(lambda: _deployable(sm, endpoint, package, recreate_failed), backoff)
+    live = retry_transient(lambda: _already_live(sm, current, package), backoff)
     if live is not None:
         say(f"{package.group} v{package.version} already serves on {endpoint}; nothing to do")
         return live
     failed = is_failed(current)
-    alarms = rollback_alarms(clients.cloudwatch, outputs, settings)
+    alarms = retry_transient(
+        lambda: rollback_alarms(clients.cloudwatch, outputs, settings), backoff
+    )
     # A Failed endpoint is deleted and created afresh: its config is no rollback target.
     previous_config = str(current["EndpointConfigName"]) if current and not failed else None
     model_name = config_name = _new_config(
-        sm, outputs, package, settings, None if failed else current, previous_config, say
+        sm, outputs, package, settings, None if failed else current, previous_config, say, backoff
     )
     if current is not None and failed:
         variants = {settings.variant_name}
         delete_failed_endpoint(clients, endpoint, current, variants, poll_settings, say)
     elif previous_config is not None:
         _release_resized_variants(clients, endpoint, previous_config, settings, say)
-    action = switch_to(sm, outputs, settings, config_name, previous_config, alarms, say)
-    scaling = settle(clients, outputs, settings, config_name, previous_config, poll_settings, say)
+    action = switch_to(sm, outputs, settings, config_name, previous_config, alarms, say, backoff)
+    scaling = settle(
+        clients, outputs, settings, config_name, previous_config, poll_settings, say, alarms
+    )
     deleted = prune_endpoint_configs(
         sm, endpoint, keep=settings.keep_configs, protect=(config_name, previous_config)
     )
@@ -114,8 +129,10 @@ def _new_config(
     current: dict[str, Any] | None,
     previous_config: str | None,
     say: Progress,
+    backoff: Backoff,
 ) -> str:
-    """Create the model and endpoint config (one stamped name for both) for ``package``."""
+    """Create the model and endpoint config (one stamped name for both) for ``package``; the
+    config names the model created just before, so "Could not find model" is retried."""
     name = stamped_name(outputs.endpoint_name, package.version)
     say(f"creating model {name} for {package.arn}")
     create_model(sagemaker, outputs, package, name, network_isolation=settings.network_isolation)
@@ -129,8 +146,12 @@ def _new_config(
         package_arn=package.arn,
     )
     say(f"creating endpoint config {name}")
-    with aws_errors(f"create endpoint config {name}"):
-        sagemaker.create_endpoint_config(**request)
+    when_visible(
+        f"create endpoint config {name}",
+        ("model", name),
+        lambda: sagemaker.create_endpoint_config(**request),
+        backoff,
+    )
     return name
 
 
@@ -217,7 +238,8 @@ def rollback(
     say = progress or (lambda _message: None)
     sm = clients.sagemaker
     endpoint = outputs.endpoint_name
-    current = describe_endpoint(sm, endpoint)
+    backoff = Backoff.within(poll_settings)
+    current = retry_transient(lambda: describe_endpoint(sm, endpoint), backoff)
     if current is None:
         raise AwsRequestError(f"endpoint {endpoint} does not exist; there is nothing to roll back")
     if current["EndpointStatus"] != "InService":
@@ -239,10 +261,12 @@ def rollback(
             f"the previous endpoint config {target} was deleted; deploy the version you want "
             "with `orchestrator deploy --model-package ARN`"
         )
-    alarms = rollback_alarms(clients.cloudwatch, outputs, settings)
+    alarms = retry_transient(
+        lambda: rollback_alarms(clients.cloudwatch, outputs, settings), backoff
+    )
     say(f"rolling endpoint {endpoint} back: {serving} -> {target}")
-    update_endpoint(sm, endpoint, target, settings, alarms)
-    scaling = settle(clients, outputs, settings, target, serving, poll_settings, say)
+    update_endpoint(sm, endpoint, target, settings, alarms, backoff)
+    scaling = settle(clients, outputs, settings, target, serving, poll_settings, say, alarms)
     target_tags = endpoint_config_tags(sm, target)
     return DeploymentResult(
         endpoint_name=endpoint,

@@ -13,13 +13,15 @@ from moto.sagemaker.responses import SageMakerResponse
 from moto.servicequotas.responses import ServiceQuotasResponse
 
 from moto_extensions.describe_pipeline_execution import _describe_pipeline_execution
-from moto_extensions.failed_endpoint import (
+from moto_extensions.eventual_consistency import (
     _create_endpoint,
-    _delete_endpoint,
-    _describe_endpoint,
+    _create_endpoint_config,
+    _create_model,
     _update_endpoint,
-    fail_endpoint,
+    lag_new_endpoint_configs,
+    lag_new_models,
 )
+from moto_extensions.failed_endpoint import _delete_endpoint, _describe_endpoint, fail_endpoint
 from moto_extensions.list_pipeline_execution_steps import _list_pipeline_execution_steps
 from moto_extensions.list_pipeline_executions import _list_pipeline_executions
 from moto_extensions.list_service_quotas import _list_service_quotas, clear_quotas, set_quota
@@ -33,6 +35,7 @@ from moto_extensions.state import (
     step,
 )
 from moto_extensions.stop_pipeline_execution import _stop_pipeline_execution
+from moto_extensions.update_endpoint import set_alarm_state
 from moto_extensions.update_model_package import _update_model_package
 
 __all__ = [
@@ -43,8 +46,11 @@ __all__ = [
     "backend",
     "clear_quotas",
     "fail_endpoint",
+    "lag_new_endpoint_configs",
+    "lag_new_models",
     "sagemaker_patched",
     "script_execution",
+    "set_alarm_state",
     "set_quota",
     "set_transform_job_state",
     "shared_session",
@@ -61,6 +67,8 @@ def sagemaker_patched() -> Iterator[None]:
             "describe_endpoint": _describe_endpoint,
             "delete_endpoint": _delete_endpoint,
             "create_endpoint": _create_endpoint,
+            "create_endpoint_config": _create_endpoint_config,
+            "create_model": _create_model,
             "list_pipeline_execution_steps": _list_pipeline_execution_steps,
             "list_pipeline_executions": _list_pipeline_executions,
             "stop_pipeline_execution": _stop_pipeline_execution,

@@ -10,8 +10,24 @@ FailureReason). DescribeEndpoint
 (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html) reports
 ``PendingDeploymentSummary`` ("the summary of an in-progress deployment") while updating and
 ``LastDeploymentConfig`` ("The most recent deployment configuration for the endpoint")
-afterwards. Here the update finishes on the second DescribeEndpoint; alarms are read from moto's
-CloudWatch backend.
+afterwards.
+
+The alarms are watched for the whole deployment, each baking period included, not only when it
+starts: "If any alarms are tripped during a deployment, SageMaker rolls back the deployment"
+(API_AutoRollbackConfig.html); "If any of your alarms trip during the specified monitoring
+period, SageMaker AI initiates a complete rollback to the old endpoint"
+(https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html);
+"If no alarms trip during the baking period, SageMaker AI terminates the old fleet (blue
+fleet)" (deployment-guardrails-blue-green-all-at-once.html), so an alarm after the deployment
+ended has no old fleet to return to. An alarm already in ALARM when the update starts is in
+ALARM during the baking period, and the guardrails page warns that an alarm the old fleet trips
+"during the deployment" ends it, so it rolls back too.
+
+moto has no clock: here DescribeEndpoint calls stand for time passing. The update (new fleet,
+traffic shift and bake) lasts from UpdateEndpoint until the second DescribeEndpoint after it;
+every DescribeEndpoint in that span reads the named alarms from moto's CloudWatch backend and
+rolls back at the first one in ALARM (:func:`set_alarm_state` lets a test trip one mid-bake,
+from a client hook, without a CloudWatch request of its own).
 
 "If the update would change the instance type for any model that is a target for auto scaling,
 the update fails ... If you are trying to update the endpoint by calling the UpdateEndpoint API,
@@ -30,6 +46,8 @@ from moto.core.responses import ActionResult
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.models import SageMakerModelBackend
 from moto.sagemaker.responses import SageMakerResponse
+
+from moto_extensions.state import backend
 
 
 def _pending(sm: SageMakerModelBackend) -> dict[str, dict[str, Any]]:
@@ -88,9 +106,7 @@ def _update_endpoint(self: SageMakerResponse) -> ActionResult:
         a["AlarmName"]
         for a in (deployment.get("AutoRollbackConfiguration") or {}).get("Alarms", [])
     ]
-    alarms = cloudwatch_backends[sm.account_id][sm.region_name].alarms
-    firing = [n for n in alarm_names if n in alarms and alarms[n].state_value == "ALARM"]
-    _pending(sm)[name] = {"config": config_name, "firing": firing, "seen": False}
+    _pending(sm)[name] = {"config": config_name, "alarms": alarm_names, "seen": False}
     _deployments(sm)[name] = deployment
     endpoint.endpoint_status = "Updating"
     return ActionResult({"EndpointArn": endpoint.arn})
@@ -102,10 +118,11 @@ def _describe_endpoint(self: SageMakerResponse) -> ActionResult:
     pending = _pending(sm).get(name)
     endpoint = sm.endpoints.get(name)
     if pending and endpoint is not None:
-        if not pending["seen"]:
+        firing = _firing(sm, pending["alarms"])
+        if not firing and not pending["seen"]:
             pending["seen"] = True
         else:
-            _finish_update(sm, endpoint, pending)
+            _finish_update(sm, endpoint, pending["config"], firing)
             del _pending(sm)[name]
             pending = None
     response = sm.describe_endpoint(name)
@@ -119,16 +136,30 @@ def _describe_endpoint(self: SageMakerResponse) -> ActionResult:
     return ActionResult(response)
 
 
-def _finish_update(sm: SageMakerModelBackend, endpoint: Any, pending: dict[str, Any]) -> None:
+def set_alarm_state(name: str, state: str, reason: str = "set by the test") -> None:
+    """What CloudWatch does when an alarm's metric crosses its threshold (SetAlarmState in
+    moto's backend, so no request of the test's own passes through the client)."""
+    sm = backend()
+    cloudwatch_backends[sm.account_id][sm.region_name].set_alarm_state(name, reason, None, state)
+
+
+def _firing(sm: SageMakerModelBackend, names: list[str]) -> list[str]:
+    alarms = cloudwatch_backends[sm.account_id][sm.region_name].alarms
+    return [n for n in names if n in alarms and alarms[n].state_value == "ALARM"]
+
+
+def _finish_update(
+    sm: SageMakerModelBackend, endpoint: Any, config_name: str, firing: list[str]
+) -> None:
     endpoint.endpoint_status = "InService"
-    if pending["firing"]:
+    if firing:
         # Auto-rollback: traffic goes back to the old fleet; the config does not change.
         endpoint.failure_reason = (
-            f"Deployment rolled back: CloudWatch alarm(s) {', '.join(pending['firing'])} "
+            f"Deployment rolled back: CloudWatch alarm(s) {', '.join(firing)} "
             "went into ALARM state during the deployment."
         )
         return
-    config = sm.endpoint_configs[pending["config"]]
+    config = sm.endpoint_configs[config_name]
     endpoint.endpoint_config_name = config.endpoint_config_name
     endpoint.production_variants = endpoint._process_production_variants(config.production_variants)
     endpoint.data_capture_config = config.data_capture_config

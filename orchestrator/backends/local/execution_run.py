@@ -1,5 +1,12 @@
 """One execution of a definition by the local runner: steps in dependency order, each resolved,
-reused from the cache or executed, recorded, and reported as progress events."""
+reused from the cache or executed, recorded, and reported as progress events.
+
+A step whose run fails with a transient failure (a :class:`~.jobs.JobKilled` job process, which
+is SageMaker.JOB_INTERNAL_ERROR) runs again as its RetryPolicies say
+(:func:`orchestrator.pipeline.retry.retry_delay`: the first policy naming the type, MaxAttempts
+retries, IntervalSeconds x BackoffRate^n between them); every other failure ends the step at
+once. The step record counts the runs (``attempts``).
+"""
 
 from __future__ import annotations
 
@@ -24,6 +31,7 @@ from orchestrator.backends.local.progress import ProgressEvent
 from orchestrator.backends.local.resolve import ResolutionContext, Resolver
 from orchestrator.backends.local.steps import StepContext
 from orchestrator.backends.local.tuning import TrialResult
+from orchestrator.pipeline.retry import RETRY_POLICIES, retry_delay
 
 if TYPE_CHECKING:
     from orchestrator.backends.local.runner import LocalRunner
@@ -197,6 +205,35 @@ class ExecutionRun:
     def _execute(
         self, step: PlannedStep, arguments: dict[str, Any], record: StepRecord
     ) -> StepOutcome:
+        """Run the step, again after each transient failure its RetryPolicies retry."""
+        policies = step.definition.get(RETRY_POLICIES)
+        while True:
+            record.attempts += 1
+            try:
+                return self._attempt(step, arguments, record)
+            except StepFailed as failure:
+                kind = getattr(failure, "exception_type", None)
+                minutes = (datetime.now(UTC) - record.start_time).total_seconds() / 60
+                delay = retry_delay(policies, kind, record.attempts - 1, minutes) if kind else None
+                if delay is None:
+                    raise _final_failure(failure, kind, record.attempts) from None
+                self._note_retry(step, record, failure.reason, delay)
+                self.runner.sleep(delay)
+
+    def _note_retry(self, step: PlannedStep, record: StepRecord, reason: str, delay: float) -> None:
+        """Say in the step's log, and in the record, that attempt N failed and N+1 follows."""
+        log = self.runner.executions.log_path(self.execution.execution_id, step.name)
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "a", encoding="utf-8") as handle:
+            handle.write(
+                f"[local runner] attempt {record.attempts} failed: {reason}; retrying in "
+                f"{delay:g}s as the step's RetryPolicies allow\n"
+            )
+        self.runner.executions.save(self.execution)
+
+    def _attempt(
+        self, step: PlannedStep, arguments: dict[str, Any], record: StepRecord
+    ) -> StepOutcome:
         execution = self.execution
         work_dir = self.work_root / step.name
         shutil.rmtree(work_dir, ignore_errors=True)
@@ -285,3 +322,18 @@ class ExecutionRun:
         if step.executor.summary is not None:
             return step.executor.summary(record.properties)
         return record.job_name or ""
+
+
+def _final_failure(failure: StepFailed, kind: str | None, attempts: int) -> StepFailed:
+    """The step's failure, naming its attempts when it ran more than once."""
+    if attempts == 1:
+        return failure
+    if kind is None:  # a failure no policy retries, after earlier retried ones
+        return StepFailed(
+            f"{failure.reason} (attempt {attempts}, after {attempts - 1} retried transient "
+            "failures)"
+        )
+    return StepFailed(
+        f"{failure.reason}; failed on all {attempts} attempts ({kind} retried {attempts - 1} "
+        "times, as many as the step's RetryPolicies allow)"
+    )

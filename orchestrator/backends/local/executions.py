@@ -45,6 +45,9 @@ class StepRecord(BaseModel):
     job_name: str | None = None
     cache_key: str | None = None
     cache_hit_source: str | None = None  # the execution whose run this step reused
+    # How many times the step ran (retries under its RetryPolicies included; SageMaker's
+    # AttemptCount); 0 for a step reused from the cache or recorded before retries existed.
+    attempts: int = 0
     properties: dict[str, Any] = Field(default_factory=dict)
     artifacts: list[str] = Field(default_factory=list)  # s3:// URIs the step published
     log_files: list[str] = Field(default_factory=list)  # relative to the execution directory

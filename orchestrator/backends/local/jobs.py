@@ -5,12 +5,20 @@ the job's arguments and ``PYTHONUNBUFFERED=1`` so its log lines arrive as they h
 streams go to the step's log file; the last stderr lines are kept to explain a failure when the
 program wrote no failure file. ``MaxRuntimeInSeconds`` is enforced as SageMaker does, by stopping
 the job.
+
+A job process that dies by a signal (the OOM killer's SIGKILL, a SIGTERM, a crash) failed for a
+reason outside the program, as a SageMaker job that ends in InternalServerError does: it raises
+:class:`JobKilled`, which the runner retries under the step's RetryPolicies as
+``SageMaker.JOB_INTERNAL_ERROR``. A non-zero exit is the program's own failure (AlgorithmError in
+SageMaker's terms, which no retry policy covers). SIGINT is the user's Ctrl-C stopping the run,
+so it is no transient failure.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -25,6 +33,24 @@ from ml_containers.paths import ENV_ROOT
 from orchestrator.backends.local.errors import StepFailed
 
 MAX_FAILURE_REASON = 1024  # SageMaker's limit on FailureReason
+JOB_INTERNAL_ERROR = "SageMaker.JOB_INTERNAL_ERROR"
+
+
+class JobKilled(StepFailed):
+    """The job process died by a signal: a transient failure, SageMaker.JOB_INTERNAL_ERROR."""
+
+    exception_type = JOB_INTERNAL_ERROR
+
+    def __init__(self, signal_number: int, log_path: Path) -> None:
+        try:
+            name = signal.Signals(signal_number).name
+        except ValueError:
+            name = f"signal {signal_number}"
+        super().__init__(
+            f"the job process was killed by {name} ({signal_number}), e.g. by the OOM killer; "
+            f"treated as {JOB_INTERNAL_ERROR} (log: {log_path})"
+        )
+        self.signal_number = signal_number
 
 
 @dataclass(frozen=True)
@@ -102,6 +128,9 @@ def run_job(
             process.wait()
         for reader in readers:
             reader.join()
+    killed_by = -process.returncode
+    if not timed_out and killed_by > 0 and killed_by != signal.SIGINT:
+        raise JobKilled(killed_by, log_path)
     return JobResult(process.returncode, tuple(tail), timed_out)
 
 

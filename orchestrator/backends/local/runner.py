@@ -5,7 +5,8 @@ checks the whole definition first (every reference, step type and parameter), th
 one at a time in dependency order: each step's Arguments are resolved against the parameters,
 execution variables and the properties of the steps before it, a cacheable step whose cache key
 matches an earlier successful run is reused instead of run, and the rest go to their type's
-executor (:mod:`executors`). The first failing step fails the execution with its reason, as
+executor (:mod:`executors`); a job killed by a signal runs again as the step's RetryPolicies
+say (``execution_run.py``). The first failing step fails the execution with its reason, as
 in SageMaker; a step in a Condition branch that was not chosen, or downstream of one, is not run.
 
 Everything an execution does is recorded under ``<state_root>/executions/<id>/`` after every
@@ -23,7 +24,8 @@ import os
 import secrets
 import shutil
 import string
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +62,8 @@ class LocalRunner:
     ``train_command``: the training program (default: the ``train`` executable); tests and
     other algorithms can substitute their own, which gets the same SageMaker layout.
     ``cores``: how many cores tuning may use (default: all available).
+    ``sleep``: how the runner waits between a step's retry attempts (default ``time.sleep``;
+    tests pass one that records the waits instead).
     """
 
     def __init__(
@@ -71,6 +75,7 @@ class LocalRunner:
         *,
         train_command: Sequence[str] | None = None,
         cores: int | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.store = ArtifactStore(Path(store_root).resolve())
         self.state_root = Path(state_root).resolve()
@@ -79,6 +84,7 @@ class LocalRunner:
         self.progress = progress
         self.train_command = list(train_command) if train_command else None
         self.cores = cores or available_cores()
+        self.sleep = sleep
 
     # -- queries ---------------------------------------------------------------------------
     def list_executions(self, pipeline_name: str | None = None) -> list[Execution]:

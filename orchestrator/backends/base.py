@@ -100,6 +100,7 @@ class StepSummary:
     started: datetime | None = None
     ended: datetime | None = None
     job_arn: str | None = None  # the SageMaker job or resource the step ran, where there is one
+    attempts: int = 0  # runs of the step, retries under its RetryPolicies included; 0: not run
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ class ExecutionSummary:
                     "ended": s.ended.isoformat() if s.ended else None,
                     "seconds": s.seconds,
                     "job_arn": s.job_arn,
+                    "attempts": s.attempts,
                     "failure_reason": s.failure_reason,
                 }
                 for s in self.steps

@@ -293,6 +293,7 @@ def test_steps_carry_start_end_seconds_and_the_job_arn(
     running["StartTime"] = datetime.now(UTC) - timedelta(minutes=5)
     tuning_arn = f"arn:aws:sagemaker:us-east-1:123456789012:hyper-parameter-tuning-job/{arn[-8:]}"
     running["Metadata"] = {"TuningJob": {"Arn": tuning_arn}}
+    done["AttemptCount"] = 2  # retried once under its RetryPolicies
     script_execution(arn, [ExecutionState("Executing", [done, running])])
     summary = _summary(execution_state(aws.sagemaker, arn))
     first, second = summary.steps
@@ -302,6 +303,7 @@ def test_steps_carry_start_end_seconds_and_the_job_arn(
     listed = summary.to_dict()["steps"]
     assert all(isinstance(s["seconds"], float) for s in listed)
     assert listed[0]["started"] and listed[0]["ended"] and listed[1]["ended"] is None
+    assert [s["attempts"] for s in listed] == [2, 1]  # AttemptCount
 
 
 def test_a_throttling_burst_does_not_abort_a_wait(

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from orchestrator.backends.local.pipeline_runner import execution_summary
 from orchestrator.backends.local.runner import LocalRunner
 from orchestrator.pipeline.retry import EXCEPTION_TYPES, RetrySettings, retry_policies
 from tests.orchestrator.local_runner_support import MemoryRegistry, definition, processing_step
@@ -72,6 +73,9 @@ def test_a_job_killed_on_its_first_attempt_succeeds_on_the_second(
     record = runner.executions.directory(execution.execution_id) / "execution.json"
     assert json.loads(record.read_text())["steps"][0]["attempts"] == 2
     assert runner.describe(execution.execution_id).steps[0].attempts == 2
+    # ... and in what `executions describe --output json` prints.
+    summary = execution_summary(runner.describe(execution.execution_id)).to_dict()
+    assert summary["steps"][0]["attempts"] == 2
     log = runner.log_dir(execution.execution_id) / "Job.log"
     assert "attempt 1 failed: the job process was killed by SIGKILL" in log.read_text()
 

@@ -164,6 +164,7 @@ def _summary(state: ExecutionState) -> ExecutionSummary:
                 started=s.start_time,
                 ended=s.end_time,
                 job_arn=s.job_arn,
+                attempts=s.attempts,
             )
             for s in state.steps
         ),

@@ -202,6 +202,7 @@ class StepState:
     cache_hit: bool = False
     end_time: datetime | None = None
     job_arn: str | None = None
+    attempts: int = 0  # AttemptCount: runs of the step, retries under its RetryPolicies included
 
 
 @dataclass(frozen=True)
@@ -254,6 +255,7 @@ def execution_state(sagemaker: Any, execution_arn: str) -> ExecutionState:
                 cache_hit="CacheHitResult" in s,
                 end_time=s.get("EndTime"),
                 job_arn=step_job_arn(s.get("Metadata") or {}),
+                attempts=int(s.get("AttemptCount") or 0),
             )
             for s in sorted(steps, key=_started)
         ),

@@ -105,6 +105,7 @@ def execution_summary(execution: Execution) -> ExecutionSummary:
                 properties=step.properties,
                 started=step.start_time,
                 ended=step.end_time,
+                attempts=step.attempts,
             )
             for step in execution.steps
         ),

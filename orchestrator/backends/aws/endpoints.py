@@ -32,6 +32,7 @@ from typing import Any
 
 from orchestrator.backends.aws.autoscaling import deregister_autoscaling
 from orchestrator.backends.aws.clients import AwsClients, aws_errors
+from orchestrator.backends.aws.endpoint_capacity import live_instance_count, sized_for_rollback
 from orchestrator.backends.aws.endpoint_configs import prune_endpoint_configs
 from orchestrator.backends.aws.endpoint_failed import (
     delete_failed_endpoint,
@@ -44,6 +45,7 @@ from orchestrator.backends.aws.endpoint_lookups import (
     endpoint_config_tags,
     rollback_alarms,
 )
+from orchestrator.backends.aws.endpoint_mixed import MIXED, is_mixed, refuse_mixed
 from orchestrator.backends.aws.endpoint_requests import PREVIOUS_CONFIG_TAG, endpoint_config_request
 from orchestrator.backends.aws.endpoint_switch import (
     settle,
@@ -82,7 +84,7 @@ def deploy(
     sm = clients.sagemaker
     endpoint = outputs.endpoint_name
     backoff = Backoff.within(poll_settings)
-    current = retry_transient(lambda: _deployable(sm, endpoint, package, recreate_failed), backoff)
+    current = retry_transient(lambda: _deployable(sm, outputs, package, recreate_failed), backoff)
     live = retry_transient(lambda: _already_live(sm, current, package), backoff)
     if live is not None:
         say(f"{package.group} v{package.version} already serves on {endpoint}; nothing to do")
@@ -141,7 +143,7 @@ def _new_config(
         settings,
         config_name=name,
         model_name=name,
-        instance_count=_instance_count(current, settings),
+        instance_count=live_instance_count(current, settings),
         previous_config=previous_config,
         package_arn=package.arn,
     )
@@ -200,7 +202,7 @@ def _already_live(
 
 
 def _deployable(
-    sagemaker: Any, endpoint: str, package: ModelPackage, recreate_failed: bool
+    sagemaker: Any, outputs: StackOutputs, package: ModelPackage, recreate_failed: bool
 ) -> dict[str, Any] | None:
     """The endpoint's DescribeEndpoint answer (None: it does not exist), once a deploy of
     ``package`` onto it may go ahead; refused before anything changes otherwise."""
@@ -209,9 +211,12 @@ def _deployable(
             f"version {package.version} of {package.group} is {package.approval_status}; only "
             "Approved versions are deployed: approve it first (`orchestrator models approve`)"
         )
+    endpoint = outputs.endpoint_name
     current = describe_endpoint(sagemaker, endpoint)
     if current is None or current["EndpointStatus"] == "InService":
         return current
+    if is_mixed(current):
+        raise refuse_mixed(endpoint, current, outputs.environment)
     if is_failed(current):
         if not recreate_failed:
             raise refuse_failed(endpoint, current)
@@ -242,7 +247,7 @@ def rollback(
     current = retry_transient(lambda: describe_endpoint(sm, endpoint), backoff)
     if current is None:
         raise AwsRequestError(f"endpoint {endpoint} does not exist; there is nothing to roll back")
-    if current["EndpointStatus"] != "InService":
+    if current["EndpointStatus"] not in ("InService", MIXED):  # a mixed fleet: see endpoint_mixed
         raise AwsRequestError(
             f"endpoint {endpoint} is {current['EndpointStatus']}; wait until it is InService "
             "and roll back again"
@@ -264,10 +269,11 @@ def rollback(
     alarms = retry_transient(
         lambda: rollback_alarms(clients.cloudwatch, outputs, settings), backoff
     )
+    target_tags = endpoint_config_tags(sm, target)
+    target = sized_for_rollback(sm, endpoint, settings, target_config, target_tags, current, say)
     say(f"rolling endpoint {endpoint} back: {serving} -> {target}")
     update_endpoint(sm, endpoint, target, settings, alarms, backoff)
     scaling = settle(clients, outputs, settings, target, serving, poll_settings, say, alarms)
-    target_tags = endpoint_config_tags(sm, target)
     return DeploymentResult(
         endpoint_name=endpoint,
         action="rolled-back",
@@ -278,17 +284,3 @@ def rollback(
         rollback_alarms=alarms,
         autoscaling=scaling,
     )
-
-
-def _instance_count(current: dict[str, Any] | None, settings: EndpointSettings) -> int:
-    """Start the new fleet as large as the autoscaled one serving now (within the bounds), so
-    a blue/green switch under load does not fall back to the initial count."""
-    count = settings.initial_instance_count
-    for variant in (current or {}).get("ProductionVariants", []):
-        if variant.get("VariantName") == settings.variant_name:
-            count = max(count, int(variant.get("CurrentInstanceCount") or 0))
-    if settings.autoscaling is not None:
-        count = min(
-            max(count, settings.autoscaling.min_capacity), settings.autoscaling.max_capacity
-        )
-    return count

@@ -25,6 +25,7 @@ from moto_extensions.failed_endpoint import _delete_endpoint, _describe_endpoint
 from moto_extensions.list_pipeline_execution_steps import _list_pipeline_execution_steps
 from moto_extensions.list_pipeline_executions import _list_pipeline_executions
 from moto_extensions.list_service_quotas import _list_service_quotas, clear_quotas, set_quota
+from moto_extensions.mixed_endpoint import mix_endpoint
 from moto_extensions.scripting import InjectError, set_transform_job_state, shared_session
 from moto_extensions.state import (
     ACCOUNT,
@@ -48,6 +49,7 @@ __all__ = [
     "fail_endpoint",
     "lag_new_endpoint_configs",
     "lag_new_models",
+    "mix_endpoint",
     "sagemaker_patched",
     "script_execution",
     "set_alarm_state",

@@ -86,7 +86,8 @@ def _update_endpoint(self: SageMakerResponse) -> ActionResult:
     endpoint = sm.endpoints.get(name)
     if endpoint is None:
         raise ValidationError(f"Could not find endpoint '{name}'.")
-    if endpoint.endpoint_status != "InService":
+    # UpdateRollbackFailed serves a mixed fleet and is left by an update (mixed_endpoint.py).
+    if endpoint.endpoint_status not in ("InService", "UpdateRollbackFailed"):
         raise ValidationError(
             f"Cannot update in-progress endpoint '{endpoint.arn}' ({endpoint.endpoint_status})."
         )

@@ -10,7 +10,9 @@ import pytest
 from moto import mock_aws
 from moto_extensions import REGION, sagemaker_patched, shared_session
 
+from orchestrator.backends.aws import AwsModelRegistry
 from orchestrator.backends.aws.clients import AwsClients, connect
+from orchestrator.backends.polling import PollSettings
 from orchestrator.settings.stack_outputs import StackOutputs
 
 ACCOUNT = "123456789012"
@@ -60,3 +62,17 @@ def outputs() -> StackOutputs:
         vpc_id="vpc-0123456789abcdef0",
         ecr_repository_url=f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{prefix}",
     )
+
+
+@pytest.fixture
+def fast() -> PollSettings:
+    """Waits that never sleep: 60 s of 5 s intervals, each check immediate."""
+    return PollSettings(timeout_seconds=60, interval_seconds=5, sleep=lambda _s: None)
+
+
+@pytest.fixture
+def registry(aws: AwsClients, outputs: StackOutputs) -> AwsModelRegistry:
+    """The registry with the stack's group created."""
+    registry = AwsModelRegistry(aws.sagemaker)
+    registry.ensure_group(outputs.model_package_group_name)
+    return registry

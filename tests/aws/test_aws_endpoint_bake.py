@@ -13,51 +13,24 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from endpoint_kit import ALARMS, approved, put_alarms
 from moto_extensions import set_alarm_state
 
 from orchestrator.backends.aws import AwsModelRegistry, DeploymentRolledBack, PollSettings, deploy
 from orchestrator.backends.aws.clients import AwsClients
-from orchestrator.backends.model_registry import ModelPackage
 from orchestrator.settings.endpoint import EndpointSettings, TrafficShiftSettings
 from orchestrator.settings.stack_outputs import StackOutputs
 
-IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/mlops-dev:1.0"
-ALARMS = ("mlops-dev-endpoint-5xx-rate", "mlops-dev-endpoint-model-latency-p99")
 SETTINGS = EndpointSettings(
     deployment=TrafficShiftSettings(mode="canary", step_percent=20, wait_interval_seconds=300)
 )
 
 
 @pytest.fixture
-def fast() -> PollSettings:
-    return PollSettings(timeout_seconds=60, interval_seconds=5, sleep=lambda _s: None)
-
-
-@pytest.fixture
-def registry(aws: AwsClients, outputs: StackOutputs) -> AwsModelRegistry:
-    registry = AwsModelRegistry(aws.sagemaker)
-    registry.ensure_group(outputs.model_package_group_name)
-    for name in ALARMS:  # what the monitoring module creates, found by their name prefix
-        aws.cloudwatch.put_metric_alarm(
-            AlarmName=name,
-            Namespace="AWS/SageMaker",
-            MetricName="Invocation5XXErrors",
-            Statistic="Sum",
-            Period=60,
-            EvaluationPeriods=1,
-            Threshold=1.0,
-            ComparisonOperator="GreaterThanThreshold",
-        )
+def registry(registry: AwsModelRegistry, aws: AwsClients) -> AwsModelRegistry:
+    """The registry, and the rollback alarms on 60-second periods (the monitoring module's)."""
+    put_alarms(aws, period=60, periods=1)
     return registry
-
-
-def approved(registry: AwsModelRegistry, outputs: StackOutputs, number: int) -> ModelPackage:
-    return registry.register(
-        outputs.model_package_group_name,
-        model_data_url=f"s3://mlops-dev-artifacts/models/{number}/model.tar.gz",
-        image_uri=IMAGE,
-        approval_status="Approved",
-    )
 
 
 def trip_when_updating(aws: AwsClients, alarm: str) -> list[str]:

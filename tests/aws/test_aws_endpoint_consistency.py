@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from endpoint_kit import approved
 from moto import mock_aws
 from moto_extensions import (
     REGION,
@@ -26,12 +27,10 @@ from moto_extensions import (
 from orchestrator.backends.aws import AwsModelRegistry, AwsRequestError, PollSettings, deploy
 from orchestrator.backends.aws.clients import AwsClients, connect
 from orchestrator.backends.aws.errors import AwsTransientError, NotYetVisible
-from orchestrator.backends.model_registry import ModelPackage
 from orchestrator.errors import UserError
 from orchestrator.settings.endpoint import EndpointSettings
 from orchestrator.settings.stack_outputs import StackOutputs
 
-IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/mlops-dev:1.0"
 SETTINGS = EndpointSettings(require_alarms=False)
 
 
@@ -44,22 +43,6 @@ def sleeps() -> list[float]:
 def fast(sleeps: list[float]) -> PollSettings:
     """Waits that record their sleeps instead of sleeping (interval 5 s: backoff 1, 2, 4, 5)."""
     return PollSettings(timeout_seconds=60, interval_seconds=5, sleep=sleeps.append)
-
-
-@pytest.fixture
-def registry(aws: AwsClients, outputs: StackOutputs) -> AwsModelRegistry:
-    registry = AwsModelRegistry(aws.sagemaker)
-    registry.ensure_group(outputs.model_package_group_name)
-    return registry
-
-
-def approved(registry: AwsModelRegistry, outputs: StackOutputs, number: int) -> ModelPackage:
-    return registry.register(
-        outputs.model_package_group_name,
-        model_data_url=f"s3://mlops-dev-artifacts/models/{number}/model.tar.gz",
-        image_uri=IMAGE,
-        approval_status="Approved",
-    )
 
 
 def serving(aws: AwsClients, outputs: StackOutputs) -> str:

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
+from endpoint_kit import IMAGE, approved, put_alarms
 from moto_extensions import backend
 
 from orchestrator.backends.aws import (
@@ -28,7 +29,6 @@ from orchestrator.backends.aws.autoscaling import DIMENSION, scalable_target, sc
 from orchestrator.backends.aws.clients import AwsClients
 from orchestrator.backends.aws.endpoint_requests import PREVIOUS_CONFIG_TAG
 from orchestrator.backends.base import Backend
-from orchestrator.backends.model_registry import ModelPackage
 from orchestrator.errors import UserError
 from orchestrator.flows.models import resolve
 from orchestrator.settings.endpoint import (
@@ -38,45 +38,10 @@ from orchestrator.settings.endpoint import (
 )
 from orchestrator.settings.stack_outputs import StackOutputs
 
-IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/mlops-dev:1.0"
-ALARMS = ("mlops-dev-endpoint-5xx-rate", "mlops-dev-endpoint-model-latency-p99")
-
-
-@pytest.fixture
-def fast() -> PollSettings:
-    return PollSettings(timeout_seconds=60, interval_seconds=5, sleep=lambda _s: None)
-
-
-@pytest.fixture
-def registry(aws: AwsClients, outputs: StackOutputs) -> AwsModelRegistry:
-    registry = AwsModelRegistry(aws.sagemaker)
-    registry.ensure_group(outputs.model_package_group_name)
-    return registry
-
 
 @pytest.fixture
 def alarms(aws: AwsClients) -> tuple[str, ...]:
-    for name in ALARMS:
-        aws.cloudwatch.put_metric_alarm(
-            AlarmName=name,
-            Namespace="AWS/SageMaker",
-            MetricName="Invocation5XXErrors",
-            Statistic="Sum",
-            Period=300,
-            EvaluationPeriods=3,
-            Threshold=1.0,
-            ComparisonOperator="GreaterThanThreshold",
-        )
-    return ALARMS
-
-
-def approved(registry: AwsModelRegistry, outputs: StackOutputs, number: int) -> ModelPackage:
-    return registry.register(
-        outputs.model_package_group_name,
-        model_data_url=f"s3://mlops-dev-artifacts/models/{number}/model.tar.gz",
-        image_uri=IMAGE,
-        approval_status="Approved",
-    )
+    return put_alarms(aws)
 
 
 def endpoint(aws: AwsClients, outputs: StackOutputs) -> dict[str, Any]:

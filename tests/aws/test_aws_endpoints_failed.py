@@ -8,43 +8,21 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from endpoint_kit import approved
 from moto_extensions import fail_endpoint
 
 from orchestrator.backends.aws import AwsModelRegistry, PollSettings, deploy
 from orchestrator.backends.aws.autoscaling import scalable_target, scaling_policies
 from orchestrator.backends.aws.clients import AwsClients
 from orchestrator.backends.aws.endpoint_failed import EndpointInFailedState
-from orchestrator.backends.model_registry import ModelPackage
 from orchestrator.errors import OperationFailed
 from orchestrator.settings.endpoint import AutoscalingSettings, EndpointSettings
 from orchestrator.settings.stack_outputs import StackOutputs
 
-IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/mlops-dev:1.0"
 REASON = "Image size 12 GB is greater than supported size 10 GB for ml.m5.large."
 SETTINGS = EndpointSettings(
     require_alarms=False, autoscaling=AutoscalingSettings(min_capacity=1, max_capacity=3)
 )
-
-
-@pytest.fixture
-def fast() -> PollSettings:
-    return PollSettings(timeout_seconds=60, interval_seconds=5, sleep=lambda _s: None)
-
-
-@pytest.fixture
-def registry(aws: AwsClients, outputs: StackOutputs) -> AwsModelRegistry:
-    registry = AwsModelRegistry(aws.sagemaker)
-    registry.ensure_group(outputs.model_package_group_name)
-    return registry
-
-
-def approved(registry: AwsModelRegistry, outputs: StackOutputs, number: int) -> ModelPackage:
-    return registry.register(
-        outputs.model_package_group_name,
-        model_data_url=f"s3://mlops-dev-artifacts/models/{number}/model.tar.gz",
-        image_uri=IMAGE,
-        approval_status="Approved",
-    )
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError
-from test_aws_endpoints_failed import SETTINGS, approved, fast, registry  # noqa: F401
+from endpoint_kit import approved
+from test_aws_endpoints_failed import SETTINGS
 
 from orchestrator.backends.aws import AwsModelRegistry, PollSettings, deploy
 from orchestrator.backends.aws.autoscaling import resource_id, scalable_target, scaling_policies
@@ -19,8 +20,8 @@ LARGER = SETTINGS.model_copy(update={"instance_type": "ml.m5.xlarge"})
 def test_the_model_refuses_resizing_a_registered_variant(
     aws: AwsClients,
     outputs: StackOutputs,
-    registry: AwsModelRegistry,  # noqa: F811
-    fast: PollSettings,  # noqa: F811
+    registry: AwsModelRegistry,
+    fast: PollSettings,
 ) -> None:
     first = deploy(aws, outputs, approved(registry, outputs, 1), SETTINGS, fast)
     config = aws.sagemaker.describe_endpoint_config(EndpointConfigName=first.endpoint_config_name)
@@ -35,8 +36,8 @@ def test_the_model_refuses_resizing_a_registered_variant(
 def test_a_deploy_that_changes_the_instance_type_pauses_and_restores_autoscaling(
     aws: AwsClients,
     outputs: StackOutputs,
-    registry: AwsModelRegistry,  # noqa: F811
-    fast: PollSettings,  # noqa: F811
+    registry: AwsModelRegistry,
+    fast: PollSettings,
 ) -> None:
     endpoint, variant = outputs.endpoint_name, SETTINGS.variant_name
     deploy(aws, outputs, approved(registry, outputs, 1), SETTINGS, fast)
@@ -55,8 +56,8 @@ def test_a_deploy_that_changes_the_instance_type_pauses_and_restores_autoscaling
 def test_a_deploy_on_the_same_instance_type_leaves_autoscaling_registered(
     aws: AwsClients,
     outputs: StackOutputs,
-    registry: AwsModelRegistry,  # noqa: F811
-    fast: PollSettings,  # noqa: F811
+    registry: AwsModelRegistry,
+    fast: PollSettings,
 ) -> None:
     deploy(aws, outputs, approved(registry, outputs, 1), SETTINGS, fast)
     lines: list[str] = []

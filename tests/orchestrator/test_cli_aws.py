@@ -150,6 +150,16 @@ def moto(credentials: None, tmp_path: Path) -> Iterator[dict[str, Any]]:
         }
 
 
+Stack = tuple[dict[str, Any], Path, list[str]]
+
+
+@pytest.fixture
+def stack(moto: dict[str, Any], envdir: Path, outputs_file: Path) -> Stack:
+    """moto with the stack's buckets and alarms; the environments; the flags naming the stack
+    outputs and a fast wait (for the deploy tests of other modules)."""
+    return moto, envdir, ["--stack-outputs", str(outputs_file), *FAST]
+
+
 def cli(envdir: Path, *args: str) -> int:
     return main([*args, "--env", "dev", "--environments-dir", str(envdir)])
 

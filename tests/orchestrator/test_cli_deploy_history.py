@@ -16,26 +16,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "aws"))
 from moto_extensions import fail_endpoint
 from test_cli_aws import (  # noqa: F401  (fixtures)
     ALARMS,
-    FAST,
     PREFIX,
+    Stack,
     cli,
     credentials,
     envdir,
     moto,
     outputs_file,
     register,
+    stack,
 )
 
-Stack = tuple[dict[str, Any], Path, list[str]]
 ENDPOINT = f"{PREFIX}-endpoint"
 FAILURE = "The primary container for production variant AllTraffic did not pass the ping check."
-
-
-@pytest.fixture
-def stack(moto: dict[str, Any], envdir: Path, outputs_file: Path) -> Stack:  # noqa: F811
-    """moto with the stack's buckets and alarms; the environments; the flags naming the stack
-    outputs and a fast wait."""
-    return moto, envdir, ["--stack-outputs", str(outputs_file), *FAST]
 
 
 def history(environments: Path, flags: list[str], capsys: pytest.CaptureFixture[str]) -> Any:
@@ -45,7 +38,8 @@ def history(environments: Path, flags: list[str], capsys: pytest.CaptureFixture[
 
 
 def test_history_records_deploy_no_op_alarm_rollback_and_failure(
-    stack: Stack, capsys: pytest.CaptureFixture[str]
+    stack: Stack,  # noqa: F811  (the imported fixture)
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     aws, environments, flags = stack
     first = register(aws["sagemaker"], 1)
@@ -76,7 +70,8 @@ def test_history_records_deploy_no_op_alarm_rollback_and_failure(
 
 
 def test_models_list_marks_the_version_serving_on_the_endpoint(
-    stack: Stack, capsys: pytest.CaptureFixture[str]
+    stack: Stack,  # noqa: F811  (the imported fixture)
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     aws, environments, flags = stack
     register(aws["sagemaker"], 1)
@@ -89,7 +84,8 @@ def test_models_list_marks_the_version_serving_on_the_endpoint(
 
 
 def test_rollback_to_a_version_two_deploys_back(
-    stack: Stack, capsys: pytest.CaptureFixture[str]
+    stack: Stack,  # noqa: F811  (the imported fixture)
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     aws, environments, flags = stack
     first = register(aws["sagemaker"], 1)
@@ -113,7 +109,8 @@ def test_rollback_to_a_version_two_deploys_back(
 
 
 def test_rollback_to_a_version_that_never_served_is_refused(
-    stack: Stack, capsys: pytest.CaptureFixture[str]
+    stack: Stack,  # noqa: F811  (the imported fixture)
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     aws, environments, flags = stack
     register(aws["sagemaker"], 1)

@@ -16,8 +16,8 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "aws"))
 from moto_extensions import mix_endpoint
 from test_cli_aws import (  # noqa: F401  (fixtures)
-    FAST,
     PREFIX,
+    Stack,
     cli,
     credentials,
     envdir,
@@ -25,20 +25,19 @@ from test_cli_aws import (  # noqa: F401  (fixtures)
     outputs_file,
     register,
 )
+from test_cli_aws import stack as aws_stack  # noqa: F401  (the fixture overridden below)
 
-Stack = tuple[dict[str, Any], Path, list[str]]
 ENDPOINT = f"{PREFIX}-endpoint"
 
 
 @pytest.fixture
-def stack(moto: dict[str, Any], envdir: Path, outputs_file: Path) -> Stack:  # noqa: F811
-    """moto with the stack's buckets and alarms; the environments (dev autoscaling 1-5); the
-    flags naming the stack outputs and a fast wait."""
-    path = envdir / "dev.yaml"
+def stack(aws_stack: Stack) -> Stack:  # noqa: F811  (requests the imported fixture)
+    """The CLI test stack with dev's autoscaling raised to 1-5 instances."""
+    path = aws_stack[1] / "dev.yaml"
     data = yaml.safe_load(path.read_text())
     data["endpoint"]["autoscaling"]["max_capacity"] = 5
     path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return moto, envdir, ["--stack-outputs", str(outputs_file), *FAST]
+    return aws_stack
 
 
 def autoscale_to(aws: dict[str, Any], count: int) -> None:

@@ -29,6 +29,8 @@ def lineage_metadata(config: PipelineConfig, outputs: StackOutputs) -> dict[str,
         "environment": outputs.environment,
         "input_data": ex.parameter(names.INPUT_DATA),
         "input_data_version": ex.parameter(names.INPUT_DATA_VERSION),
+        # The held-out rows (batch.csv, labels.csv) the endpoint test sends to a deployment.
+        "test_data": ex.processing_output_uri(names.PREPROCESS, "batch"),
         "schema_uri": ex.parameter(names.SCHEMA_URI),
         "schema_name": config.dataset.name,
         "serving_signature": serving_signature(config.dataset),

@@ -352,6 +352,8 @@ def test_register_step_lineage_and_metrics(definition) -> None:
     lineage = arguments["CustomerMetadataProperties"]
     assert lineage["input_data"] == {"Get": "Parameters.InputData"}
     assert lineage["input_data_version"] == {"Get": "Parameters.InputDataVersion"}
+    batch = "Steps.Preprocess.ProcessingOutputConfig.Outputs['batch'].S3Output.S3Uri"
+    assert lineage["test_data"] == {"Get": batch}
     assert lineage["schema_name"] == "churn"
     assert lineage["serving_signature"] == serving_signature(make_config().dataset)
     gate_value = lineage["gate_metric_value"]["Std:Join"]["Values"][0]["Std:JsonGet"]

@@ -22,7 +22,7 @@ from orchestrator.flows.models import GroupChoice, resolve
 from orchestrator.flows.schema_guard import check_same_schema
 
 DEFAULT_ENDPOINT_TIMEOUT_SECONDS = 3600.0
-Command = Literal["deploy", "rollback", "run"]
+Command = Literal["deploy", "rollback", "run", "endpoint-test"]
 
 
 def deploy(

@@ -60,7 +60,7 @@ class DeploymentEvent(BaseModel):
     who: str
     environment: str
     endpoint: str
-    command: Literal["deploy", "rollback", "run"]
+    command: Literal["deploy", "rollback", "run", "endpoint-test"]
     action: str  # created, updated, recreated, unchanged, rolled-back; "none" when refused
     outcome: Outcome
     reason: str = ""

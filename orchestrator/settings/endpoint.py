@@ -71,6 +71,17 @@ class AutoscalingSettings(StrictModel):
         return self
 
 
+class EndpointTestSettings(StrictModel):
+    """``orchestrator endpoint-test``: the deployment must score the held-out rows its
+    evaluation scored within ``tolerance`` of the registered gate metric, and answer them with
+    a p99 request latency within ``p99_latency_ms``."""
+
+    tolerance: float = Field(0.02, ge=0, le=1, description="Largest |endpoint - report| allowed.")
+    p99_latency_ms: float = Field(1000.0, gt=0, le=60000, description="Request latency budget.")
+    rows_per_request: int = Field(20, ge=1, le=1000, description="CSV rows in one request.")
+    max_rows: int = Field(1000, ge=1, le=100000, description="Held-out rows sent at most.")
+
+
 class EndpointSettings(StrictModel):
     """The endpoint: instances everywhere, port and workers locally, and on AWS the blue/green
     deployment, autoscaling, data capture and the alarms that roll a bad deployment back."""
@@ -95,6 +106,9 @@ class EndpointSettings(StrictModel):
     variant_name: VariantName = "AllTraffic"
     network_isolation: bool = True
     keep_configs: int = Field(3, ge=2, le=50, description="AWS: endpoint configs kept.")
+    test: EndpointTestSettings = Field(
+        EndpointTestSettings(), description="What `orchestrator endpoint-test` accepts."
+    )
 
     @field_validator("alarm_names")
     @classmethod

@@ -88,6 +88,8 @@ def test_the_main_workflow_runs_the_steps_in_order() -> None:
         "image build",
         "image push",
         "run",
+        "deploy",
+        "endpoint-test",
     ]
     assert _sequence("pull-request.yml", "plan-dev") == ["infra plan", "preflight"]
 

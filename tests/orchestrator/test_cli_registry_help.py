@@ -34,6 +34,8 @@ TOP_LEVEL = {
     "executions": "pipeline executions",
     "models": "the model registry",
     "endpoint": "the endpoint: serve locally, deployment history",
+    "endpoint-test": "send the serving version its held-out rows: metric and p99 latency within "
+    "bounds",
     "batch-transform": "predict every line of a file",
     "schema": "dataset schema files",
     "render": "render <env>.tfvars.json",
@@ -95,6 +97,7 @@ FLAGS = {
     "models reject": [*COMMON, "--reason", "--dataset", *STACK],
     "endpoint serve": [*COMMON, "--port", "--version", "--dataset"],
     "endpoint history": [*COMMON, *STACK],
+    "endpoint-test": [*COMMON, "--dataset", *STACK, *WAITING],
     "batch-transform": [
         *COMMON[:2],
         "--input",

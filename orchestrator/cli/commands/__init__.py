@@ -11,6 +11,7 @@ MODULES = (
     "executions",
     "models",
     "endpoint",
+    "endpoint_test",
     "batch",
     "schema",
     "render",

@@ -10,6 +10,11 @@ whose outermost orchestrator frame is a protocol method no command reaches on AW
 (``NOT_REACHED``: registering a model package directly, as the conformance suite does, where
 production leaves it to the pipeline's RegisterModel step under the pipeline role).
 
+Calls made from ``orchestrator/bootstrap/`` are recorded apart, under ``bootstrap``: that
+command runs with an administrator's credentials before the stack (and so the orchestrator's
+roles) exists, so its calls are never the orchestrator role's to allow. The preflight reads only
+``calls``; ``docs/bootstrap.md`` lists the IAM actions the ``bootstrap`` calls need.
+
 Work the orchestrator hands to a thread pool (boto3's managed uploads and downloads run their
 PutObject/UploadPart/GetObject calls in s3transfer's worker threads, whose stacks hold no
 orchestrator frame) counts as the orchestrator's: a task submitted from orchestrator code, or
@@ -31,12 +36,14 @@ from botocore.client import BaseClient
 
 REPO = Path(__file__).resolve().parents[1]
 ORCHESTRATOR = str(REPO / "orchestrator") + os.sep
+BOOTSTRAP = str(REPO / "orchestrator" / "bootstrap") + os.sep
 NOT_REACHED = {
     (str(REPO / "orchestrator" / "backends" / "aws" / "registry.py"), "register"),
 }
 RECORD = REPO / "orchestrator" / "preflight" / "aws_calls.json"
 UPDATE_ENV = "MLOPS_RECORD_AWS_CALLS"
-_seen: set[str] = set()
+SECTIONS = ("calls", "bootstrap")  # the principal a call is made as: orchestrator, bootstrap
+_seen: dict[str, set[str]] = {section: set() for section in SECTIONS}
 _original = BaseClient._make_api_call
 _original_submit = ThreadPoolExecutor.submit
 _worker = (
@@ -44,16 +51,26 @@ _worker = (
 )  # .for_orchestrator: this thread runs a task the orchestrator handed off
 
 
-def _from_orchestrator(depth: int = 2) -> bool:
+def _section(depth: int = 2) -> str | None:
+    """``bootstrap`` for a call from orchestrator/bootstrap/, ``calls`` for other orchestrator
+    code, None for test code and the protocol methods no command reaches."""
     if getattr(_worker, "for_orchestrator", False):
-        return True
+        return "calls"
     outermost = None
+    bootstrap = False
     frame = sys._getframe(depth)
     while frame is not None:
         if frame.f_code.co_filename.startswith(ORCHESTRATOR):
             outermost = (frame.f_code.co_filename, frame.f_code.co_name)
+            bootstrap = bootstrap or frame.f_code.co_filename.startswith(BOOTSTRAP)
         frame = frame.f_back  # type: ignore[assignment]
-    return outermost is not None and outermost not in NOT_REACHED
+    if outermost is None or outermost in NOT_REACHED:
+        return None
+    return "bootstrap" if bootstrap else "calls"
+
+
+def _from_orchestrator(depth: int = 2) -> bool:
+    return _section(depth + 1) == "calls"
 
 
 def _submit(self: ThreadPoolExecutor, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
@@ -71,8 +88,9 @@ def _submit(self: ThreadPoolExecutor, fn: Any, /, *args: Any, **kwargs: Any) -> 
 
 
 def _recording(self: BaseClient, operation_name: str, api_params: Any) -> Any:
-    if _from_orchestrator():
-        _seen.add(f"{self.meta.service_model.service_name}:{operation_name}")
+    section = _section()
+    if section is not None:
+        _seen[section].add(f"{self.meta.service_model.service_name}:{operation_name}")
     return _original(self, operation_name, api_params)
 
 
@@ -94,22 +112,28 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     worker = getattr(config, "workerinput", {}).get("workerid")
     if worker is not None:
-        (_shared_dir(config) / f"{worker}.json").write_text(json.dumps(sorted(_seen)))
+        seen_here = {section: sorted(calls) for section, calls in _seen.items()}
+        (_shared_dir(config) / f"{worker}.json").write_text(json.dumps(seen_here))
         return
-    seen = set(_seen)
+    seen = {section: set(calls) for section, calls in _seen.items()}
     for part in _shared_dir(config).glob("*.json"):
-        seen.update(json.loads(part.read_text()))
-    committed = set(json.loads(RECORD.read_text())["calls"])
-    missing = sorted(seen - committed)
+        for section, calls in json.loads(part.read_text()).items():
+            seen[section].update(calls)
+    recorded = json.loads(RECORD.read_text())
+    committed = {section: set(recorded.get(section, [])) for section in SECTIONS}
+    missing = {s: sorted(seen[s] - committed[s]) for s in SECTIONS if seen[s] - committed[s]}
     if not missing:
         return
     if os.environ.get(UPDATE_ENV) == "1":
-        RECORD.write_text(json.dumps({"calls": sorted(committed | seen)}, indent=2) + "\n")
+        updated = {s: sorted(committed[s] | seen[s]) for s in SECTIONS}
+        RECORD.write_text(json.dumps(updated, indent=2) + "\n")
         return
+    listed = "; ".join(f"{s}: {', '.join(calls)}" for s, calls in missing.items())
     print(
-        f"\nthe orchestrator made AWS calls that {RECORD.relative_to(REPO)} does not list: "
-        f"{', '.join(missing)}; run the tests with {UPDATE_ENV}=1 to record them, then check "
-        "that the orchestrator's IAM policies allow them (orchestrator preflight)",
+        f"\nthe orchestrator made AWS calls that {RECORD.relative_to(REPO)} does not list "
+        f"({listed}); run the tests with {UPDATE_ENV}=1 to record them, then check that the "
+        "orchestrator's IAM policies allow the `calls` (orchestrator preflight) and that "
+        "docs/bootstrap.md lists the actions of the `bootstrap` ones",
         file=sys.stderr,
     )
     session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -6,6 +6,12 @@ The calls a step makes: the Create API of its type plus the Describe/Stop/List c
 makes to follow and stop it (SageMaker developer guide, "Pipelines ... IAM access management"),
 and the dependent actions the IAM reference lists for each (``iam:PassRole``,
 ``sagemaker:AddTags`` for tag-on-create).
+
+The orchestrator's calls are the ``calls`` section of ``aws_calls.json`` only. Its
+``bootstrap`` section is skipped on purpose: ``orchestrator bootstrap`` runs with an
+administrator's credentials before the stack (and so these roles) exists, so holding the
+orchestrator's policies to its calls would demand rights the roles must not have;
+``docs/bootstrap.md`` lists the actions a bootstrap principal needs instead.
 """
 
 from __future__ import annotations

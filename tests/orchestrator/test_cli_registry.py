@@ -20,6 +20,7 @@ COMMANDS = [
     "batch-transform",
     "schema",
     "render",
+    "bootstrap",  # issue 17: the state bucket, before infra
     "infra",
     "image",
     "preflight",

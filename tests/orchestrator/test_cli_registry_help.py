@@ -9,7 +9,8 @@ CLI had before the registry; ``executions list|describe`` gained the stack-outpu
 started reading an aws environment's executions through its backend; the commands that pick a
 model version gained ``--dataset`` when each dataset got its own model package group, and
 ``deploy`` gained ``--replace-schema`` with it; ``endpoint history`` and ``rollback --to`` came
-with the deployment history, and the ``endpoint`` group's help names both of its commands.
+with the deployment history, and the ``endpoint`` group's help names both of its commands;
+``bootstrap`` (issue 17) is new, listed before ``infra``.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ TOP_LEVEL = {
     "batch-transform": "predict every line of a file",
     "schema": "dataset schema files",
     "render": "render <env>.tfvars.json",
+    "bootstrap": "create the Terraform state bucket and key of an environment; write its backend "
+    "file",
     "infra": "Terraform: plan, apply, output",
     "image": "the container image: build it, push it to the stack's repository",
     "preflight": "check the stack and the orchestrator against AWS's rules before applying",
@@ -113,6 +116,7 @@ FLAGS = {
     ],
     "schema infer": ["--data", "--target", "--problem-type", "--out", "--force"],
     "render": [*COMMON, "--terraform-dir", "--check"],
+    "bootstrap": [*COMMON, "--dry-run", "--terraform-dir"],
     "infra plan": [*COMMON, "--terraform-dir"],
     "infra apply": [*COMMON, "--terraform-dir"],
     "infra output": [*COMMON, "--terraform-dir"],

@@ -15,6 +15,7 @@ MODULES = (
     "batch",
     "schema",
     "render",
+    "bootstrap",
     "infra",
     "image",
     "preflight",

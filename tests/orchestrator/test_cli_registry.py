@@ -17,6 +17,7 @@ COMMANDS = [
     "executions",
     "models",
     "endpoint",
+    "endpoint-test",  # issue 17: the serving version against its held-out rows
     "batch-transform",
     "schema",
     "render",

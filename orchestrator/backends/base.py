@@ -14,7 +14,7 @@ the new version or leaves the old one serving.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -101,6 +101,8 @@ class StepSummary:
     ended: datetime | None = None
     job_arn: str | None = None  # the SageMaker job or resource the step ran, where there is one
     attempts: int = 0  # runs of the step, retries under its RetryPolicies included; 0: not run
+    reused_from: str | None = None  # selective run: the execution whose outputs it took
+    kept_on_retry: bool = False  # it succeeded before its execution was retried: not rerun
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,7 @@ class ExecutionSummary:
                     "job_arn": s.job_arn,
                     "attempts": s.attempts,
                     "failure_reason": s.failure_reason,
+                    "reused_from": s.reused_from,
                 }
                 for s in self.steps
             ],
@@ -172,8 +175,7 @@ class PipelineRunner(Protocol):
     def start(
         self, pipeline_name: str, overrides: Mapping[str, Any], *, description: str = ""
     ) -> str:
-        """Start an execution with parameter ``overrides``; its id. Unknown parameters and
-        values of the wrong type are refused before anything starts."""
+        """Start an execution with ``overrides`` (checked before anything starts); its id."""
 
     def wait(
         self,
@@ -181,15 +183,20 @@ class PipelineRunner(Protocol):
         poll: PollSettings,
         progress: Callable[[ExecutionSummary], None] | None = None,
     ) -> ExecutionSummary:
-        """The execution once it ended (Succeeded, Failed or Stopped); WaitTimeout past
-        ``poll.timeout_seconds``."""
+        """The execution once it ended; WaitTimeout past ``poll.timeout_seconds``."""
 
     def describe(self, execution_id: str) -> ExecutionSummary:
         """The execution now; UnknownExecution when there is none with that id."""
 
     def list_executions(self, pipeline_name: str | None = None) -> list[ExecutionSummary]:
-        """Every execution of the pipeline, newest first; None: of every pipeline the backend
-        may read (on AWS the stack's pipeline, the only one its role may read)."""
+        """Newest first; None: of every pipeline the backend may read (AWS: the stack's)."""
+
+    def retry(self, execution_id: str) -> str:
+        """Continue a Failed/Stopped/Crashed execution (same id, succeeded steps kept)."""
+
+    def start_selected(
+        self, pipeline: str, overrides: Mapping[str, Any], source: str, steps: Sequence[str]
+    ) -> str: ...  # a new execution running only ``steps``, reusing ``source``'s outputs
 
 
 # -- endpoints ------------------------------------------------------------------------------------

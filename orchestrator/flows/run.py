@@ -3,7 +3,8 @@
 (infrastructure, on AWS: render + apply, or read an earlier apply's outputs) -> choose and check
 the data -> build the definition -> upsert -> start -> wait -> report the registered model ->
 where the backend's endpoints live only as long as the command (local): deploy the latest
-approved version, invoke it with real test rows and batch-transform the test split. Each arrow
+approved version, invoke it with real test rows and batch-transform the test split. With
+``--from-execution``/``--steps`` the start is a selective run (:mod:`.rerun`). Each arrow
 is one call into a flow or a protocol; this module only sequences them and collects a summary.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,8 @@ from orchestrator.backends.local.progress import ProgressCallback
 from orchestrator.backends.model_registry import ModelPackage, parse_model_package_arn
 from orchestrator.backends.polling import PollSettings
 from orchestrator.backends.select import StackSource, open_backend
-from orchestrator.flows import pipeline
+from orchestrator.errors import UserError
+from orchestrator.flows import pipeline, rerun
 from orchestrator.flows.models import ensure_dataset_group
 from orchestrator.flows.smoke import serve_and_score
 from orchestrator.pipeline import names
@@ -39,6 +41,9 @@ class RunOptions:
     poll: PollSettings = field(
         default_factory=lambda: PollSettings(pipeline.DEFAULT_PIPELINE_TIMEOUT_SECONDS)
     )
+    # --from-execution/--steps: run only these steps, the rest reused from that execution
+    from_execution: str | None = None
+    steps: tuple[str, ...] = ()
 
 
 def run(
@@ -83,18 +88,49 @@ def _train(
     if dataset.note:
         progress(dataset.note)
     summary["dataset"] = {"name": dataset.name, "source": dataset.source, "uri": dataset.data_uri}
+    selective = _selective(backend, config, options, dataset, image)  # checked before changes
     ensure_dataset_group(backend, config, dataset.name)
     upserted = pipeline.upsert(backend, config, dataset, image)
     progress(f"pipeline {upserted['pipeline']}: {upserted['action']}")
     if upserted["diff"]:
         progress(upserted["diff"].rstrip())
     summary["pipeline"] = upserted
-    execution_id = pipeline.start(backend, config, options.overrides)
+    if selective is None:
+        execution_id = pipeline.start(backend, config, options.overrides)
+    else:
+        reference, selection = selective
+        execution_id = rerun.start_selected(
+            backend, config, options.overrides, reference, selection
+        )
+        summary["selective"] = {"from_execution": reference.id, **asdict(selection)}
     progress(f"started execution {execution_id}")
     execution, _ = pipeline.wait(backend, execution_id, options.poll, progress)
     summary["execution"] = execution.to_dict()
     summary["best_hyperparameters"] = best_hyperparameters(execution)
     return execution, dataset
+
+
+def _selective(
+    backend: Backend,
+    config: EnvironmentConfig,
+    options: RunOptions,
+    dataset: pipeline.Dataset,
+    image: str,
+) -> tuple[ExecutionSummary, rerun.Selection] | None:
+    """The reference execution and the checked selection of ``--from-execution``/``--steps``
+    (:mod:`.rerun`; exit 2 for a bad one), or None for a whole run."""
+    if not options.steps:
+        if options.from_execution is not None:
+            raise UserError(
+                "--from-execution needs --steps: name the steps to run again, e.g. "
+                "--steps Evaluate,QualityGate,Register (the others reuse that execution's outputs)"
+            )
+        return None
+    if options.from_execution is None:
+        raise UserError("--steps needs --from-execution ID (the execution whose outputs to reuse)")
+    built = pipeline.definition(backend, config, dataset, image)
+    selection = rerun.check_selection(built.document, options.steps)
+    return rerun.check_reference(backend, options.from_execution, selection), selection
 
 
 def best_hyperparameters(execution: ExecutionSummary) -> dict[str, Any]:

@@ -4,7 +4,7 @@ of :mod:`orchestrator.backends.base`, each a thin adapter over the modules of th
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from orchestrator.backends.aws.clients import (
 from orchestrator.backends.aws.endpoint_lookups import describe_endpoint
 from orchestrator.backends.aws.endpoints import deploy, rollback
 from orchestrator.backends.aws.errors import AwsRequestError, PipelineExecutionFailed
+from orchestrator.backends.aws.executions import retry_execution, selective_config
 from orchestrator.backends.aws.images import AwsImageSource, repository_images
 from orchestrator.backends.aws.models import MODEL_PACKAGE_TAG
 from orchestrator.backends.aws.pagination import list_all
@@ -56,7 +57,8 @@ from orchestrator.settings.stack_outputs import StackOutputs
 
 
 class AwsPipelineRunner:
-    """SageMaker Pipelines: CreatePipeline/UpdatePipeline, StartPipelineExecution, polling."""
+    """SageMaker Pipelines: CreatePipeline/UpdatePipeline, StartPipelineExecution, polling,
+    RetryPipelineExecution and selective runs (``executions.py``)."""
 
     def __init__(self, clients: AwsClients, outputs: StackOutputs) -> None:
         self.sagemaker = clients.sagemaker
@@ -118,6 +120,16 @@ class AwsPipelineRunner:
         shape = operation.input_shape.members["PipelineExecutionArn"]
         return re.compile(str(shape.metadata["pattern"]))
 
+    def retry(self, execution_id: str) -> str:
+        self.describe(execution_id)  # UnknownExecution for an id SageMaker has no execution of
+        return retry_execution(self.sagemaker, execution_id)
+
+    def start_selected(
+        self, pipeline: str, overrides: Mapping[str, Any], source: str, steps: Sequence[str]
+    ) -> str:
+        config = selective_config(source, steps)
+        return start_execution(self.sagemaker, pipeline, dict(overrides), selective=config)
+
     def list_executions(self, pipeline_name: str | None = None) -> list[ExecutionSummary]:
         """Newest first; none for a pipeline that does not exist yet (SageMaker refuses to list
         its executions), as for one that was created and never started."""
@@ -165,6 +177,7 @@ def _summary(state: ExecutionState) -> ExecutionSummary:
                 ended=s.end_time,
                 job_arn=s.job_arn,
                 attempts=s.attempts,
+                reused_from=s.reused_from,
             )
             for s in state.steps
         ),

@@ -102,6 +102,7 @@ def start_execution(
     *,
     display_name: str | None = None,
     description: str = "",
+    selective: Mapping[str, Any] | None = None,
 ) -> str:
     """Start an execution of the *deployed* pipeline with ``overrides``; returns its ARN.
 
@@ -127,6 +128,8 @@ def start_execution(
         request["PipelineExecutionDisplayName"] = display_name
     if description:
         request["PipelineExecutionDescription"] = description
+    if selective:  # executions.selective_config: run only some steps, reuse the rest
+        request["SelectiveExecutionConfig"] = dict(selective)
     with aws_errors(f"start pipeline {pipeline_name}"):
         return str(sagemaker.start_pipeline_execution(**request)["PipelineExecutionArn"])
 
@@ -203,6 +206,7 @@ class StepState:
     end_time: datetime | None = None
     job_arn: str | None = None
     attempts: int = 0  # AttemptCount: runs of the step, retries under its RetryPolicies included
+    reused_from: str | None = None  # SelectiveExecutionResult.SourcePipelineExecutionArn
 
 
 @dataclass(frozen=True)
@@ -256,6 +260,9 @@ def execution_state(sagemaker: Any, execution_arn: str) -> ExecutionState:
                 end_time=s.get("EndTime"),
                 job_arn=step_job_arn(s.get("Metadata") or {}),
                 attempts=int(s.get("AttemptCount") or 0),
+                reused_from=(s.get("SelectiveExecutionResult") or {}).get(
+                    "SourcePipelineExecutionArn"
+                ),
             )
             for s in sorted(steps, key=_started)
         ),

@@ -67,6 +67,12 @@ class ExecutionRun:
         )
         self.resolver = Resolver(self.context)
         self.work_root = runner.state_root / "work" / execution.execution_id
+        # A retried execution's succeeded steps and a selective run's reused ones are already
+        # in the record: accepted as they are, never run again (``rerun.py``).
+        by_name = {s.name: s for s in planned}
+        for record in execution.steps:
+            if record.status == "Succeeded" and record.name in by_name:
+                self._accept(by_name[record.name], record)
 
     def run(self) -> Execution:
         runner, execution = self.runner, self.execution
@@ -76,7 +82,10 @@ class ExecutionRun:
             )
         )
         try:
+            selected = self.execution.selected_steps
             for step in self.planned:
+                if step.name in self.succeeded or (selected and step.name not in selected):
+                    continue  # kept or reused (see __init__), or not selected
                 if not self._chosen(step):
                     continue
                 if not self._run_step(step):

@@ -4,8 +4,8 @@ The record is rewritten (temp file + rename) after every state change, so ``list
 from another process always read a whole record, and a runner killed at any instant leaves the
 last consistent state behind. Such a record still says ``Executing``; since it also stores the
 runner's PID and that process's start time, a reader can tell a live run from a dead one and
-reports the latter as ``Crashed`` (the file is left as evidence; a new run reuses the finished
-steps through the step cache).
+reports the latter as ``Crashed`` (the file is left as evidence; ``executions retry`` continues
+it under the same id, keeping the finished steps, and a new run reuses them through the cache).
 """
 
 from __future__ import annotations
@@ -48,6 +48,11 @@ class StepRecord(BaseModel):
     # How many times the step ran (retries under its RetryPolicies included; SageMaker's
     # AttemptCount); 0 for a step reused from the cache or recorded before retries existed.
     attempts: int = 0
+    # Retried execution (``executions retry``): the step had succeeded before and was not rerun.
+    kept_on_retry: bool = False
+    # Selective run (``run --from-execution``): the step did not run; its record, properties
+    # and artifacts are copied from this (reference) execution.
+    reused_from: str | None = None
     properties: dict[str, Any] = Field(default_factory=dict)
     artifacts: list[str] = Field(default_factory=list)  # s3:// URIs the step published
     log_files: list[str] = Field(default_factory=list)  # relative to the execution directory
@@ -63,6 +68,8 @@ class Execution(BaseModel):
     failure_reason: str | None = None
     parameters: dict[str, Any] = Field(default_factory=dict)
     seed: int = 0
+    retries: int = 0  # how many times ``executions retry`` continued this execution
+    selected_steps: list[str] | None = None  # a selective run's steps (None: every step)
     runner_pid: int = Field(default_factory=os.getpid)
     runner_started: str | None = Field(default_factory=lambda: process_start_marker(os.getpid()))
     steps: list[StepRecord] = Field(default_factory=list)
@@ -164,7 +171,8 @@ def _with_liveness(execution: Execution) -> Execution:
     view.status = "Crashed"
     view.failure_reason = (
         f"the runner process (pid {execution.runner_pid}) ended without finishing this "
-        "execution (killed or crashed); run the pipeline again: finished cacheable steps are reused"
+        "execution (killed or crashed); retry it (`orchestrator executions retry`): the steps "
+        "that finished are kept and the rest run"
     )
     for step in view.steps:
         if step.status == "Executing":

@@ -3,12 +3,13 @@
 ``upsert`` keeps each pipeline's definition JSON in the environment's state folder, as
 CreatePipeline/UpdatePipeline keep it on SageMaker, and reports the same diff; ``start`` runs
 the stored definition with the local runner. The local runner works synchronously, so an
-execution has ended by the time ``start`` returns and ``wait`` only reads it back.
+execution has ended by the time ``start`` returns and ``wait`` only reads it back; so have
+``retry`` and ``start_selected`` (``rerun.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,14 +56,32 @@ class LocalPipelineRunner:
     def start(
         self, pipeline_name: str, overrides: Mapping[str, Any], *, description: str = ""
     ) -> str:
+        execution = self.runner.start(self._stored(pipeline_name), dict(overrides), pipeline_name)
+        return execution.execution_id
+
+    def retry(self, execution_id: str) -> str:
+        """The runner continues the execution under its id (``rerun.retry_execution``)."""
+        return self.runner.retry(execution_id).execution_id
+
+    def start_selected(
+        self, pipeline: str, overrides: Mapping[str, Any], source: str, steps: Sequence[str]
+    ) -> str:
+        """A new execution of the stored definition running only ``steps``, the steps they
+        need copied from execution ``source`` (``rerun.start_selected``)."""
+        definition = self._stored(pipeline)
+        execution = self.runner.start_selected(
+            definition, dict(overrides), pipeline, source=source, steps=steps
+        )
+        return execution.execution_id
+
+    def _stored(self, pipeline_name: str) -> str:
         path = self._definition_path(pipeline_name)
         if not path.is_file():
             raise RunnerInputError(
                 f"pipeline {pipeline_name} does not exist here; create it first "
                 "(`orchestrator pipeline upsert`, or `orchestrator run`)"
             )
-        execution = self.runner.start(path.read_text(), dict(overrides), pipeline_name)
-        return execution.execution_id
+        return path.read_text()
 
     def wait(
         self,
@@ -106,6 +125,8 @@ def execution_summary(execution: Execution) -> ExecutionSummary:
                 started=step.start_time,
                 ended=step.end_time,
                 attempts=step.attempts,
+                reused_from=step.reused_from,
+                kept_on_retry=step.kept_on_retry,
             )
             for step in execution.steps
         ),

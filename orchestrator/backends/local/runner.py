@@ -13,7 +13,7 @@ Everything an execution does is recorded under ``<state_root>/executions/<id>/``
 change, and every artifact enters ``<store_root>`` by atomic rename, so a runner killed at any
 point leaves a readable record and no half-written artifact; the next ``start`` cleans up after
 it (stray staging copies, work directories, orphaned job processes) and reuses its finished steps
-through the cache.
+through the cache; ``retry`` continues it under its own id instead (:mod:`.rerun`).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from orchestrator.backends.local.cache import parse_expire_after
 from orchestrator.backends.local.errors import DefinitionError, RunnerInputError
 from orchestrator.backends.local.execution_run import ExecutionRun
 from orchestrator.backends.local.executions import Execution, ExecutionStore
-from orchestrator.backends.local.graph import plan_steps
+from orchestrator.backends.local.graph import PlannedStep, plan_steps
 from orchestrator.backends.local.orphans import stop_orphaned_jobs
 from orchestrator.backends.local.parameters import resolve_parameters
 from orchestrator.backends.local.progress import ProgressCallback, ProgressEvent
@@ -112,6 +112,36 @@ class LocalRunner:
         Raises RunnerInputError (DefinitionError, ParameterError) when the definition or the
         parameters are unusable; a step that fails is a Failed execution, not an exception.
         """
+        document, planned, values = self.prepare(definition, parameters)
+        execution = self.new_execution(document, pipeline_name, values, seed)
+        return ExecutionRun(self, execution, document, planned, pipeline_arn(pipeline_name)).run()
+
+    def retry(self, execution_id: str) -> Execution:
+        """Continue a Failed, Stopped or Crashed execution under its id (:mod:`.rerun`)."""
+        from orchestrator.backends.local.rerun import retry_execution
+
+        return retry_execution(self, execution_id)
+
+    def start_selected(
+        self,
+        definition: str | bytes | Mapping[str, Any],
+        parameters: Mapping[str, Any] | None,
+        pipeline_name: str,
+        *,
+        source: str,
+        steps: Sequence[str],
+    ) -> Execution:
+        """Run only ``steps``, the steps they need reused from execution ``source``
+        (:mod:`.rerun`)."""
+        from orchestrator.backends.local.rerun import start_selected
+
+        return start_selected(self, definition, parameters, pipeline_name, source, steps)
+
+    def prepare(
+        self, definition: str | bytes | Mapping[str, Any], parameters: Mapping[str, Any] | None
+    ) -> tuple[dict[str, Any], list[PlannedStep], dict[str, Any]]:
+        """(document, planned steps, parameter values), every check done before anything runs:
+        RunnerInputError (DefinitionError, ParameterError) when they are unusable."""
         document = _load_definition(definition)
         planned = plan_steps(document)
         values = resolve_parameters(document, parameters or {})
@@ -126,21 +156,32 @@ class LocalRunner:
                 "create LocalRunner with registry=..."
             )
         self._clean_up_after_dead_runs()
+        return document, planned, values
 
+    def new_execution(
+        self,
+        document: Mapping[str, Any],
+        pipeline_name: str,
+        values: dict[str, Any],
+        seed: int | None = None,
+        *,
+        selected_steps: list[str] | None = None,
+    ) -> Execution:
+        """A new execution's record, saved with the definition it runs."""
         execution_id = "".join(secrets.choice(_ID_ALPHABET) for _ in range(12))
-        pipeline_arn = f"{ARN_PREFIX}pipeline/{pipeline_name.lower()}"
         execution = Execution(
             execution_id=execution_id,
-            execution_arn=f"{pipeline_arn}/execution/{execution_id}",
+            execution_arn=f"{pipeline_arn(pipeline_name)}/execution/{execution_id}",
             pipeline_name=pipeline_name,
             parameters=values,
             seed=seed if seed is not None else _seed_from(execution_id),
+            selected_steps=selected_steps,
         )
         self.executions.save(execution)
         (self.executions.directory(execution_id) / "definition.json").write_text(
             json.dumps(document, indent=2)
         )
-        return ExecutionRun(self, execution, document, planned, pipeline_arn).run()
+        return execution
 
     def _clean_up_after_dead_runs(self) -> None:
         """Stop orphaned jobs of crashed runs, delete scratch space nobody uses, and (when no
@@ -162,6 +203,10 @@ class LocalRunner:
     def _emit(self, event: ProgressEvent) -> None:
         if self.progress is not None:
             self.progress(event)
+
+
+def pipeline_arn(pipeline_name: str) -> str:
+    return f"{ARN_PREFIX}pipeline/{pipeline_name.lower()}"
 
 
 def _load_definition(definition: str | bytes | Mapping[str, Any]) -> dict[str, Any]:

@@ -35,6 +35,17 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         help="aws: apply the fresh plan's changes without review (dev's default; refused for "
         "staging and prod)",
     )
+    parser.add_argument(
+        "--from-execution",
+        metavar="ID",
+        help="with --steps: a selective run; the steps not selected take their outputs from "
+        "this execution (an id from `executions list`, or latest)",
+    )
+    parser.add_argument(
+        "--steps",
+        metavar="A,B",
+        help="run only these steps (comma-separated), e.g. Evaluate,QualityGate,Register",
+    )
     options.waiting(parser)
 
 
@@ -42,6 +53,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from orchestrator.cli import context
     from orchestrator.flows.pipeline import parse_overrides
+    from orchestrator.flows.rerun import parse_steps
     from orchestrator.flows.run import RunOptions
     from orchestrator.flows.run import run as run_flow
 
@@ -54,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
         overrides=parse_overrides(args.parameter),
         stack=context.stack_source(args, apply=True),
         poll=context.poll(args, DEFAULT_PIPELINE_TIMEOUT_SECONDS),
+        from_execution=args.from_execution,
+        steps=parse_steps(args.steps, args.from_execution),
     )
     summary, code = run_flow(config, run_options, progress=printer.note, events=printer)
     if args.output == "json":
@@ -69,8 +83,11 @@ def render_run_summary(summary: dict[str, Any]) -> str:
     lines = ["", format_pairs(_header(summary)), ""]
     lines.append(
         format_table(
-            [{**s, "cached": "yes" if s["cached"] else ""} for s in execution["steps"]],
-            ["name", "status", "cached", "seconds"],
+            [
+                {**s, "cached": "yes" if s["cached"] else "", "reused from": s.get("reused_from")}
+                for s in execution["steps"]
+            ],
+            ["name", "status", "cached", "reused from", "seconds"],
         )
     )
     if execution.get("failure_reason"):

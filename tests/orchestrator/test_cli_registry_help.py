@@ -50,7 +50,11 @@ TOP_LEVEL = {
     "rollback": "return to the previous model",
 }
 GROUPS = {
-    "executions": {"list": "list executions", "describe": "one execution's steps"},
+    "executions": {
+        "list": "list executions",
+        "describe": "one execution's steps",
+        "retry": "continue a failed, stopped or crashed execution: its succeeded steps are kept",
+    },
     "models": {
         "list": "list model versions",
         "approve": "approve a model version",
@@ -91,10 +95,13 @@ FLAGS = {
         "--skip-preflight",
         "--approve-plan",
         "--auto-approve",
+        "--from-execution",
+        "--steps",
         *WAITING,
     ],
     "executions list": [*COMMON, *STACK],
     "executions describe": [*COMMON, *STACK],
+    "executions retry": [*COMMON, *STACK, *WAITING],
     "models list": [*COMMON, "--status", "--dataset", *STACK],
     "models approve": [*COMMON, "--reason", "--dataset", *STACK],
     "models reject": [*COMMON, "--reason", "--dataset", *STACK],

@@ -26,6 +26,10 @@ from moto_extensions.list_pipeline_execution_steps import _list_pipeline_executi
 from moto_extensions.list_pipeline_executions import _list_pipeline_executions
 from moto_extensions.list_service_quotas import _list_service_quotas, clear_quotas, set_quota
 from moto_extensions.mixed_endpoint import mix_endpoint
+from moto_extensions.rerun_pipeline_execution import (
+    _retry_pipeline_execution,
+    _start_pipeline_execution,
+)
 from moto_extensions.scripting import InjectError, set_transform_job_state, shared_session
 from moto_extensions.state import (
     ACCOUNT,
@@ -75,6 +79,8 @@ def sagemaker_patched() -> Iterator[None]:
             "list_pipeline_executions": _list_pipeline_executions,
             "stop_pipeline_execution": _stop_pipeline_execution,
             "describe_pipeline_execution": _describe_pipeline_execution,
+            "retry_pipeline_execution": _retry_pipeline_execution,
+            "start_pipeline_execution": _start_pipeline_execution,
         }.items():
             stack.enter_context(mock.patch.object(SageMakerResponse, name, function, create=True))
         stack.enter_context(

@@ -52,8 +52,14 @@ class Selection:
 
 
 def parse_steps(text: str | None, from_execution: str | None) -> tuple[str, ...]:
-    """``--steps A,B`` as names; refused without ``--from-execution`` or when empty."""
+    """``--steps A,B`` as names; refused without ``--from-execution`` or when empty, and
+    ``--from-execution`` without ``--steps``: checked before anything is read or changed."""
     if text is None:
+        if from_execution is not None:
+            raise UserError(
+                "--from-execution needs --steps: name the steps to run again, e.g. "
+                "--steps Evaluate,QualityGate,Register (the others reuse that execution's outputs)"
+            )
         return ()
     steps = tuple(dict.fromkeys(s.strip() for s in text.split(",") if s.strip()))
     if not steps:

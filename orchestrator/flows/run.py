@@ -120,13 +120,8 @@ def _selective(
     """The reference execution and the checked selection of ``--from-execution``/``--steps``
     (:mod:`.rerun`; exit 2 for a bad one), or None for a whole run."""
     if not options.steps:
-        if options.from_execution is not None:
-            raise UserError(
-                "--from-execution needs --steps: name the steps to run again, e.g. "
-                "--steps Evaluate,QualityGate,Register (the others reuse that execution's outputs)"
-            )
         return None
-    if options.from_execution is None:
+    if options.from_execution is None:  # the CLI refuses it first (rerun.parse_steps)
         raise UserError("--steps needs --from-execution ID (the execution whose outputs to reuse)")
     built = pipeline.definition(backend, config, dataset, image)
     selection = rerun.check_selection(built.document, options.steps)

@@ -184,3 +184,26 @@ def test_a_selective_run_refuses_an_unknown_reference(backend: Backend) -> None:
 def test_a_selection_sagemaker_would_refuse_is_refused(steps: list[str], named: str) -> None:
     with pytest.raises(USER_ERRORS, match=named):
         rerun.check_selection(_document(), steps)
+
+
+def test_a_reference_of_another_pipeline_is_refused(backend: Backend) -> None:
+    other = PipelineDefinition(document=_document(), pipeline_name="other-pipeline")
+    backend.pipelines.upsert(other, description="conformance", tags={})
+    foreign = backend.pipelines.start("other-pipeline", HOLDS)
+    selection = rerun.check_selection(_document(), ["Second"])
+    with pytest.raises(USER_ERRORS, match="is an execution of other-pipeline"):
+        rerun.check_reference(backend, foreign, selection)
+    if backend.name == "aws":  # SageMaker refuses it too (moto_extensions models it)
+        with pytest.raises(USER_ERRORS, match="not an execution of pipeline"):
+            backend.pipelines.start_selected(_created(backend), HOLDS, foreign, ["Second"])
+
+
+def test_an_execution_sagemaker_refuses_to_retry_is_a_clear_error(backend: Backend) -> None:
+    if backend.name != "aws":
+        pytest.skip("SageMaker's own refusal (ConflictException); the local runner has none")
+    from moto_extensions import InjectError
+
+    execution_id = _interrupted(backend)
+    InjectError(backend.pipelines.sagemaker, "RetryPipelineExecution", code="ConflictException")  # type: ignore[attr-defined]
+    with pytest.raises(USER_ERRORS, match="SageMaker refuses to retry"):
+        backend.pipelines.retry(execution_id)

@@ -358,6 +358,7 @@ resource "aws_iam_policy" "orchestrator" {
           "sagemaker:ListPipelineExecutionSteps",
           "sagemaker:ListPipelineExecutions",
           "sagemaker:ListTags",
+          "sagemaker:RetryPipelineExecution",
           "sagemaker:StartPipelineExecution",
           "sagemaker:StopPipelineExecution",
           "sagemaker:UpdatePipeline",

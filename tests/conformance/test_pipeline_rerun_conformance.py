@@ -198,9 +198,9 @@ def test_a_reference_of_another_pipeline_is_refused(backend: Backend) -> None:
             backend.pipelines.start_selected(_created(backend), HOLDS, foreign, ["Second"])
 
 
+# SageMaker's own refusal (ConflictException): the local runner has none, so AWS only.
+@pytest.mark.parametrize("backend", ["aws-moto"], indirect=True)
 def test_an_execution_sagemaker_refuses_to_retry_is_a_clear_error(backend: Backend) -> None:
-    if backend.name != "aws":
-        pytest.skip("SageMaker's own refusal (ConflictException); the local runner has none")
     from moto_extensions import InjectError
 
     execution_id = _interrupted(backend)

@@ -12,6 +12,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from orchestrator.backends.aws.artifacts import S3ArtifactStore
+from orchestrator.backends.aws.caller import caller_identity, check_account
 from orchestrator.backends.aws.clients import (
     AwsClients,
     aws_errors,
@@ -361,6 +362,10 @@ def aws_backend(
         "sagemaker-runtime", region_name=outputs.region, config=client_config()
     )
     ecr = session.client("ecr", region_name=outputs.region, config=client_config())
+    identity = caller_identity(
+        session.client("sts", region_name=outputs.region, config=client_config())
+    )
+    check_account(identity, config.account_id, config.name)  # before anything else
     kms_keys = {
         outputs.data_bucket: outputs.data_kms_key_arn,
         outputs.artifacts_bucket: outputs.artifacts_kms_key_arn,
@@ -376,18 +381,5 @@ def aws_backend(
         images=AwsImageSource(repository_images(ecr), outputs.ecr_repository_url, config.name),
         serves_after_run=False,
         work_dir=Path.cwd() / ".mlops" / "aws" / config.name,
-        identity=_caller(session.client("sts", region_name=outputs.region, config=client_config())),
+        identity=identity,
     )
-
-
-def _caller(sts: Any) -> Callable[[], str]:
-    """The caller's ARN, asked once (GetCallerIdentity needs no permission)."""
-    known: list[str] = []
-
-    def caller() -> str:
-        if not known:
-            with aws_errors("read the caller's identity"):
-                known.append(str(sts.get_caller_identity()["Arn"]))
-        return known[0]
-
-    return caller

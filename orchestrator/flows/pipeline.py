@@ -148,6 +148,13 @@ def parse_overrides(pairs: list[str]) -> dict[str, str]:
         if not sep or not name:
             raise UserError(f"--parameter {pair!r} must be NAME=VALUE, e.g. MaxTuningJobs=4")
         overrides[name.strip()] = value.strip()
+    if names.GATE_METRIC in overrides and names.METRIC_THRESHOLD not in overrides:
+        # The default threshold belongs to the schema's metric: 0.75 means nothing for rmse.
+        raise UserError(
+            f"--parameter {names.GATE_METRIC}={overrides[names.GATE_METRIC]} needs its own "
+            f"threshold: add --parameter {names.METRIC_THRESHOLD}=VALUE (the default threshold "
+            "is the schema's, for the schema's gate metric)"
+        )
     return overrides
 
 

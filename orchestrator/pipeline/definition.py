@@ -114,9 +114,8 @@ def build_document(config: PipelineConfig, outputs: StackOutputs) -> dict[str, A
     pipeline = locations.pipeline_name(config.pipeline_name, outputs)
     image = resolve_image_uri(config, outputs)
     gate = quality_gate_step(
-        config,
         if_steps=[register_step(config, outputs, image, pipeline)],
-        else_steps=[gate_failed_step(config)],
+        else_steps=[gate_failed_step()],
     )
     document = {
         "Version": names.DEFINITION_VERSION,

@@ -1,8 +1,14 @@
 """The Evaluate step and its property file: the best model scored on the held-out test split.
 
-``evaluate`` writes ``evaluation.json`` whose ``metrics.<name>.value`` entries are what the
-quality gate reads through the ``EvaluationReport`` property file, and whose model-quality section
-is the registered package's ModelMetrics document (docs/architecture.md, "evaluate").
+``evaluate`` writes ``evaluation.json``, whose model-quality section is the registered package's
+ModelMetrics document (docs/architecture.md, "evaluate") and whose ``gate`` block is what the
+quality gate reads through the ``EvaluationReport`` property file. The gate's metric is a run-time
+choice (the ``GateMetric`` parameter) but a ``JsonGet`` path cannot be a parameter
+(sagemaker-python-sdk #4418), so the step passes the chosen metric and threshold to the job as
+environment variables and the job writes its verdict under fixed keys (``gate.margin`` and the
+Fail message's ``gate.metric``, ``gate.value``, ``gate.bound``). A Float parameter becomes a
+string value through a one-value ``Std:Join``, as the SDK's ``PipelineVariable.to_string()``
+does.
 """
 
 from __future__ import annotations
@@ -29,14 +35,23 @@ def evaluation_property_file() -> dict[str, str]:
     }
 
 
-def gate_metric_path(metric: str) -> str:
-    """The JsonGet path of a metric's value in evaluation.json."""
-    return f"metrics.{metric}.value"
+GATE_KEYS = ("margin", "metric", "value", "bound")
 
 
-def gate_metric_value(metric: str) -> dict[str, Any]:
-    """The gate metric as the Evaluate step measured it (a JsonGet on the property file)."""
-    return ex.json_get(names.EVALUATE, names.EVALUATION_REPORT, gate_metric_path(metric))
+def gate_report(key: str) -> dict[str, Any]:
+    """One key of evaluation.json's ``gate`` block (a JsonGet on the property file): ``margin``
+    (>= 0 exactly when the model passes), ``metric``, ``value``, ``bound``."""
+    if key not in GATE_KEYS:
+        raise ValueError(f"evaluation.json's gate block has no {key!r}; one of {GATE_KEYS}")
+    return ex.json_get(names.EVALUATE, names.EVALUATION_REPORT, f"gate.{key}")
+
+
+def gate_environment() -> dict[str, Any]:
+    """The run's gate, for the Evaluate job (``ml_containers.evaluate.gate``)."""
+    return {
+        names.GATE_METRIC_ENV: ex.parameter(names.GATE_METRIC),
+        names.GATE_THRESHOLD_ENV: ex.as_text(ex.parameter(names.METRIC_THRESHOLD)),
+    }
 
 
 def evaluate_step(
@@ -68,6 +83,7 @@ def evaluate_step(
         inputs=inputs,
         job_outputs=job_outputs,
     )
+    arguments["Environment"] = gate_environment()
     return processing_step(
         names.EVALUATE, arguments, config, property_files=[evaluation_property_file()]
     )

@@ -29,6 +29,12 @@ DATA_VERSION_ENV: Final = "DATA_VERSION"
 UNVERSIONED_DATA: Final = "unversioned"
 SCHEMA_URI: Final = "SchemaUri"
 METRIC_THRESHOLD: Final = "MetricThreshold"
+# The metric the quality gate compares with MetricThreshold (default: the schema's gate metric).
+# A JsonGet path cannot be a parameter, so Evaluate gets both as environment variables and writes
+# its verdict under fixed keys of evaluation.json's "gate" block (ml_containers.evaluate.gate).
+GATE_METRIC: Final = "GateMetric"
+GATE_METRIC_ENV: Final = "GATE_METRIC"
+GATE_THRESHOLD_ENV: Final = "GATE_THRESHOLD"
 MODEL_APPROVAL_STATUS: Final = "ModelApprovalStatus"
 PROCESSING_INSTANCE_TYPE: Final = "ProcessingInstanceType"
 PROCESSING_INSTANCE_COUNT: Final = "ProcessingInstanceCount"

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ml_containers.metrics import gate_metric_names
+
 from orchestrator.pipeline import names
 from orchestrator.pipeline.config import PipelineConfig
 from orchestrator.settings.approval import APPROVAL_STATUSES
@@ -46,6 +48,13 @@ def pipeline_parameters(config: PipelineConfig) -> list[Parameter]:
         Parameter(names.INPUT_DATA_VERSION, "String", names.UNVERSIONED_DATA),
         Parameter(names.SCHEMA_URI, "String", config.schema_uri),
         Parameter(names.METRIC_THRESHOLD, "Float", float(config.dataset.gate.threshold)),
+        # EnumValues: SageMaker itself refuses a metric the problem type does not produce.
+        Parameter(
+            names.GATE_METRIC,
+            "String",
+            config.gate_metric,
+            tuple(gate_metric_names(config.dataset.problem_type)),
+        ),
         Parameter(names.MODEL_APPROVAL_STATUS, "String", config.approval_status, APPROVAL_STATUSES),
         Parameter(names.PROCESSING_INSTANCE_TYPE, "String", config.processing.instance_type),
         Parameter(names.PROCESSING_INSTANCE_COUNT, "Integer", config.processing.instance_count),

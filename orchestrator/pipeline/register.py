@@ -15,14 +15,13 @@ from orchestrator.data.identity import model_group_name, serving_signature
 from orchestrator.pipeline import expressions as ex
 from orchestrator.pipeline import locations, names
 from orchestrator.pipeline.config import PipelineConfig
-from orchestrator.pipeline.evaluate import gate_metric_value
+from orchestrator.pipeline.evaluate import gate_report
 from orchestrator.pipeline.step_types.register_model import REGISTER_MODEL
 from orchestrator.settings.stack_outputs import StackOutputs
 
 
 def lineage_metadata(config: PipelineConfig, outputs: StackOutputs) -> dict[str, Any]:
     """CustomerMetadataProperties: string values only, so numbers are rendered with Std:Join."""
-    gate = config.dataset.gate
     return {
         "code_version": config.code_version,
         "project": outputs.project,
@@ -35,8 +34,9 @@ def lineage_metadata(config: PipelineConfig, outputs: StackOutputs) -> dict[str,
         "schema_name": config.dataset.name,
         "serving_signature": serving_signature(config.dataset),
         "problem_type": config.dataset.problem_type.value,
-        "gate_metric": gate.name,
-        "gate_metric_value": ex.as_text(gate_metric_value(gate.name)),
+        # The run's gate (GateMetric), as Evaluate measured it: endpoint-test compares with it.
+        "gate_metric": ex.parameter(names.GATE_METRIC),
+        "gate_metric_value": ex.as_text(gate_report("value")),
         "gate_threshold": ex.as_text(ex.parameter(names.METRIC_THRESHOLD)),
     }
 

@@ -77,9 +77,64 @@ def test_breast_cancer_report_says_test_auc_is_at_least_0_97(evaluated, models):
         "metric": "auc",
         "threshold": 0.75,
         "higher_is_better": True,
+        "bound": "at least",
         "value": auc,
+        "margin": auc - 0.75,
         "passed": True,
     }
+
+
+def _evaluate_with(models, name: str, tmp_path: Path, **gate: str):
+    data, model_dir = models[name]
+    root = lay_out_processing_job(tmp_path, model_dir, data.test)
+    env = {f"GATE_{key.upper()}": value for key, value in gate.items()}
+    return root, run_program("evaluate", root, env=env)
+
+
+@pytest.mark.parametrize(
+    ("name", "metric", "threshold", "passed"),
+    [
+        ("breast_cancer", "log_loss", "0.5", True),  # an error: at most the threshold
+        ("breast_cancer", "log_loss", "0.001", False),
+        ("diabetes", "rmse", "1000", True),
+        ("diabetes", "rmse", "1", False),
+        ("wine", "accuracy", "0.9999", False),  # a score: at least the threshold
+    ],
+)
+def test_a_gate_metric_chosen_at_run_time_is_judged_in_its_own_direction(
+    models, tmp_path, name, metric, threshold, passed
+):
+    root, result = _evaluate_with(models, name, tmp_path, metric=metric, threshold=threshold)
+    assert result.returncode == 0, result.stderr
+    report = json.loads((root / "processing/evaluation/evaluation.json").read_text())
+    gate = report["gate"]
+    value = report["metrics"][metric]["value"]
+    lower_is_better = not METRICS[metric].higher_is_better
+    assert (gate["metric"], gate["value"], gate["threshold"]) == (metric, value, float(threshold))
+    assert gate["bound"] == ("at most" if lower_is_better else "at least")
+    # The pipeline's condition reads only this: margin >= 0 exactly when the metric passes.
+    assert (gate["margin"] >= 0) is gate["passed"] is passed
+    assert gate["margin"] == pytest.approx(
+        float(threshold) - value if lower_is_better else value - float(threshold)
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "gate", "expected"),
+    [
+        ("diabetes", {"metric": "auc"}, "GATE_METRIC='auc' is not a metric of a regression model"),
+        ("wine", {"metric": "nonsense"}, "choose one of accuracy, macro_f1, weighted_f1, log_loss"),
+        ("breast_cancer", {"metric": "auc", "threshold": "high"}, "GATE_THRESHOLD='high'"),
+        ("breast_cancer", {"threshold": "nan"}, "is not a finite number"),
+    ],
+)
+def test_a_gate_the_model_cannot_be_judged_by_fails_the_job_saying_why(
+    models, tmp_path, name, gate, expected
+):
+    root, result = _evaluate_with(models, name, tmp_path, **gate)
+    assert result.returncode == 1
+    assert expected in (root / "output" / "message").read_text()
+    assert not (root / "processing/evaluation/evaluation.json").exists()
 
 
 @pytest.mark.parametrize("name", DATASETS)

@@ -248,6 +248,30 @@ def test_unknown_parameter_override_exits_2(
     assert "must be NAME=VALUE" in capsys.readouterr().err
 
 
+def test_a_gate_metric_the_problem_type_lacks_is_refused_and_a_valid_one_reaches_sagemaker(
+    moto: dict[str, Any], envdir: Path, outputs_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outputs = ["--stack-outputs", str(outputs_file)]
+    assert cli(envdir, "pipeline", "upsert", *outputs) == 0
+    capsys.readouterr()
+    bad = ["--parameter", "GateMetric=rmse", "--parameter", "MetricThreshold=1"]
+    assert cli(envdir, "pipeline", "start", *outputs, *bad) == 2
+    assert "GateMetric: 'rmse' is not one of ['auc', 'accuracy'" in capsys.readouterr().err
+    assert cli(envdir, "pipeline", "start", *outputs, "--parameter", "GateMetric=f1") == 2
+    assert "needs its own threshold" in capsys.readouterr().err
+    name = f"{PREFIX}-training"
+    assert (
+        moto["sagemaker"].list_pipeline_executions(PipelineName=name)["PipelineExecutionSummaries"]
+        == []
+    )
+    good = ["--parameter", "GateMetric=log_loss", "--parameter", "MetricThreshold=0.3"]
+    assert cli(envdir, "pipeline", "start", *outputs, *good, "--output", "json") == 0
+    arn = json.loads(capsys.readouterr().out)["execution"]
+    sent = moto["sagemaker"].list_pipeline_parameters_for_execution(PipelineExecutionArn=arn)
+    values = {p["Name"]: p["Value"] for p in sent["PipelineParameters"]}
+    assert (values["GateMetric"], values["MetricThreshold"]) == ("log_loss", "0.3")
+
+
 def test_run_with_stack_outputs_chains_upsert_start_wait(
     moto: dict[str, Any], envdir: Path, outputs_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -197,9 +197,16 @@ def test_property_files_cache_config_and_condition_match(definition, reference_p
         for d in (reference, definition.document)
     )
     assert our_condition.keys() == ref_condition.keys()
-    assert our_condition["Type"] == ref_condition["Type"] == "GreaterThanOrEqualTo"  # both AUC
-    assert our_condition["LeftValue"] == ref_condition["LeftValue"]
-    assert our_condition["RightValue"] == {"Get": f"Parameters.{names.METRIC_THRESHOLD}"}
+    assert our_condition["Type"] == ref_condition["Type"] == "GreaterThanOrEqualTo"
+    # The reference reads metrics.auc.value; a JsonGet path cannot be a parameter, so ours reads
+    # the fixed key where Evaluate writes the run's verdict (GateMetric chosen at run time).
+    ours, theirs = (
+        our_condition["LeftValue"]["Std:JsonGet"],
+        ref_condition["LeftValue"]["Std:JsonGet"],
+    )
+    assert ours["PropertyFile"] == theirs["PropertyFile"]
+    assert (theirs["Path"], ours["Path"]) == ("metrics.auc.value", "gate.margin")
+    assert our_condition["RightValue"] == 0.0
 
 
 def test_uses_the_references_property_references(definition, reference_path: Path) -> None:
@@ -357,7 +364,8 @@ def test_register_step_lineage_and_metrics(definition) -> None:
     assert lineage["schema_name"] == "churn"
     assert lineage["serving_signature"] == serving_signature(make_config().dataset)
     gate_value = lineage["gate_metric_value"]["Std:Join"]["Values"][0]["Std:JsonGet"]
-    assert gate_value["Path"] == "metrics.auc.value"
+    assert gate_value["Path"] == "gate.value"
+    assert lineage["gate_metric"] == {"Get": "Parameters.GateMetric"}
 
 
 # -- parameters ----------------------------------------------------------------------------------
@@ -370,6 +378,7 @@ def test_parameters_and_their_defaults(definition) -> None:
         "InputDataVersion",
         "SchemaUri",
         "MetricThreshold",
+        "GateMetric",
         "ModelApprovalStatus",
         "ProcessingInstanceType",
         "ProcessingInstanceCount",
@@ -380,6 +389,7 @@ def test_parameters_and_their_defaults(definition) -> None:
         "MaxParallelTuningJobs",
     ]
     assert defaults["MetricThreshold"] == 0.75  # the schema's default AUC gate
+    assert defaults["GateMetric"] == "auc"
     assert defaults["ModelApprovalStatus"] == "PendingManualApproval"
     assert defaults["RejectionThreshold"] == "0.05"
     # Set per execution by the orchestrator (a digest of the data), never baked in.
@@ -403,31 +413,60 @@ def test_config_values_become_parameter_defaults() -> None:
     assert defaults["RejectionThreshold"] == "0.1"
 
 
-# -- the quality gate's direction ----------------------------------------------------------------
+# -- the quality gate, chosen at run time --------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("kind", "metric", "comparison", "bound"),
+    ("kind", "metric", "choices"),
     [
-        ("binary", None, "GreaterThanOrEqualTo", "at least"),  # auc
-        ("binary", {"name": "log_loss", "threshold": 0.5}, "LessThanOrEqualTo", "at most"),
-        ("multiclass", None, "GreaterThanOrEqualTo", "at least"),  # macro_f1
-        ("regression", None, "GreaterThanOrEqualTo", "at least"),  # r2
-        ("regression", {"name": "rmse", "threshold": 50.0}, "LessThanOrEqualTo", "at most"),
-        ("regression", {"name": "mae", "threshold": 40.0}, "LessThanOrEqualTo", "at most"),
+        (
+            "binary",
+            None,
+            ["auc", "accuracy", "precision", "recall", "f1", "macro_f1", "weighted_f1", "log_loss"],
+        ),
+        ("binary", {"name": "log_loss", "threshold": 0.5}, None),
+        ("multiclass", None, ["accuracy", "macro_f1", "weighted_f1", "log_loss"]),
+        ("regression", None, ["rmse", "mae", "r2"]),
+        ("regression", {"name": "rmse", "threshold": 50.0}, None),
     ],
 )
-def test_gate_direction_follows_the_metric(kind, metric, comparison, bound) -> None:
+def test_gate_metric_is_a_parameter_whose_values_are_the_problem_types_metrics(
+    kind, metric, choices
+) -> None:
     config = make_config(kind, metric=metric)
     definition = build_definition(config, aws_outputs())
-    (condition,) = definition.step(names.QUALITY_GATE)["Arguments"]["Conditions"]
     gate = config.dataset.gate
-    assert condition["Type"] == comparison
-    assert condition["LeftValue"]["Std:JsonGet"]["Path"] == f"metrics.{gate.name}.value"
+    (declared,) = [p for p in definition.document["Parameters"] if p["Name"] == "GateMetric"]
+    assert declared["DefaultValue"] == gate.name
+    if choices is not None:
+        assert declared["EnumValues"] == choices
+    assert gate.name in declared["EnumValues"]
     assert definition.parameter_defaults()["MetricThreshold"] == gate.threshold
-    message = definition.step(names.GATE_FAILED)["Arguments"]["ErrorMessage"]["Std:Join"]
-    assert any(bound in v for v in message["Values"] if isinstance(v, str))
-    assert {"Get": "Parameters.MetricThreshold"} in message["Values"]
+
+
+def test_the_gate_reads_fixed_keys_whatever_the_metric_and_passes_the_choice_to_evaluate() -> None:
+    """Direction is the job's business (margin >= 0 means passed for scores and errors alike),
+    so the same condition serves every metric; the job gets the run's metric and threshold."""
+    for metric in (None, {"name": "rmse", "threshold": 50.0}):
+        definition = build_definition(make_config("regression", metric=metric), aws_outputs())
+        (condition,) = definition.step(names.QUALITY_GATE)["Arguments"]["Conditions"]
+        assert condition["Type"] == "GreaterThanOrEqualTo" and condition["RightValue"] == 0.0
+        assert condition["LeftValue"]["Std:JsonGet"]["Path"] == "gate.margin"
+        environment = definition.step(names.EVALUATE)["Arguments"]["Environment"]
+        assert environment == {
+            "GATE_METRIC": {"Get": "Parameters.GateMetric"},
+            "GATE_THRESHOLD": {
+                "Std:Join": {"On": "", "Values": [{"Get": "Parameters.MetricThreshold"}]}
+            },
+        }
+        message = definition.step(names.GATE_FAILED)["Arguments"]["ErrorMessage"]["Std:Join"]
+        paths = [
+            v["Std:JsonGet"]["Path"]
+            for v in message["Values"]
+            if isinstance(v, dict) and "Std:JsonGet" in v
+        ]
+        assert paths == ["gate.metric", "gate.value", "gate.bound"]
+        assert {"Get": "Parameters.MetricThreshold"} in message["Values"]
 
 
 # -- network and encryption in every job ---------------------------------------------------------

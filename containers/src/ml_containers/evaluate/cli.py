@@ -18,6 +18,7 @@ from pathlib import Path
 from .. import paths
 from ..metrics import MetricsError, scalar_metrics
 from ..train.failure import JobFailure, run_job
+from .gate import chosen_gate
 from .inputs import load_model, model_input_dir, read_test_split, test_input_dir
 from .plots import draw_all
 from .report import evaluation_document
@@ -34,6 +35,7 @@ def evaluate() -> None:
     output = paths.reroot(EVALUATION_OUTPUT)
     with tempfile.TemporaryDirectory(prefix="evaluate-model-") as workdir:
         bundle = load_model(model_input_dir(), Path(workdir))
+        gate = chosen_gate(bundle.schema)  # a bad GATE_METRIC fails before any scoring
         test = read_test_split(test_input_dir(), bundle)
         predictions = bundle.predict(test.features)
     try:
@@ -43,15 +45,15 @@ def evaluate() -> None:
     plots = draw_all(
         bundle.problem_type, test.labels, predictions, bundle.manifest.classes, scalars, output
     )
-    document = evaluation_document(bundle, test.labels, predictions, scalars, plots)
+    document = evaluation_document(bundle, test.labels, predictions, scalars, plots, gate)
     output.mkdir(parents=True, exist_ok=True)
     (output / EVALUATION_FILE).write_text(json.dumps(document, indent=2) + "\n")
-    gate = document["gate"]
-    verdict = "passes" if gate["passed"] else "does not pass"
+    block = document["gate"]
+    verdict = "passes" if block["passed"] else "does not pass"
     print(
         f"evaluated model {bundle.manifest.model_id} on {test.rows} test rows: "
-        f"{gate['metric']}={gate['value']} {verdict} the gate "
-        f"({'>=' if gate['higher_is_better'] else '<='} {gate['threshold']})"
+        f"{block['metric']}={block['value']} {verdict} the gate "
+        f"({block['bound']} {block['threshold']})"
     )
     for name, entry in document["metrics"].items():
         print(f"test:{name}={entry['value']}")

@@ -1,13 +1,14 @@
 """``evaluation.json``: one document read by three consumers.
 
-- the pipeline's condition step (``JsonGet`` on ``metrics.<name>.value``, e.g.
-  ``metrics.auc.value``); every gate metric in ``schema.METRICS`` that applies to the problem
-  type is present;
+- the pipeline's condition and Fail steps (``JsonGet`` on the ``gate`` block's fixed keys:
+  ``gate.margin``, ``gate.metric``, ``gate.value``, ``gate.bound``; see :mod:`.gate`), and anyone
+  reading ``metrics.<name>.value``: every gate metric in ``schema.METRICS`` that applies to the
+  problem type is present;
 - the Model Registry (``ModelMetrics.ModelQuality.Statistics``): the section
   ``binary_classification_metrics`` / ``multiclass_classification_metrics`` /
   ``regression_metrics`` in SageMaker's model-quality format (each metric
   ``{"value", "standard_deviation"}``, the confusion matrix as ``{actual: {predicted: count}}``);
-- people: the gate verdict against the schema's threshold, per-class figures and plot names.
+- people: the gate verdict against the run's threshold, per-class figures and plot names.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from ..metrics import (
     standard_deviations,
 )
 from ..schema import ProblemType
+from ..train.failure import JobFailure
+from .gate import Gate, chosen_gate
 
 
 def evaluation_document(
@@ -38,13 +41,13 @@ def evaluation_document(
     predictions: np.ndarray,
     scalars: dict[str, float],
     plots: list[str],
+    gate: Gate | None = None,
 ) -> dict[str, Any]:
-    """The whole report; ``scalars`` is :func:`ml_containers.metrics.scalar_metrics`' result."""
+    """The whole report; ``scalars`` is :func:`ml_containers.metrics.scalar_metrics`' result and
+    ``gate`` the run's gate (default: the schema's)."""
     problem_type = bundle.problem_type
     classes = bundle.manifest.classes
-    gate = bundle.schema.gate
-    gate_value = scalars[gate.name]
-    passed = gate_value >= gate.threshold if gate.higher_is_better else gate_value <= gate.threshold
+    gate = gate or chosen_gate(bundle.schema, {})
     document: dict[str, Any] = {
         "version": 0.0,  # the model-quality statistics format version SageMaker writes
         "problem_type": problem_type.value,
@@ -60,13 +63,7 @@ def evaluation_document(
         "metrics": {
             name: {"value": _number(scalars[name])} for name in reported_metric_names(problem_type)
         },
-        "gate": {
-            "metric": gate.name,
-            "threshold": gate.threshold,
-            "higher_is_better": gate.higher_is_better,
-            "value": _number(gate_value),
-            "passed": bool(passed),
-        },
+        "gate": gate_verdict(gate, scalars),
     }
     if problem_type.is_classification:
         counts = confusion_counts(problem_type, labels, predictions)
@@ -83,6 +80,27 @@ def evaluation_document(
     )
     document["plots"] = plots
     return document
+
+
+def gate_verdict(gate: Gate, scalars: dict[str, float]) -> dict[str, Any]:
+    """The ``gate`` block; an undefined metric value fails the job (the condition step needs a
+    number to compare, and "NaN" would not say why)."""
+    value = float(scalars[gate.metric])
+    if not math.isfinite(value):
+        raise JobFailure(
+            f"the gate metric {gate.metric} is undefined on this test split ({value}); choose "
+            "another GateMetric or give the test split more rows of each class"
+        )
+    margin = gate.margin(value)
+    return {
+        "metric": gate.metric,
+        "threshold": gate.threshold,
+        "higher_is_better": gate.higher_is_better,
+        "bound": gate.bound,
+        "value": value,
+        "margin": margin,
+        "passed": margin >= 0,
+    }
 
 
 def model_quality_section(

@@ -111,7 +111,7 @@ def test_recreate_failed_deletes_the_endpoint_and_creates_it_in_service_on_the_n
     assert any(REASON in m and "deleting it" in m for m in messages)
     assert f"endpoint {name}: Deleting" in messages
     assert f"endpoint {name} is deleted" in messages
-    assert result.action == "created" and result.previous_config_name is None
+    assert result.action == "recreated" and result.previous_config_name is None
     endpoint = aws.sagemaker.describe_endpoint(EndpointName=name)
     assert endpoint["EndpointStatus"] == "InService" and "FailureReason" not in endpoint
     assert endpoint["EndpointConfigName"] == result.endpoint_config_name != failed

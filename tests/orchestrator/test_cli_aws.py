@@ -441,7 +441,7 @@ def test_deploy_recreate_failed_serves_the_requested_model_in_service(
     args = ["--model-package", second, "--recreate-failed", "--output", "json"]
     assert cli(envdir, "deploy", *outputs, *args) == 0
     recreated = json.loads(capsys.readouterr().out)
-    assert recreated["action"] == "created" and recreated["model_package_arn"] == second
+    assert recreated["action"] == "recreated" and recreated["model_package_arn"] == second
     endpoint = moto["sagemaker"].describe_endpoint(EndpointName=f"{PREFIX}-endpoint")
     assert endpoint["EndpointStatus"] == "InService"
     assert endpoint["EndpointConfigName"] == recreated["endpoint_config_name"]

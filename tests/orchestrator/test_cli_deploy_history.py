@@ -37,7 +37,7 @@ def history(environments: Path, flags: list[str], capsys: pytest.CaptureFixture[
     return json.loads(capsys.readouterr().out)
 
 
-def test_history_records_deploy_no_op_alarm_rollback_and_failure(
+def test_history_records_deploy_no_op_alarm_rollback_failure_and_recreate(
     stack: Stack,  # noqa: F811  (the imported fixture)
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -53,6 +53,8 @@ def test_history_records_deploy_no_op_alarm_rollback_and_failure(
     aws["cloudwatch"].set_alarm_state(AlarmName=ALARMS[0], StateValue="OK", StateReason="quiet")
     fail_endpoint(ENDPOINT, FAILURE)
     assert cli(environments, "deploy", *flags, "--model-package", second) == 1
+    recreate = ["--model-package", second, "--recreate-failed"]
+    assert cli(environments, "deploy", *flags, *recreate) == 0
 
     events = history(environments, flags, capsys)
     assert [(e["command"], e["action"], e["outcome"]) for e in events] == [
@@ -60,8 +62,9 @@ def test_history_records_deploy_no_op_alarm_rollback_and_failure(
         ("deploy", "unchanged", "InService"),
         ("deploy", "none", "RolledBack"),
         ("deploy", "none", "Failed"),
+        ("deploy", "recreated", "InService"),
     ]
-    assert [e["package"]["arn"] for e in events] == [first, first, second, second]
+    assert [e["package"]["arn"] for e in events] == [first, first, second, second, second]
     assert all(e["who"].startswith("arn:aws:") and e["endpoint"] == ENDPOINT for e in events)
     assert events[1]["package_before"] == first and events[2]["package_before"] == first
     assert "rolled back" in events[2]["reason"] and FAILURE in events[3]["reason"]

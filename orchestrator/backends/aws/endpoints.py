@@ -104,6 +104,8 @@ def deploy(
     elif previous_config is not None:
         _release_resized_variants(clients, endpoint, previous_config, settings, say)
     action = switch_to(sm, outputs, settings, config_name, previous_config, alarms, say, backoff)
+    if failed:  # the history and the summary say which create this was
+        action = "recreated"
     scaling = settle(
         clients, outputs, settings, config_name, previous_config, poll_settings, say, alarms
     )

@@ -56,7 +56,7 @@ from orchestrator.backends.aws.endpoint_switch import (
 from orchestrator.backends.aws.errors import AwsRequestError
 from orchestrator.backends.aws.models import MODEL_PACKAGE_TAG, create_model
 from orchestrator.backends.aws.names import stamped_name
-from orchestrator.backends.base import DeploymentResult, Progress
+from orchestrator.backends.base import DeployAction, DeploymentResult, Progress
 from orchestrator.backends.model_registry import ModelPackage
 from orchestrator.backends.polling import Backoff, PollSettings, retry_transient
 from orchestrator.settings.endpoint import EndpointSettings
@@ -103,9 +103,9 @@ def deploy(
         delete_failed_endpoint(clients, endpoint, current, variants, poll_settings, say)
     elif previous_config is not None:
         _release_resized_variants(clients, endpoint, previous_config, settings, say)
-    action = switch_to(sm, outputs, settings, config_name, previous_config, alarms, say, backoff)
-    if failed:  # the history and the summary say which create this was
-        action = "recreated"
+    switched = switch_to(sm, outputs, settings, config_name, previous_config, alarms, say, backoff)
+    # The history and the summary say which create this was.
+    action: DeployAction = "recreated" if failed else switched
     scaling = settle(
         clients, outputs, settings, config_name, previous_config, poll_settings, say, alarms
     )

@@ -161,9 +161,12 @@ def rollback_to(
     group: GroupChoice,
     poll: PollSettings,
     progress: Progress,
+    replace_schema: bool = False,
 ) -> tuple[dict[str, Any], str]:
     """Serve again the version ``spec`` names, which the history must show served InService
-    on this endpoint (refused, exit 2, otherwise: a version that never served is a deploy)."""
+    on this endpoint (refused, exit 2, otherwise: a version that never served is a deploy).
+    Having served once does not make its request schema today's: the same guard as a deploy
+    refuses a version whose schema differs from the serving one unless ``replace_schema``."""
     package = resolve(backend, spec, group, purpose="served")
     served = history.served(history.read(backend))
     if not any(e.package is not None and e.package.arn == package.arn for e in served):
@@ -174,6 +177,7 @@ def rollback_to(
             f"{', '.join(seen) or 'no version served yet'}); roll back to one of those, or "
             "deploy it with `orchestrator deploy --model-package ...`"
         )
+    check_same_schema(backend, package, replace_schema, progress)
     backend.images.check_serving(package.image_uri)
     result = serve(backend, package, poll, progress, "rollback")
     done = summary(result)

@@ -110,3 +110,32 @@ def test_a_retrained_version_with_the_same_schema_deploys_without_the_flag(
     assert cli(environments, "deploy", *outputs) == 0
     assert "replace" not in capsys.readouterr().err
     assert serving_config(aws).startswith(f"{PREFIX}-endpoint-v2-")
+
+
+def test_rollback_to_a_version_of_another_schema_needs_replace_schema_too(
+    stack: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """wine v1 served once (with --replace-schema), then breast_cancer again: rolling back to
+    wine would change the clients' schema again, so it is refused like a deploy would be."""
+    aws, environments, outputs_path = stack
+    outputs = ["--stack-outputs", str(outputs_path), *FAST]
+    register(aws["sagemaker"], "breast_cancer", 1)
+    assert cli(environments, "deploy", *outputs) == 0
+    wine = register(aws["sagemaker"], "wine", 1)
+    assert cli(environments, "deploy", *outputs, "--model-package", wine, "--replace-schema") == 0
+    assert cli(environments, "deploy", *outputs, "--replace-schema") == 0  # breast_cancer again
+    before = serving_config(aws)
+    capsys.readouterr()
+
+    to_wine = ["rollback", *outputs, "--to", "1", "--dataset", "wine"]
+    assert cli(environments, *to_wine) == 2
+    err = capsys.readouterr().err
+    assert f"endpoint {PREFIX}-endpoint serves {PREFIX}-models-breast-cancer v1" in err
+    assert "--replace-schema" in err and "Traceback" not in err
+    assert serving_config(aws) == before
+    assert cli(environments, "rollback", *outputs, "--replace-schema") == 2  # needs --to
+    assert "--replace-schema applies to --to VERSION" in capsys.readouterr().err
+
+    assert cli(environments, *to_wine, "--replace-schema") == 0
+    assert f"--replace-schema: {PREFIX}-models-wine v1" in capsys.readouterr().err
+    assert serving_config(aws) != before

@@ -143,7 +143,7 @@ FLAGS = {
         "--dataset",
         "--replace-schema",
     ],
-    "rollback": [*COMMON, *STACK, *WAITING, "--to", "--dataset"],
+    "rollback": [*COMMON, *STACK, *WAITING, "--to", "--dataset", "--replace-schema"],
 }
 
 

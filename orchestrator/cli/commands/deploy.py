@@ -34,6 +34,10 @@ def _deploy_arguments(parser: argparse.ArgumentParser) -> None:
         "delete it and create it with this version; without it such a deploy stops (exit 1)",
     )
     options.dataset(parser)
+    _replace_schema(parser)
+
+
+def _replace_schema(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--replace-schema",
         action="store_true",
@@ -92,6 +96,7 @@ def _rollback_to_arguments(parser: argparse.ArgumentParser) -> None:
         "before the current one)",
     )
     options.dataset(parser)
+    _replace_schema(parser)
 
 
 @command("rollback", help="return to the previous model", arguments=_rollback_to_arguments)
@@ -107,6 +112,11 @@ def rollback(args: argparse.Namespace) -> int:
     require_aws(config, "rollback")
     if args.dataset is not None and args.to is None:
         raise UserError("--dataset names the group of --to VERSION; pass --to, or drop --dataset")
+    if args.replace_schema and args.to is None:
+        raise UserError(
+            "--replace-schema applies to --to VERSION (a rollback to the previous config "
+            "returns to what served just before); pass --to, or drop --replace-schema"
+        )
     poll = context.poll(args, DEFAULT_ENDPOINT_TIMEOUT_SECONDS)
     with context.backend(args, config) as backend:
         if args.to is None:
@@ -114,7 +124,9 @@ def rollback(args: argparse.Namespace) -> int:
             model = summary["model_package_arn"] or ""
         else:
             group = dataset_group(backend, config, args.dataset)
-            summary, model = rollback_to(backend, args.to, group, poll, say)
+            summary, model = rollback_to(
+                backend, args.to, group, poll, say, replace_schema=args.replace_schema
+            )
     _print_deployment(args.output, summary, model)
     return 0
 

@@ -24,6 +24,7 @@ from orchestrator.errors import UserError
 from orchestrator.pipeline import PipelineDefinition, build_definition, names
 from orchestrator.settings.environment import EnvironmentConfig
 from orchestrator.settings.pipeline import pipeline_config
+from orchestrator.settings.stack_outputs import StackOutputs
 
 DEFAULT_PIPELINE_TIMEOUT_SECONDS = 6 * 3600.0
 
@@ -103,7 +104,14 @@ def definition(
     """The pipeline definition for ``dataset``, named as the stack names the pipeline (the only
     name its IAM policies allow), running ``image_uri`` (default: :func:`image` of this
     commit)."""
-    outputs = backend.outputs
+    return build_for(config, backend.outputs, dataset, image_uri or image(backend, None))
+
+
+def build_for(
+    config: EnvironmentConfig, outputs: StackOutputs, dataset: Dataset, image_uri: str
+) -> PipelineDefinition:
+    """The definition of ``dataset`` on the stack of ``outputs``, running ``image_uri``: no
+    backend needed (``pipeline definition`` builds it from files alone)."""
     if config.pipeline.name and config.pipeline.name != outputs.pipeline_name:
         raise UserError(
             f"pipeline.name {config.pipeline.name!r} differs from the stack's pipeline_name "
@@ -115,7 +123,7 @@ def definition(
         dataset.data_uri,
         dataset.schema_uri,
         outputs.pipeline_name,
-        image_uri=image_uri or image(backend, None),
+        image_uri=image_uri,
     )
     return build_definition(settings, outputs)
 

@@ -77,6 +77,7 @@ GROUPS = {
     },
     "pipeline": {
         "upsert": "create/update the pipeline (shows the diff)",
+        "definition": "print the definition upsert would send, without calling AWS",
         "start": "start an execution",
         "wait": "wait for an execution to end",
     },
@@ -131,6 +132,7 @@ FLAGS = {
     "preflight": [*COMMON, "--offline", "--plan", "--terraform-dir"],
     "image push": [*COMMON, "--engine", "--tag", *STACK],
     "pipeline upsert": [*COMMON, *STACK, "--image"],
+    "pipeline definition": [*COMMON, "--stack-outputs", "--schema", "--image"],
     "pipeline start": [*COMMON, *STACK, "--parameter"],
     "pipeline wait": [*COMMON, *STACK, *WAITING, "--execution"],
     "deploy": [

@@ -1,8 +1,11 @@
-"""``orchestrator pipeline upsert|start|wait``: the pipeline on the environment's SageMaker."""
+"""``orchestrator pipeline upsert|start|wait|definition``: the pipeline on the environment's
+SageMaker, and the definition text it would get."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from orchestrator.cli import options
@@ -76,6 +79,67 @@ def pipeline_upsert(args: argparse.Namespace) -> int:
             ("image", result["image"]),
         ],
     )
+    return 0
+
+
+def _definition_arguments(parser: argparse.ArgumentParser) -> None:
+    options.environment(parser)
+    parser.add_argument(
+        "--stack-outputs",
+        type=Path,
+        metavar="FILE",
+        help="aws: the JSON `terraform output -json` printed (required: no AWS call is made)",
+    )
+    parser.add_argument(
+        "--schema",
+        type=Path,
+        metavar="FILE",
+        help="aws: a local copy of the dataset schema that dataset.schema names in S3",
+    )
+    options.image(parser)
+
+
+@command(
+    "pipeline",
+    "definition",
+    help="print the definition upsert would send, without calling AWS",
+    arguments=_definition_arguments,
+)
+def pipeline_definition(args: argparse.Namespace) -> int:
+    """The definition text itself (JSON already, so ``--output json`` prints the same)."""
+    from orchestrator.cli import context
+    from orchestrator.flows.definition_text import OfflineInputs, aws_definition
+
+    config = context.environment(args)
+    if config.backend == "local":
+        return _local_definition(args, config)
+    inputs = OfflineInputs(args.stack_outputs, args.schema, args.image)
+    sys.stdout.write(aws_definition(config, inputs, say).to_json())
+    return 0
+
+
+def _local_definition(args: argparse.Namespace, config: EnvironmentConfig) -> int:
+    from orchestrator.cli import context
+    from orchestrator.errors import UserError
+    from orchestrator.flows.pipeline import choose_dataset, definition
+
+    given = [
+        f
+        for f, v in (
+            ("--stack-outputs", args.stack_outputs),
+            ("--schema", args.schema),
+            ("--image", args.image),
+        )
+        if v is not None
+    ]
+    if given:
+        raise UserError(
+            f"{', '.join(given)} apply to aws environments (a local environment has no stack, "
+            "reads its dataset from its file and runs this checkout's package); drop them"
+        )
+    with context.backend(args, config) as backend:
+        built = definition(backend, config, choose_dataset(backend, config, None, None))
+    sys.stdout.write(built.to_json())
     return 0
 
 

@@ -172,6 +172,7 @@ module "monitoring" {
 
   name_prefix           = local.name_prefix
   project               = var.project
+  environment           = var.environment
   account_id            = local.account_id
   partition             = local.partition
   region                = var.region

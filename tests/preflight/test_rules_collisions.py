@@ -42,6 +42,23 @@ def test_a_budget_filtering_on_a_tag_the_orchestrator_does_not_set_is_reported()
     assert findings(budget("user:project$someone-else"), "budget-tag-filter")
 
 
+def expression_budget(project: str, environment: str) -> PlanBuilder:
+    """The stack's form: And(project tag, environment tag) in a FilterExpression."""
+    clauses = [
+        {"tags": [{"key": "project", "values": [project]}]},
+        {"tags": [{"key": "environment", "values": [environment]}]},
+    ]
+    return PlanBuilder().resource(
+        "monitoring", "aws_budgets_budget", "m", {"filter_expression": [{"and": clauses}]}
+    )
+
+
+def test_a_filter_expression_on_another_environments_tag_is_reported() -> None:
+    assert findings(expression_budget(DEV.project, "dev"), "budget-tag-filter") == []
+    found = findings(expression_budget(DEV.project, "prod"), "budget-tag-filter")
+    assert len(found) == 1 and "environment='prod'" in found[0]
+
+
 def test_a_provider_that_takes_any_account_is_reported() -> None:
     assert findings(PlanBuilder(), "provider-allowed-accounts") == []
     assert findings(PlanBuilder(allowed=False), "provider-allowed-accounts")

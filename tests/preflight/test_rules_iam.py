@@ -85,3 +85,32 @@ def test_a_condition_key_no_service_sends_is_reported() -> None:
     }
     found = findings(PlanBuilder().policy("iam", "p", document), "iam-unknown-condition-key")
     assert len(found) == 1 and "kms:ViaServic " in found[0]
+
+
+ROOT = "arn:aws:iam::111122223333:root"
+
+
+def _key_policy(*principals: str) -> dict[str, object]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "Root", "Effect": "Allow", "Principal": {"AWS": ROOT},
+             "Action": "kms:*", "Resource": "*"},
+            {"Sid": "KeyUse", "Effect": "Allow", "Principal": {"AWS": list(principals)},
+             "Action": ["kms:Decrypt"], "Resource": "*"},
+        ],
+    }  # fmt: skip
+
+
+def test_a_statement_naming_a_principal_twice_is_reported() -> None:
+    ci = "arn:aws:iam::111122223333:role/mlops-ci-dev"
+    jobs = "arn:aws:iam::111122223333:role/mlops-demo-dev-sagemaker-execution"
+    twice = PlanBuilder().resource(
+        "kms", "aws_kms_key", "data", {"policy": json.dumps(_key_policy(ci, jobs, ci))}
+    )
+    found = findings(twice, "iam-duplicate-principal")
+    assert len(found) == 1 and "statement KeyUse" in found[0] and f"AWS:{ci}" in found[0]
+    once = PlanBuilder().resource(
+        "kms", "aws_kms_key", "data", {"policy": json.dumps(_key_policy(ci, jobs))}
+    )
+    assert findings(once, "iam-duplicate-principal") == []

@@ -6,14 +6,16 @@
   apply with ResourceAlreadyExistsException wherever a job already ran, and two stacks in one
   account cannot both own it.
 - A budget's cost filter on a tag counts only costs of resources carrying exactly that tag
-  (Budgets API reference, CostFilters / TagKeyValue ``user:<key>$<value>``); the SageMaker jobs,
-  models and endpoints the orchestrator creates carry ``project`` and ``environment``.
+  (Budgets API reference, CostFilters / TagKeyValue ``user:<key>$<value>``, and FilterExpression
+  ``Tags``); the SageMaker jobs, models and endpoints the orchestrator creates carry ``project``
+  and ``environment``.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 from orchestrator.preflight.findings import Finding
 from orchestrator.preflight.inputs import PreflightInputs
@@ -54,21 +56,33 @@ def check_budget_tags(inputs: PreflightInputs) -> Iterator[Finding]:
     assert inputs.plan is not None
     tags = orchestrator_tags(inputs)
     for budget in inputs.plan.of_type("aws_budgets_budget"):
-        for entry in budget.values.get("cost_filter") or []:
-            if entry.get("name") != "TagKeyValue":
-                continue
+        for key, wanted in _budget_tags(budget.values):
+            if tags.get(key) != wanted:
+                yield Finding(
+                    "budget-tag-filter",
+                    budget.address,
+                    f"the budget counts only costs tagged {key}={wanted!r}, but the "
+                    f"orchestrator tags SageMaker resources {json.dumps(tags)}: the "
+                    "training and serving costs never reach the budget",
+                    "filter on a tag the orchestrator sets (project or environment) with "
+                    "its exact value, and activate it as a cost allocation tag",
+                )
+
+
+def _budget_tags(values: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(tag key, value) pairs a budget filters on: CostFilters' TagKeyValue entries and the
+    Tags of its FilterExpression (at the top or inside And/Or clauses)."""
+    for entry in values.get("cost_filter") or []:
+        if entry.get("name") == "TagKeyValue":
             for value in entry.get("values") or []:
                 key, _, wanted = str(value).removeprefix("user:").partition("$")
-                if tags.get(key) != wanted:
-                    yield Finding(
-                        "budget-tag-filter",
-                        budget.address,
-                        f"the budget counts only costs tagged {key}={wanted!r}, but the "
-                        f"orchestrator tags SageMaker resources {json.dumps(tags)}: the "
-                        "training and serving costs never reach the budget",
-                        "filter on a tag the orchestrator sets (project or environment) with "
-                        "its exact value, and activate it as a cost allocation tag",
-                    )
+                yield key, wanted
+    for expression in values.get("filter_expression") or []:
+        clauses = [expression, *(expression.get("and") or []), *(expression.get("or") or [])]
+        for clause in clauses:
+            for tag in clause.get("tags") or []:
+                for value in tag.get("values") or []:
+                    yield str(tag.get("key", "")), str(value)
 
 
 @rule("provider-allowed-accounts", "the AWS provider refuses every account but the environment's",

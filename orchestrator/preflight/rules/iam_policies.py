@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from typing import Any
 
 from orchestrator.preflight.findings import Finding
 from orchestrator.preflight.iam_match import listed
@@ -93,3 +94,40 @@ def check_condition_keys(inputs: PreflightInputs) -> Iterator[Finding]:
                             f"sends it ({SOURCE}): the condition never matches",
                             f"use a key the service defines for the action, or remove {key}",
                         )
+
+
+def _principals(statement: dict[str, Any]) -> list[str]:
+    """Every principal a statement names, in order (``"*"`` and each type's values)."""
+    named: list[str] = []
+    for key in ("Principal", "NotPrincipal"):
+        value = statement.get(key)
+        if isinstance(value, str):
+            named.append(value)
+        elif isinstance(value, dict):
+            for kind, entries in value.items():
+                items = entries if isinstance(entries, list) else [entries]
+                named.extend(f"{kind}:{item}" for item in items)
+    return named
+
+
+@rule("iam-duplicate-principal", "no policy statement names a principal twice", "plan")
+def check_duplicate_principals(inputs: PreflightInputs) -> Iterator[Finding]:
+    """KMS, S3 and SageMaker resource policies refuse a statement listing the same principal
+    twice ("Invalid policy provided: Duplicate principal", MalformedPolicy), which is what
+    happens when dev, staging and prod share one account and their principals coincide
+    (awslabs/aiops-modules #397, #402)."""
+    assert inputs.plan is not None
+    for document in inputs.plan.policies():
+        for index, statement in enumerate(document.statements()):
+            named = _principals(statement)
+            twice = sorted({p for p in named if named.count(p) > 1})
+            if twice:
+                label = statement.get("Sid") or f"#{index + 1}"
+                yield Finding(
+                    "iam-duplicate-principal",
+                    document.address,
+                    f"statement {label} names {', '.join(twice)} more than once; AWS refuses "
+                    "the policy (Duplicate principal) and the apply fails",
+                    "deduplicate the principal list (Terraform distinct()), e.g. when "
+                    "environments share one account and their principals coincide",
+                )

@@ -285,13 +285,24 @@ resource "aws_budgets_budget" "monthly" {
   limit_unit   = "USD"
   time_unit    = "MONTHLY"
 
-  # `project` is the tag the orchestrator sets on everything it creates in SageMaker and the
-  # root module sets on every resource. A tag counts only once it is activated as a cost
-  # allocation tag in Billing (AWS Billing User Guide, "Activating user-defined cost allocation
-  # tags"); costs before the activation are not tagged retroactively.
-  cost_filter {
-    name   = "TagKeyValue"
-    values = [format("user:project$%s", var.project)]
+  # `project` and `environment` are the tags the orchestrator sets on everything it creates in
+  # SageMaker and the root module sets on every resource; both must match (Budgets API,
+  # Expression: "And"), so environments sharing one account keep separate budgets. A tag counts
+  # only once it is activated as a cost allocation tag in Billing (AWS Billing User Guide,
+  # "Activating user-defined cost allocation tags"); costs before that are not tagged.
+  filter_expression {
+    and {
+      tags {
+        key    = "project"
+        values = [var.project]
+      }
+    }
+    and {
+      tags {
+        key    = "environment"
+        values = [var.environment]
+      }
+    }
   }
 
   dynamic "notification" {

@@ -10,7 +10,12 @@ variable "name_prefix" {
 
 variable "project" {
   type        = string
-  description = "Project name; the budget counts costs tagged project=<project> (activate `project` as a cost allocation tag)."
+  description = "Project name; the budget counts costs tagged project=<project> and environment=<environment> (activate both as cost allocation tags)."
+}
+
+variable "environment" {
+  type        = string
+  description = "Environment name (dev, staging, prod); with project, the tags the budget counts, so environments sharing an account keep separate budgets."
 }
 
 variable "account_id" {

@@ -6,6 +6,7 @@ mock_provider "aws" {}
 variables {
   name_prefix        = "mlops-demo-test"
   project            = "mlops-demo"
+  environment        = "dev"
   account_id         = "123456789012"
   partition          = "aws"
   region             = "eu-west-1"
@@ -59,8 +60,12 @@ run "alerts_are_wired" {
   }
 
   assert {
-    condition     = length(aws_budgets_budget.monthly.cost_filter) == 1 && alltrue([for filter in aws_budgets_budget.monthly.cost_filter : filter.name == "TagKeyValue" && length(filter.values) == 1 && contains(filter.values, "user:project$mlops-demo")])
-    error_message = "The budget must filter on the lower-case project tag the orchestrator sets on what it creates."
+    condition = length(aws_budgets_budget.monthly.cost_filter) == 0 && toset(flatten([
+      for expression in aws_budgets_budget.monthly.filter_expression : [
+        for clause in expression.and : [for tag in clause.tags : "${tag.key}=${join(",", tag.values)}"]
+      ]
+    ])) == toset(["project=mlops-demo", "environment=dev"])
+    error_message = "The budget must count only costs tagged with both the project and the environment the orchestrator sets, so environments sharing an account keep separate budgets."
   }
 
   assert {

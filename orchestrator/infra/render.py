@@ -21,6 +21,7 @@ from typing import Any
 import jinja2
 
 from orchestrator.errors import UserError
+from orchestrator.infra.account_layout import creates_autoscaling_role
 from orchestrator.infra.variables import (
     TerraformVariablesError,
     check_variables,
@@ -120,7 +121,10 @@ def render_variables(config: EnvironmentConfig, module_dir: Path | None = None) 
         )
     try:
         text = _template().render(
-            env=config, tf=config.terraform, peak_instances=peak_instance_count(config)
+            env=config,
+            tf=config.terraform,
+            peak_instances=peak_instance_count(config),
+            creates_autoscaling_role=creates_autoscaling_role(config),
         )
     except jinja2.TemplateError as exc:
         raise RenderError(f"the tfvars template failed for {config.name}: {exc}") from None

@@ -137,6 +137,19 @@ class AccessSettings(StrictModel):
         return _all_match(value, r"^[\w+=,.@-]{1,64}$", "IAM role names (names, not ARNs)")
 
 
+class AccountSettings(StrictModel):
+    """What an AWS account holds once, whichever environments share it."""
+
+    create_autoscaling_service_linked_role: bool | None = Field(
+        None,
+        description=(
+            "Create the account's endpoint-autoscaling service-linked role in this stack. "
+            "Unset: the first of dev, staging, prod (in that order) of this account_id in the "
+            "environments folder creates it, so one shared account gets exactly one."
+        ),
+    )
+
+
 class TerraformSettings(StrictModel):
     """Everything the Terraform root module needs beyond project, environment and region; the
     renderer (``orchestrator render``) turns it into ``<env>.tfvars.json``."""
@@ -146,6 +159,7 @@ class TerraformSettings(StrictModel):
     monitoring: MonitoringSettings
     safety: SafetySettings
     access: AccessSettings = AccessSettings()
+    account: AccountSettings = AccountSettings()
     tags: dict[str, str] = Field(default_factory=dict, description="Extra tags on everything.")
 
     def check_environment(self, name: str, project: str, region: str) -> None:

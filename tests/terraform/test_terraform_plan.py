@@ -194,10 +194,11 @@ def test_budget_filters_on_the_tag_the_orchestrator_sets(plans: dict, environmen
     root = planned["planned_values"]["root_module"]
     project = planned["variables"]["project"]["value"]
     (budget,) = of_type(root, "aws_budgets_budget")
-    filters = budget["values"]["cost_filter"]
-    assert [(f["name"], f["values"]) for f in filters] == [
-        ("TagKeyValue", [f"user:project${project}"])
-    ]
+    assert budget["values"]["cost_filter"] == []
+    (expression,) = budget["values"]["filter_expression"]
+    tags = [(t["key"], t["values"]) for clause in expression["and"] for t in clause["tags"]]
+    # Both tags: environments sharing one account keep separate budgets.
+    assert tags == [("project", [project]), ("environment", [environment])]
     # orchestrator/backends/aws/* and pipeline/security.py tag with lower-case `project`; the
     # stack's own resources carry the same key.
     tagged = [r for r in resources(root) if isinstance(r.get("values", {}).get("tags"), dict)]
@@ -255,8 +256,16 @@ def test_interface_endpoints_only_serve_this_account(plans: dict, environment: s
         assert condition == account, endpoint["address"]
 
 
-@pytest.mark.parametrize("environment", ENVIRONMENTS)
-def test_the_autoscaling_service_linked_role_is_created(plans: dict, environment: str) -> None:
-    root = plans[environment]["planned"]["planned_values"]["root_module"]
-    (role,) = of_type(root, "aws_iam_service_linked_role")
-    assert role["values"]["aws_service_name"] == "sagemaker.application-autoscaling.amazonaws.com"
+def test_the_autoscaling_service_linked_role_is_created_once_per_account(plans: dict) -> None:
+    """The fixtures share one placeholder account: dev, the first of it, creates the role."""
+    created = {}
+    for environment in ENVIRONMENTS:
+        root = plans[environment]["planned"]["planned_values"]["root_module"]
+        created[environment] = [
+            r["values"]["aws_service_name"] for r in of_type(root, "aws_iam_service_linked_role")
+        ]
+    assert created == {
+        "dev": ["sagemaker.application-autoscaling.amazonaws.com"],
+        "staging": [],
+        "prod": [],
+    }

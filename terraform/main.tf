@@ -86,11 +86,14 @@ resource "terraform_data" "endpoint_instance" {
 module "kms" {
   source = "./modules/kms"
 
-  name_prefix                 = local.name_prefix
-  account_id                  = local.account_id
-  partition                   = local.partition
-  region                      = var.region
-  sagemaker_role_arns         = [module.iam.execution_role_arn, module.iam.serving_role_arn, module.iam.pipeline_role_arn]
+  name_prefix = local.name_prefix
+  account_id  = local.account_id
+  partition   = local.partition
+  region      = var.region
+  sagemaker_role_arns = concat(
+    [module.iam.execution_role_arn, module.iam.serving_role_arn, module.iam.pipeline_role_arn],
+    module.iam.promotion_reader_role_arn == null ? [] : [module.iam.promotion_reader_role_arn],
+  )
   orchestrator_principal_arns = var.orchestrator_principal_arns
   log_group_names             = values(local.all_log_group_names)
   deletion_window_days        = var.kms_deletion_window_days
@@ -165,6 +168,7 @@ module "iam" {
   tags                     = local.tags
 
   create_autoscaling_service_linked_role = var.create_autoscaling_service_linked_role
+  promotion_reader_principal_arns        = var.promotion_reader_principal_arns
 }
 
 module "monitoring" {

@@ -152,3 +152,8 @@ output "paging_alarm_names" {
   description = "Endpoint alarms that notify the alert topic (5XX/4XX rate, p99 latency, CPU, memory; 5-minute periods)."
   value       = module.monitoring.alarm_names
 }
+
+output "promotion_reader_role_arn" {
+  description = "The role the next environment assumes to promote this stack's models (orchestrator promote --from-role-arn); null when promotion_reader_principal_arns is empty."
+  value       = module.iam.promotion_reader_role_arn
+}

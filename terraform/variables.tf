@@ -258,3 +258,9 @@ variable "account_id" {
     error_message = "account_id must be 12 digits."
   }
 }
+
+variable "promotion_reader_principal_arns" {
+  type        = list(string)
+  description = "The next environment's CI role(s) that may read this stack's Approved models to promote them (orchestrator promote --from-role-arn <promotion_reader_role_arn>). Empty: no reader role."
+  default     = []
+}

@@ -201,7 +201,6 @@ class PipelineRunner(Protocol):
 
 # -- endpoints ------------------------------------------------------------------------------------
 # "unchanged": the version asked for already serves; nothing was created, changed or pruned.
-# "recreated": a Failed endpoint deleted and created again (``deploy --recreate-failed``).
 DeployAction = Literal["created", "recreated", "updated", "rolled-back", "unchanged"]
 
 

@@ -112,7 +112,10 @@ def resolve(
     try:
         package = registry.get(name, version)
     except RegistryError as exc:
-        raise UserError(f"{exc}; list versions with 'orchestrator models list'") from None
+        hint = (
+            "" if "models list" in str(exc) else "; list versions with 'orchestrator models list'"
+        )
+        raise UserError(f"{exc}{hint}") from None
     if package.approval_status != "Approved":
         raise UserError(
             f"version {package.version} is {package.approval_status}; only Approved versions are "

@@ -118,11 +118,14 @@ class AccessSettings(StrictModel):
 
     orchestrator_principal_arns: list[str] = Field(default_factory=list)
     orchestrator_role_names: list[str] = Field(default_factory=list)
+    # The next environment's CI role(s), which may assume this stack's promotion reader role
+    # (orchestrator promote; terraform/modules/iam/promotion.tf).
+    promotion_reader_principal_arns: list[str] = Field(default_factory=list)
     permissions_boundary_arn: str | None = Field(
         None, pattern=r"^arn:aws[a-z-]*:iam::(\d{12}|aws):policy/.+$"
     )
 
-    @field_validator("orchestrator_principal_arns")
+    @field_validator("orchestrator_principal_arns", "promotion_reader_principal_arns")
     @classmethod
     def _principals(cls, value: list[str]) -> list[str]:
         return _all_match(

@@ -21,6 +21,7 @@ MODULES = (
     "preflight",
     "pipeline",
     "deploy",
+    "promote",
 )
 
 

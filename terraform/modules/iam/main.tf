@@ -550,6 +550,27 @@ resource "aws_iam_policy" "orchestrator_data" {
         Resource = ["${var.artifacts_bucket_arn}/*"]
       },
       {
+        # orchestrator promote: a model copied in from the previous environment is registered
+        # here (CreateModelPackage) after its objects are written under promoted/; the source
+        # is read through that environment's promotion reader role (promotion.tf there).
+        Sid      = "RegisterPromotedModels"
+        Effect   = "Allow"
+        Action   = ["sagemaker:CreateModelPackage"]
+        Resource = concat(local.group_arns, local.package_arns)
+      },
+      {
+        Sid      = "WritePromotedModelObjects"
+        Effect   = "Allow"
+        Action   = ["s3:AbortMultipartUpload", "s3:PutObject"]
+        Resource = ["${var.artifacts_bucket_arn}/promoted/*"]
+      },
+      {
+        Sid      = "ReadPromotionSources"
+        Effect   = "Allow"
+        Action   = ["sts:AssumeRole"]
+        Resource = ["${local.arn_prefix}:iam::*:role/*-promotion-reader"]
+      },
+      {
         # The deployment history (orchestrator/flows/history.py): one new object per deploy,
         # rollback or no-op; no delete, and the versioned bucket keeps any overwrite.
         Sid      = "AppendDeploymentHistory"

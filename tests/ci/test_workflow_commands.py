@@ -2,7 +2,8 @@
 whose flags the CLI's own parser accepts, with the job's environment, so a renamed command or
 flag fails here instead of in a deployment.
 
-Not yet here (issue #17): replaying these commands against moto with two accounts.
+Replaying these commands against AWS itself is not done here; `tests/aws/test_promote.py`
+runs the promote step's flags against moto in two accounts.
 """
 
 from __future__ import annotations
@@ -91,6 +92,17 @@ def test_the_main_workflow_runs_the_steps_in_order() -> None:
         "deploy",
         "endpoint-test",
     ]
+    assert _sequence("main.yml", "staging") == [
+        "render",
+        "infra apply",
+        "infra output",
+        "promote",
+        "deploy",
+        "endpoint-test",
+    ]
+    # prod: the stack changes only through a reviewed plan (run --approve-plan), and the model
+    # arrives PendingManualApproval for a person to approve and deploy.
+    assert _sequence("main.yml", "prod") == ["render", "infra output", "promote"]
     assert _sequence("pull-request.yml", "plan-dev") == ["infra plan", "preflight"]
 
 

@@ -124,8 +124,13 @@ def test_every_action_is_pinned_by_commit() -> None:
 
 def test_deployments_run_in_their_environments_one_at_a_time() -> None:
     jobs = WORKFLOWS["main.yml"]["jobs"]
-    # staging and prod join with `orchestrator promote` and `endpoint-test` (issue #17)
-    assert {job_id: job.get("environment") for job_id, job in jobs.items()} == {"dev": "dev"}
+    assert {job_id: job.get("environment") for job_id, job in jobs.items()} == {
+        "dev": "dev",
+        "staging": "staging",
+        "prod": "prod",
+    }
+    # dev, then staging, then prod: each promotes what the one before tested
+    assert (jobs["staging"]["needs"], jobs["prod"]["needs"]) == ("dev", "staging")
     for job_id, job in jobs.items():
         assert job["concurrency"] == {"group": f"deploy-{job_id}", "cancel-in-progress": False}
     assert WORKFLOWS["main.yml"]["on"] == {"push": {"branches": ["main"]}}

@@ -7,16 +7,58 @@ accepts is readable in one place and no parser's state is copied into another.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
+
+from orchestrator.settings.overrides import EnvironmentSource
 
 DEFAULT_POLL_SECONDS = 30.0
 
 
+class _EnvironmentSourceAction(argparse.Action):
+    """``--environments-dir`` and ``--set`` both fill ``args.environments_dir``: an
+    :class:`EnvironmentSource` (the folder and the overrides), whatever their order."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        current = getattr(namespace, self.dest, None)
+        if not isinstance(current, EnvironmentSource):
+            current = EnvironmentSource(current)
+        text = str(values)
+        if option_string == "--set":
+            if "=" not in text or not text.partition("=")[0].strip():
+                parser.error(
+                    f"--set {text!r} is not KEY=VALUE; write e.g. --set training.instance_count=2"
+                )
+            current = replace(current, overrides=(*current.overrides, text))
+        else:
+            current = replace(current, directory=Path(text))
+        setattr(namespace, self.dest, current)
+
+
 def environment(parser: argparse.ArgumentParser, output_format: bool = True) -> None:
-    """``--env``, ``--environments-dir`` and (unless the command writes a file) ``--output``."""
+    """``--env``, ``--environments-dir``, ``--set`` and (unless the command writes a file)
+    ``--output``."""
     parser.add_argument("--env", default="local", help="environment name (default: local)")
     parser.add_argument(
-        "--environments-dir", type=Path, default=None, help="folder of <env>.yaml files"
+        "--environments-dir",
+        action=_EnvironmentSourceAction,
+        default=None,
+        help="folder of <env>.yaml files",
+    )
+    parser.add_argument(
+        "--set",
+        action=_EnvironmentSourceAction,
+        dest="environments_dir",
+        metavar="KEY=VALUE",
+        help="override one setting of the environment file for this command, checked like the "
+        "file (repeatable), e.g. --set training.instance_count=2 (short names: training, "
+        "preprocessing/processing, preprocess, tuning stand for pipeline.<name>)",
     )
     if output_format:
         parser.add_argument(

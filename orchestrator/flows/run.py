@@ -106,6 +106,10 @@ def _train(
     progress(f"started execution {execution_id}")
     execution, _ = pipeline.wait(backend, execution_id, options.poll, progress)
     summary["execution"] = execution.to_dict()
+    hosts = step_hosts(execution)
+    for step in summary["execution"]["steps"]:
+        step["hosts"] = hosts.get(step["name"])
+    summary["hosts"] = {name: count for name, count in hosts.items() if count is not None}
     summary["best_hyperparameters"] = best_hyperparameters(execution)
     return execution, dataset
 
@@ -126,6 +130,25 @@ def _selective(
     built = pipeline.definition(backend, config, dataset, image)
     selection = rerun.check_selection(built.document, options.steps)
     return rerun.check_reference(backend, options.from_execution, selection), selection
+
+
+def step_hosts(execution: ExecutionSummary) -> dict[str, int | None]:
+    """Instances each job step ran on (a tuning step: each of its training jobs), from the
+    step's properties where the backend reports them; None for steps that run no job."""
+    found: dict[str, int | None] = {}
+    for step in execution.steps:
+        properties = step.properties
+        resources = (
+            (properties.get("ProcessingResources") or {}).get("ClusterConfig")
+            or (properties.get("TrainingJobDefinition") or {}).get("ResourceConfig")
+            or properties.get("ResourceConfig")
+            or {}
+        )
+        count = resources.get("InstanceCount")
+        found[step.name] = (
+            int(count) if isinstance(count, int | str) and str(count).isdigit() else None
+        )
+    return found
 
 
 def best_hyperparameters(execution: ExecutionSummary) -> dict[str, Any]:

@@ -37,6 +37,10 @@ def preprocess_step(
         str(settings.seed),
         "--chunk-rows",
         str(settings.chunk_rows),
+        # One train part file per training host: the Tune step's train channel is
+        # ShardedByS3Key, so N hosts get one part each (docs/scaling.md).
+        "--train-parts",
+        ex.as_text(ex.parameter(names.TRAINING_INSTANCE_COUNT)),
     ]
     inputs = [
         processing_input("data", ex.parameter(names.INPUT_DATA), names.PROCESSING_INPUT_DATA),

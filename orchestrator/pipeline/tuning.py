@@ -60,14 +60,21 @@ def metric_definitions(config: PipelineConfig) -> list[dict[str, str]]:
     ]
 
 
+# The train split is sharded across a training job's hosts (preprocess writes one part file per
+# host, so each gets one); validation and the transform bundle are whole on every host. On one
+# host ShardedByS3Key hands it every object, so the setting is right for any InstanceCount.
+SHARDED_CHANNELS = frozenset({"train"})
+
+
 def channel(name: str, source: Any, content_type: str | None) -> dict[str, Any]:
+    distribution = "ShardedByS3Key" if name in SHARDED_CHANNELS else "FullyReplicated"
     entry: dict[str, Any] = {
         "ChannelName": name,
         "DataSource": {
             "S3DataSource": {
                 "S3DataType": "S3Prefix",
                 "S3Uri": source,
-                "S3DataDistributionType": "FullyReplicated",
+                "S3DataDistributionType": distribution,
             }
         },
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,6 +23,12 @@ from orchestrator.settings.approval import ApprovalStatus
 from orchestrator.settings.endpoint import EndpointSettings
 from orchestrator.settings.jobs import ProcessingResources, TrainingResources
 from orchestrator.settings.names import PipelineName
+from orchestrator.settings.overrides import (
+    EnvironmentSource,
+    apply_overrides,
+    describe_override_error,
+    parse_override,
+)
 from orchestrator.settings.strict import StrictModel
 from orchestrator.settings.terraform import TerraformSettings
 from orchestrator.settings.transform import TransformSettings
@@ -183,8 +190,15 @@ def available_environments(directory: Path) -> list[str]:
     return sorted(p.stem for p in directory.glob("*.yaml")) if directory.is_dir() else []
 
 
-def load_environment(name: str, directory: Path | None = None) -> EnvironmentConfig:
-    """Read and validate ``<directory>/<name>.yaml``."""
+def load_environment(
+    name: str, directory: Path | EnvironmentSource | None = None
+) -> EnvironmentConfig:
+    """Read and validate ``<directory>/<name>.yaml`` (with ``--set`` overrides when ``directory``
+    is an :class:`EnvironmentSource` carrying them)."""
+    overrides: tuple[str, ...] = ()
+    if isinstance(directory, EnvironmentSource):
+        overrides = directory.overrides
+        directory = directory.directory
     directory = environments_dir(directory)
     if not ENV_NAME_PATTERN.match(name):
         raise ConfigError(
@@ -198,10 +212,12 @@ def load_environment(name: str, directory: Path | None = None) -> EnvironmentCon
             f"unknown environment {name!r}: there is no {path}. Available environments: "
             f"{', '.join(known) or 'none'}. Create {path.name} there or pick one of those."
         )
-    return load_environment_file(path, expected_name=name)
+    return load_environment_file(path, expected_name=name, overrides=overrides)
 
 
-def load_environment_file(path: Path, expected_name: str | None = None) -> EnvironmentConfig:
+def load_environment_file(
+    path: Path, expected_name: str | None = None, overrides: Sequence[str] = ()
+) -> EnvironmentConfig:
     try:
         data = yaml.safe_load(path.read_text())
     except (OSError, UnicodeDecodeError) as exc:
@@ -221,15 +237,28 @@ def load_environment_file(path: Path, expected_name: str | None = None) -> Envir
             f"{expected_name!r}; make them match"
         )
     data.setdefault("name", expected_name or path.stem)
+    parsed = [parse_override(text) for text in overrides]  # KEY=VALUE form first
     try:
         config = EnvironmentConfig.model_validate({**data, "source": path.resolve()})
     except ValidationError as exc:
         raise ConfigError(describe_validation_error(path, exc)) from None
-    return config
+    if not parsed:
+        return config
+    try:
+        changed = apply_overrides(data, parsed)
+        return EnvironmentConfig.model_validate({**changed, "source": path.resolve()})
+    except ValidationError as exc:
+        raise ConfigError(describe_override_error(parsed, validation_problems(exc))) from None
 
 
 def describe_validation_error(path: Path, exc: ValidationError) -> str:
     """One paragraph listing each bad key with what is allowed."""
+    problems = [f"{key}: {message}" for key, message in validation_problems(exc)]
+    return f"environment file {path} has invalid settings: " + "; ".join(problems) + "."
+
+
+def validation_problems(exc: ValidationError) -> list[tuple[str, str]]:
+    """(dotted key, what is wrong and allowed) for each of pydantic's errors."""
     problems = []
     for err in exc.errors():
         key = ".".join(str(p) for p in err["loc"]) or "(top level)"
@@ -238,5 +267,5 @@ def describe_validation_error(path: Path, exc: ValidationError) -> str:
             message = "unknown key (check the spelling; see environments/README.md for the keys)"
         elif err["type"] == "literal_error":
             message = f"not allowed; {err['msg'].lower()}"
-        problems.append(f"{key}: {message}")
-    return f"environment file {path} has invalid settings: " + "; ".join(problems) + "."
+        problems.append((key, message))
+    return problems

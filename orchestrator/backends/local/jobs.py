@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -41,13 +42,14 @@ class JobKilled(StepFailed):
 
     exception_type = JOB_INTERNAL_ERROR
 
-    def __init__(self, signal_number: int, log_path: Path) -> None:
+    def __init__(self, signal_number: int, log_path: Path, host: str | None = None) -> None:
         try:
             name = signal.Signals(signal_number).name
         except ValueError:
             name = f"signal {signal_number}"
+        process = f"host {host}'s process" if host else "the job process"
         super().__init__(
-            f"the job process was killed by {name} ({signal_number}), e.g. by the OOM killer; "
+            f"{process} was killed by {name} ({signal_number}), e.g. by the OOM killer; "
             f"treated as {JOB_INTERNAL_ERROR} (log: {log_path})"
         )
         self.signal_number = signal_number
@@ -58,6 +60,7 @@ class JobResult:
     exit_code: int
     stderr_tail: tuple[str, ...]
     timed_out: bool
+    stopped: bool = False  # stopped because another host of the job failed
 
 
 def resolve_program(name: str) -> str:
@@ -97,41 +100,120 @@ def run_job(
     max_runtime_seconds: float | None = None,
 ) -> JobResult:
     """Run ``command`` to completion, appending its output to ``log_path``."""
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    tail: deque[str] = deque(maxlen=20)
-    lock = threading.Lock()
-    with open(log_path, "ab") as log:
+    (result,) = run_jobs(
+        [HostCommand(command, env, log_path, cwd)], max_runtime_seconds=max_runtime_seconds
+    )
+    return result
+
+
+@dataclass(frozen=True)
+class HostCommand:
+    """One host's process of a job (a job on N instances runs N of them at once)."""
+
+    command: list[str]
+    env: Mapping[str, str]
+    log_path: Path
+    cwd: Path
+    host: str | None = None  # named in failures when the job has several hosts
+
+
+class _Running:
+    """A started host process with the threads copying its output into its log."""
+
+    def __init__(self, host: HostCommand) -> None:
+        host.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.tail: deque[str] = deque(maxlen=20)
+        self.log = open(host.log_path, "ab")  # noqa: SIM115 (closed in finish)
+        lock = threading.Lock()
         try:
-            process = subprocess.Popen(
-                command,
-                cwd=cwd,
-                env=dict(env),
+            self.process = subprocess.Popen(
+                host.command,
+                cwd=host.cwd,
+                env=dict(host.env),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
             )
         except OSError as exc:
-            raise StepFailed(f"cannot start {command[0]!r}: {exc}") from None
-        assert process.stdout is not None and process.stderr is not None
-        readers = [
-            threading.Thread(target=_pump, args=(process.stdout, log, lock, None), daemon=True),
-            threading.Thread(target=_pump, args=(process.stderr, log, lock, tail), daemon=True),
+            self.log.close()
+            raise StepFailed(f"cannot start {host.command[0]!r}: {exc}") from None
+        assert self.process.stdout is not None and self.process.stderr is not None
+        self.readers = [
+            threading.Thread(target=_pump, args=(self.process.stdout, self.log, lock, None)),
+            threading.Thread(target=_pump, args=(self.process.stderr, self.log, lock, self.tail)),
         ]
-        for reader in readers:
+        for reader in self.readers:
+            reader.daemon = True
             reader.start()
-        timed_out = False
-        try:
-            process.wait(timeout=max_runtime_seconds)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            process.kill()
-            process.wait()
-        for reader in readers:
+        self.stopped = False  # killed because another host failed or time ran out
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.stopped = True
+            self.process.kill()
+
+    def finish(self, timed_out: bool, log_path: Path, host: str | None = None) -> JobResult:
+        self.process.wait()
+        for reader in self.readers:
             reader.join()
-    killed_by = -process.returncode
-    if not timed_out and killed_by > 0 and killed_by != signal.SIGINT:
-        raise JobKilled(killed_by, log_path)
-    return JobResult(process.returncode, tuple(tail), timed_out)
+        self.log.close()
+        killed_by = -self.process.returncode
+        if not timed_out and not self.stopped and killed_by > 0 and killed_by != signal.SIGINT:
+            raise JobKilled(killed_by, log_path, host)
+        return JobResult(self.process.returncode, tuple(self.tail), timed_out, self.stopped)
+
+
+def run_jobs(
+    hosts: list[HostCommand], *, max_runtime_seconds: float | None = None
+) -> list[JobResult]:
+    """Run one process per host at once, as SageMaker runs a job's instances. When one fails
+    (non-zero exit or a signal) the others are stopped at once, as SageMaker stops a job's other
+    instances, so a lost host never leaves the rest waiting on it; their results say
+    ``stopped``. A host killed by a signal raises :class:`JobKilled` naming its log."""
+    running: list[_Running] = []
+    try:
+        for host in hosts:
+            running.append(_Running(host))
+    except StepFailed:
+        for started in running:
+            started.stop()
+            started.finish(False, hosts[0].log_path)
+        raise
+    timed_out = _wait_all(running, max_runtime_seconds)
+    results: list[JobResult] = []
+    killed: JobKilled | None = None
+    for r, host in zip(running, hosts, strict=True):
+        try:
+            results.append(r.finish(timed_out, host.log_path, host.host))
+        except JobKilled as exc:
+            killed = killed or exc
+    if killed is not None:
+        raise killed
+    return results
+
+
+def _wait_all(running: list[_Running], max_runtime_seconds: float | None) -> bool:
+    """Wait until every process ended, stopping all once one fails or time runs out; whether
+    time ran out."""
+    if len(running) == 1:
+        try:
+            running[0].process.wait(timeout=max_runtime_seconds)
+            return False
+        except subprocess.TimeoutExpired:
+            running[0].stop()
+            return True
+    deadline = None if max_runtime_seconds is None else time.monotonic() + max_runtime_seconds
+    while [r.process.poll() for r in running].count(None):  # poll every one, each round
+        if deadline is not None and time.monotonic() > deadline:
+            for r in running:
+                r.stop()
+            return True
+        if any(r.process.returncode not in (None, 0) for r in running):
+            for r in running:
+                r.stop()
+            return False
+        time.sleep(0.05)
+    return False
 
 
 def _pump(stream: IO[bytes], log: IO[bytes], lock: threading.Lock, tail: deque[str] | None) -> None:

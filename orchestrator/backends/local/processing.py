@@ -1,4 +1,4 @@
-"""A Processing step: a CreateProcessingJob request run as a local subprocess.
+"""A Processing step: a CreateProcessingJob request run as local subprocesses, one per instance.
 
 Inputs are copied from the artifact store into each ``LocalPath`` (re-rooted under the step's own
 ``OPT_ML_ROOT``), the entrypoint runs with the job's arguments and environment, and only if it
@@ -9,6 +9,8 @@ nothing, as in SageMaker. The properties are DescribeProcessingJob's shape, so r
 
 from __future__ import annotations
 
+import json
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,11 +19,22 @@ from ml_containers.paths import SAGEMAKER_ROOT, reroot
 
 from orchestrator.backends.local.artifacts import ArtifactStore
 from orchestrator.backends.local.errors import ArtifactError, DefinitionError, StepFailed
+from orchestrator.backends.local.hosts import (
+    check_distribution,
+    download_shard,
+    first_failure,
+    host_log,
+    host_names,
+    host_root,
+    instance_count,
+    resource_config,
+)
 from orchestrator.backends.local.jobs import (
+    HostCommand,
     failure_reason,
     job_environment,
     resolve_program,
-    run_job,
+    run_jobs,
 )
 from orchestrator.backends.local.outcome import StepOutcome
 
@@ -36,6 +49,9 @@ def run_processing(
     job_name: str,
     job_arn: str,
 ) -> StepOutcome:
+    """Run the job on ``ClusterConfig.InstanceCount`` hosts (one process each,
+    :mod:`orchestrator.backends.local.hosts`); publish every host's outputs only if all
+    succeeded."""
     started = datetime.now(UTC)
     app = arguments.get("AppSpecification") or {}
     entrypoint = list(app.get("ContainerEntrypoint") or [])
@@ -44,33 +60,34 @@ def run_processing(
             f"step {step!r} has no AppSpecification.ContainerEntrypoint; the local runner has no "
             "image to take a default entrypoint from, so name the program (e.g. ['preprocess'])"
         )
-    for item in arguments.get("ProcessingInputs") or []:
-        _download_input(step, item, store, opt_ml_root)
+    cluster = (arguments.get("ProcessingResources") or {}).get("ClusterConfig") or {}
+    count = instance_count(step, cluster.get("InstanceCount"), "ClusterConfig.InstanceCount")
+    hosts = host_names(count)
+    roots = [host_root(opt_ml_root, host, count) for host in hosts]
     outputs = (arguments.get("ProcessingOutputConfig") or {}).get("Outputs") or []
-    for output in outputs:
-        _local(step, (output.get("S3Output") or {}).get("LocalPath"), opt_ml_root).mkdir(
-            parents=True, exist_ok=True
+    for index, root in enumerate(roots):
+        _lay_out(step, arguments, store, root, index, count)
+    commands = [
+        HostCommand(
+            [resolve_program(str(entrypoint[0]))]
+            + [_container_argument(a, root) for a in entrypoint[1:]]
+            + [_container_argument(a, root) for a in app.get("ContainerArguments") or []],
+            job_environment(root, arguments.get("Environment") or {}),
+            host_log(log_path, host, count),
+            root,
+            host if count > 1 else None,
         )
-    (opt_ml_root / "output").mkdir(parents=True, exist_ok=True)
-
-    command = [resolve_program(str(entrypoint[0]))]
-    command += [_container_argument(a, opt_ml_root) for a in entrypoint[1:]]
-    command += [_container_argument(a, opt_ml_root) for a in app.get("ContainerArguments") or []]
+        for host, root in zip(hosts, roots, strict=True)
+    ]
     limit = (arguments.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds")
-    result = run_job(
-        command,
-        env=job_environment(opt_ml_root, arguments.get("Environment") or {}),
-        log_path=log_path,
-        cwd=opt_ml_root,
-        max_runtime_seconds=float(limit) if limit else None,
-    )
-    if result.exit_code != 0 or result.timed_out:
-        raise StepFailed(
-            failure_reason(result, opt_ml_root / "output" / "message", log_path, limit)
-        )
-
-    published = _publish_outputs(step, outputs, store, opt_ml_root)
-    message_file = opt_ml_root / "output" / "message"
+    results = run_jobs(commands, max_runtime_seconds=float(limit) if limit else None)
+    failed = first_failure(results)
+    if failed is not None:
+        message = roots[failed] / "output" / "message"
+        reason = failure_reason(results[failed], message, commands[failed].log_path, limit)
+        raise StepFailed(f"host {hosts[failed]} of {count}: {reason}" if count > 1 else reason)
+    published = _publish_outputs(step, outputs, store, roots)
+    message_file = roots[0] / "output" / "message"
     properties = {
         **arguments,
         "ProcessingJobName": job_name,
@@ -83,16 +100,38 @@ def run_processing(
     return StepOutcome(properties, published)
 
 
+def _lay_out(
+    step: str, arguments: dict[str, Any], store: ArtifactStore, root: Path, index: int, count: int
+) -> None:
+    """Host ``index``'s /opt/ml: its inputs (sharded ones cut to its share), empty output
+    folders and ``config/resourceconfig.json`` as SageMaker writes it for processing jobs."""
+    for item in arguments.get("ProcessingInputs") or []:
+        _download_input(step, item, store, root, index, count)
+    for output in (arguments.get("ProcessingOutputConfig") or {}).get("Outputs") or []:
+        _local(step, (output.get("S3Output") or {}).get("LocalPath"), root).mkdir(
+            parents=True, exist_ok=True
+        )
+    (root / "output").mkdir(parents=True, exist_ok=True)
+    cluster = (arguments.get("ProcessingResources") or {}).get("ClusterConfig") or {}
+    resource = resource_config(host_names(count)[index], count, cluster.get("InstanceType", ""))
+    (root / "config").mkdir(parents=True, exist_ok=True)
+    (root / "config" / "resourceconfig.json").write_text(json.dumps(resource, indent=2))
+
+
 def _publish_outputs(
-    step: str, outputs: list[dict[str, Any]], store: ArtifactStore, root: Path
+    step: str, outputs: list[dict[str, Any]], store: ArtifactStore, roots: list[Path]
 ) -> list[str]:
-    """Upload each ProcessingOutput's folder to its S3Uri, as SageMaker does at job end."""
+    """Upload each ProcessingOutput's folder to its S3Uri, as SageMaker does at job end. On
+    several hosts every host's folder goes to the same prefix; where two hosts wrote the same
+    file name, one object survives on SageMaker, and here the first host's."""
     published = []
     for output in outputs:
         s3 = output.get("S3Output") or {}
         if not s3.get("S3Uri"):
             raise DefinitionError(f"step {step!r} output {output.get('OutputName')!r} has no S3Uri")
-        local = _local(step, s3.get("LocalPath"), root)
+        local = _local(step, s3.get("LocalPath"), roots[0])
+        for other in roots[1:]:
+            _merge_into(local, _local(step, s3.get("LocalPath"), other))
         try:
             published.append(store.publish(local, str(s3["S3Uri"]).rstrip("/")))
         except ArtifactError as exc:
@@ -100,7 +139,18 @@ def _publish_outputs(
     return published
 
 
-def _download_input(step: str, item: dict[str, Any], store: ArtifactStore, root: Path) -> None:
+def _merge_into(target: Path, source: Path) -> None:
+    """Copy the files of ``source`` that ``target`` lacks (by relative path) into it."""
+    for path in sorted(source.rglob("*")):
+        destination = target / path.relative_to(source)
+        if path.is_file() and not destination.exists():
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, destination)
+
+
+def _download_input(
+    step: str, item: dict[str, Any], store: ArtifactStore, root: Path, index: int, count: int
+) -> None:
     name = item.get("InputName")
     s3 = item.get("S3Input")
     if not s3:
@@ -114,8 +164,10 @@ def _download_input(step: str, item: dict[str, Any], store: ArtifactStore, root:
         )
     if s3.get("S3CompressionType", "None") not in ("None", None):
         raise DefinitionError(f"step {step!r} input {name!r}: only S3CompressionType None")
+    distribution = check_distribution(step, name, s3.get("S3DataDistributionType"))
+    target = _local(step, s3.get("LocalPath"), root)
     try:
-        store.download(str(s3.get("S3Uri")), _local(step, s3.get("LocalPath"), root))
+        download_shard(store, str(s3.get("S3Uri")), target, distribution, index, count)
     except ArtifactError as exc:
         raise StepFailed(f"ClientError: input {name!r}: {exc}") from None
 

@@ -1,4 +1,5 @@
-"""One training job (a Training step, or one trial of a Tuning step) run as a local subprocess.
+"""One training job (a Training step, or one trial of a Tuning step) run as local subprocesses,
+one per instance (:mod:`orchestrator.backends.local.hosts`).
 
 It lays out what SageMaker gives a training container under the job's own ``OPT_ML_ROOT``:
 ``input/config/{hyperparameters,inputdataconfig,resourceconfig}.json`` (hyperparameter values as
@@ -22,9 +23,19 @@ from ml_containers.bundle import MODEL_TAR, pack_model_dir
 
 from orchestrator.backends.local.artifacts import ArtifactStore
 from orchestrator.backends.local.errors import ArtifactError, DefinitionError, StepFailed
-from orchestrator.backends.local.jobs import failure_reason, job_environment, run_job
-
-HOST = "algo-1"
+from orchestrator.backends.local.hosts import (
+    check_distribution,
+    collective_environment,
+    download_shard,
+    first_failure,
+    free_port,
+    host_log,
+    host_names,
+    host_root,
+    instance_count,
+    resource_config,
+)
+from orchestrator.backends.local.jobs import HostCommand, failure_reason, job_environment, run_jobs
 
 
 @dataclass(frozen=True)
@@ -80,34 +91,16 @@ def run_training_job(
     log_path: Path,
     train_command: Sequence[str],
 ) -> dict[str, Any]:
-    """Run the job; returns DescribeTrainingJob-shaped properties or raises StepFailed."""
+    """Run the job on ``ResourceConfig.InstanceCount`` hosts; returns DescribeTrainingJob-shaped
+    properties or raises StepFailed naming the host that failed and its log."""
     started = datetime.now(UTC)
     definition = request.definition
     metric_definitions = compile_metric_definitions(request.step, definition)
     output_path = (definition.get("OutputDataConfig") or {}).get("S3OutputPath")
     if not output_path:
         raise DefinitionError(f"step {request.step!r} has no OutputDataConfig.S3OutputPath")
-    _lay_out(request, store, opt_ml_root)
-
-    limit = (definition.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds")
-    environment = {
-        **{str(k): str(v) for k, v in (definition.get("Environment") or {}).items()},
-        "TRAINING_JOB_NAME": request.job_name,
-        "OMP_NUM_THREADS": str(request.threads),
-        "SM_NUM_CPUS": str(request.threads),
-    }
-    result = run_job(
-        list(train_command),
-        env=job_environment(opt_ml_root, environment),
-        log_path=log_path,
-        cwd=opt_ml_root,
-        max_runtime_seconds=float(limit) if limit else None,
-    )
-    if result.exit_code != 0 or result.timed_out:
-        raise StepFailed(
-            failure_reason(result, opt_ml_root / "output" / "failure", log_path, limit)
-        )
-    model_uri = _publish_model(request, output_path, store, opt_ml_root, log_path)
+    first_root = _run_hosts(request, store, opt_ml_root, log_path, train_command)
+    model_uri = _publish_model(request, output_path, store, first_root, log_path)
     ended = datetime.now(UTC)
     metrics = read_metrics(log_path.read_text(errors="replace"), metric_definitions)
     return {
@@ -128,10 +121,56 @@ def run_training_job(
     }
 
 
+def _run_hosts(
+    request: TrainingRequest,
+    store: ArtifactStore,
+    opt_ml_root: Path,
+    log_path: Path,
+    train_command: Sequence[str],
+) -> Path:
+    """Lay out and run every host; the first host's root, or StepFailed naming the host."""
+    definition = request.definition
+    resources = definition.get("ResourceConfig") or {}
+    count = instance_count(request.step, resources.get("InstanceCount"), "InstanceCount")
+    hosts = host_names(count)
+    roots = [host_root(opt_ml_root, host, count) for host in hosts]
+    for index, root in enumerate(roots):
+        _lay_out(request, store, root, index, count)
+    limit = (definition.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds")
+    threads = max(1, request.threads // count)
+    environment = {
+        **{str(k): str(v) for k, v in (definition.get("Environment") or {}).items()},
+        "TRAINING_JOB_NAME": request.job_name,
+        "OMP_NUM_THREADS": str(threads),
+        "SM_NUM_CPUS": str(threads),
+        "SM_HOSTS": json.dumps(hosts),
+        **(collective_environment(free_port()) if count > 1 else {}),
+    }
+    commands = [
+        HostCommand(
+            list(train_command),
+            job_environment(root, {**environment, "SM_CURRENT_HOST": host}),
+            host_log(log_path, host, count),
+            root,
+            host if count > 1 else None,
+        )
+        for host, root in zip(hosts, roots, strict=True)
+    ]
+    results = run_jobs(commands, max_runtime_seconds=float(limit) if limit else None)
+    failed = first_failure(results)
+    if failed is not None:
+        reason = failure_reason(
+            results[failed], roots[failed] / "output" / "failure", commands[failed].log_path, limit
+        )
+        raise StepFailed(f"host {hosts[failed]} of {count}: {reason}" if count > 1 else reason)
+    return roots[0]
+
+
 def _publish_model(
     request: TrainingRequest, output_path: Any, store: ArtifactStore, root: Path, log_path: Path
 ) -> str:
-    """Pack /opt/ml/model as model.tar.gz and upload it where SageMaker puts it; its URI."""
+    """Pack the first host's /opt/ml/model as model.tar.gz and upload it where SageMaker puts
+    it; its URI."""
     model_dir = root / "model"
     if not any(model_dir.iterdir()):
         raise StepFailed(f"the training program wrote nothing to /opt/ml/model (log: {log_path})")
@@ -144,7 +183,10 @@ def _publish_model(
     return model_uri
 
 
-def _lay_out(request: TrainingRequest, store: ArtifactStore, root: Path) -> None:
+def _lay_out(
+    request: TrainingRequest, store: ArtifactStore, root: Path, index: int, count: int
+) -> None:
+    """Host ``index``'s /opt/ml: config files, its channels (sharded ones cut to its share)."""
     config = root / "input" / "config"
     config.mkdir(parents=True, exist_ok=True)
     (root / "model").mkdir(parents=True, exist_ok=True)
@@ -160,31 +202,20 @@ def _lay_out(request: TrainingRequest, store: ArtifactStore, root: Path) -> None
                 f"step {request.step!r}: every InputDataConfig channel needs a ChannelName and "
                 "DataSource.S3DataSource.S3Uri (the local runner reads S3 channels only)"
             )
+        distribution = check_distribution(request.step, name, source.get("S3DataDistributionType"))
+        target = root / "input" / "data" / str(name)
         try:
-            store.download(str(source["S3Uri"]), root / "input" / "data" / str(name))
+            download_shard(store, str(source["S3Uri"]), target, distribution, index, count)
         except ArtifactError as exc:
             raise StepFailed(f"ClientError: channel {name!r}: {exc}") from None
         channels[name] = {
             "ContentType": channel.get("ContentType", ""),
             "TrainingInputMode": channel.get("InputMode", mode),
-            "S3DistributionType": source.get("S3DataDistributionType", "FullyReplicated"),
+            "S3DistributionType": distribution,
             "RecordWrapperType": channel.get("RecordWrapperType", "None"),
         }
     instance_type = (definition.get("ResourceConfig") or {}).get("InstanceType", "local")
-    resource = {
-        "current_host": HOST,
-        "hosts": [HOST],
-        "current_instance_type": instance_type,
-        "current_group_name": "homogeneousCluster",
-        "instance_groups": [
-            {
-                "instance_group_name": "homogeneousCluster",
-                "instance_type": instance_type,
-                "hosts": [HOST],
-            }
-        ],
-        "network_interface_name": "eth0",
-    }
+    resource = resource_config(host_names(count)[index], count, instance_type)
     (config / "hyperparameters.json").write_text(json.dumps(request.hyperparameters, indent=2))
     (config / "inputdataconfig.json").write_text(json.dumps(channels, indent=2))
     (config / "resourceconfig.json").write_text(json.dumps(resource, indent=2))

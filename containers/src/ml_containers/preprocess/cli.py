@@ -53,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=100_000,
         help="rows per streamed chunk; bounds memory, does not change outputs (100000)",
     )
+    parser.add_argument(
+        "--train-parts",
+        type=positive_int,
+        default=1,
+        help="write the train split as this many part files, one per training host, so a "
+        "ShardedByS3Key channel gives each host some (default 1: train/train.csv)",
+    )
     return parser
 
 
@@ -73,6 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         test_fraction=args.test_fraction,
         seed=args.seed,
         chunk_rows=args.chunk_rows,
+        train_parts=args.train_parts,
     )
     try:
         report = run_preprocess(config)

@@ -21,7 +21,6 @@ from typing import IO, Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from ..csvio import (
     CsvFormatError,
@@ -38,6 +37,7 @@ from ..validation import ValidatedChunk, reason_message, validate_chunk
 from .dedupe import SeenHashes, mark_duplicates, row_hashes
 from .errors import PreprocessError
 from .inputs import check_header, find_input_files, read_schema
+from .parts import PartWriter, part_names
 from .split import SPLIT_NAMES, TEST, TRAIN, VALIDATION, StratifiedSplitter, assign_splits
 
 # The fitter sees training rows in blocks of this size whatever --chunk-rows is, so its
@@ -60,6 +60,7 @@ class PreprocessConfig:
     seed: int = 42
     chunk_rows: int = 100_000
     work_dir: Path | None = None
+    train_parts: int = 1  # files the train split is written as (one per training host)
 
 
 class _FitFeeder:
@@ -289,7 +290,8 @@ def run_preprocess(config: PreprocessConfig) -> dict[str, Any]:
         transform = fitter.finish()
         transform.save(out / "transform")
         schema.dump(out / "transform" / "schema.json")
-        _second_pass(schema, transform, spools, out)
+        paths = [out / "train" / name for name in part_names(config.train_parts)]
+        _second_pass(schema, transform, spools, out, PartWriter(paths, int(report.splits[TRAIN])))
     result = report.to_dict("succeeded", transform=transform)
     _write_report(out, result)
     return result
@@ -472,38 +474,30 @@ def _check_after_first_pass(
 
 
 def _second_pass(
-    schema: DatasetSchema, transform: FittedTransform, spools: list[_SplitSpool], out: Path
+    schema: DatasetSchema,
+    transform: FittedTransform,
+    spools: list[_SplitSpool],
+    out: Path,
+    train_parts: PartWriter,
 ) -> None:
-    output_files = {
-        TRAIN: out / "train" / "train.csv",
-        VALIDATION: out / "validation" / "validation.csv",
-        TEST: out / "test" / "test.csv",
-    }
+    """Transform each split's rows into its label-first CSV (train: into its part files)."""
     raw_columns = [*schema.id_columns, *schema.feature_names]
     batch_handle = (out / "batch" / "batch.csv").open("wb")
     labels_handle = (out / "batch" / "labels.csv").open("wb")
     try:
-        for code, path in output_files.items():
-            with path.open("wb") as handle:
-                writer: pacsv.CSVWriter | None = None
-                for table in spools[code].batches():
-                    checked = validate_chunk(table, schema)
-                    if checked.rejected:
-                        raise RuntimeError("a row accepted in pass 1 failed validation in pass 2")
-                    features = transform.apply_columns(checked.feature_columns(), checked.rows)
-                    matrix = _label_first_table(schema, checked.labels, features)
-                    if writer is None:
-                        writer = pacsv.CSVWriter(
-                            handle,
-                            matrix.schema,
-                            write_options=pacsv.WriteOptions(include_header=False),
-                        )
-                    writer.write_table(matrix)
-                    if code == TEST:
-                        write_lines(batch_handle, csv_lines([checked.text[c] for c in raw_columns]))
-                        write_lines(labels_handle, csv_field(checked.text[schema.target.name]))
-                if writer is not None:
-                    writer.close()
+        for code in (TRAIN, VALIDATION, TEST):
+            name = SPLIT_NAMES[code]
+            sink = train_parts if code == TRAIN else PartWriter([out / name / f"{name}.csv"], 0)
+            for table in spools[code].batches():
+                checked = validate_chunk(table, schema)
+                if checked.rejected:
+                    raise RuntimeError("a row accepted in pass 1 failed validation in pass 2")
+                features = transform.apply_columns(checked.feature_columns(), checked.rows)
+                sink.write(_label_first_table(schema, checked.labels, features))
+                if code == TEST:
+                    write_lines(batch_handle, csv_lines([checked.text[c] for c in raw_columns]))
+                    write_lines(labels_handle, csv_field(checked.text[schema.target.name]))
+            sink.close()
     finally:
         batch_handle.close()
         labels_handle.close()

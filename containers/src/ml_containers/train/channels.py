@@ -70,8 +70,19 @@ def check_input_data_config(config: Mapping[str, Any] | None) -> None:
             )
 
 
-def channel_files(name: str) -> list[Path]:
-    """The data files of channel ``name``; fails when the channel is missing or empty."""
+def sharded_channels(config: Mapping[str, Any] | None) -> frozenset[str]:
+    """The channels split across hosts (``S3DistributionType`` ``ShardedByS3Key``): each host
+    holds part of them, so their row counts add up over hosts."""
+    return frozenset(
+        name
+        for name, settings in (config or {}).items()
+        if isinstance(settings, dict) and settings.get("S3DistributionType") == "ShardedByS3Key"
+    )
+
+
+def channel_files(name: str, allow_empty: bool = False) -> list[Path]:
+    """The data files of channel ``name``; fails when the channel is missing, or empty unless
+    ``allow_empty`` (one host of several, whose shard may hold no file)."""
     directory = paths.channel_dir(name)
     if not directory.is_dir():
         raise JobFailure(
@@ -80,7 +91,7 @@ def channel_files(name: str) -> list[Path]:
             f"SM_CHANNEL_{name.upper()})"
         )
     files = data_files(directory)
-    if not files:
+    if not files and not allow_empty:
         raise JobFailure(
             f"channel {name!r} is empty: {directory} holds no files; check that the channel's S3 "
             "prefix points at the output of preprocess"

@@ -36,14 +36,23 @@ def data_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 
-def read_labeled_csv(files: list[Path], n_features: int, what: str) -> LabeledData:
+def read_labeled_csv(
+    files: list[Path], n_features: int, what: str, allow_empty: bool = False
+) -> LabeledData:
     """Read and concatenate ``files``; each row is ``label,feature_1,...,feature_n``.
+
+    ``allow_empty``: no rows at all gives empty data instead of failing (one host's shard).
 
     ``what`` names the data in errors ("the train channel"). A wrong column count, a value that is
     not a number, or no rows at all is a :class:`JobFailure` saying which file and what to fix.
     """
     tables = [_read_one(path, n_features, what) for path in files]
     tables = [t for t in tables if t.num_rows]
+    if not tables and allow_empty:
+        return LabeledData(
+            features=np.empty((0, n_features), dtype=np.float32),
+            labels=np.empty(0, dtype=np.float64),
+        )
     if not tables:
         names = ", ".join(p.name for p in files) or "no files"
         raise JobFailure(

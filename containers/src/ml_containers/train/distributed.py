@@ -1,0 +1,213 @@
+"""Training on several hosts: SageMaker's hosts plus XGBoost's own collective, nothing else.
+
+SageMaker starts the same container on every instance of a training job and describes the
+cluster in ``/opt/ml/input/config/resourceconfig.json`` (``current_host``, ``hosts``). The first
+host in sorted order (``algo-1``) runs XGBoost's collective tracker
+(``xgboost.tracker.RabitTracker``); every host, the first included, joins it with
+``xgboost.collective.CommunicatorContext`` under a task id equal to its index in ``hosts``, so
+ranks follow the host order. XGBoost then all-reduces gradient histograms and eval metrics, so
+every host builds the same trees and sees the same validation metric (early stopping stops them
+all at the same round); only the first host writes the model.
+
+This follows SageMaker's own XGBoost container (aws/sagemaker-xgboost-container,
+``src/sagemaker_xgboost_container/distributed.py``: tracker on the first sorted host, port 9099,
+``dmlc_task_id`` = index in the sorted hosts, retries while the tracker comes up, model saved
+only where ``is_master``). Unlike it, a host whose shard is empty is not dropped from the group
+with a second rendezvous: it joins with an empty matrix, which XGBoost 3 supports (it warns
+"Empty dataset at worker"), so one rendezvous serves every case.
+
+Timeouts are bounded so a lost host fails the job instead of hanging it: the tracker waits at
+most ``COLLECTIVE_BOOTSTRAP_TIMEOUT`` seconds for every host to join (data loading happens before
+joining), and each collective operation at most ``COLLECTIVE_TIMEOUT`` seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import paths
+from .failure import JobFailure
+
+DEFAULT_PORT = 9099  # SageMaker's XGBoost container's tracker port
+PORT_ENV = "COLLECTIVE_TRACKER_PORT"
+# The tracker's address; default: the first host's name resolved (SageMaker's DNS names hosts).
+ADDRESS_ENV = "COLLECTIVE_TRACKER_ADDRESS"
+BOOTSTRAP_TIMEOUT_ENV = "COLLECTIVE_BOOTSTRAP_TIMEOUT"
+TIMEOUT_ENV = "COLLECTIVE_TIMEOUT"
+DEFAULT_BOOTSTRAP_TIMEOUT = 900  # every host must have loaded its data and joined by then
+DEFAULT_TIMEOUT = 300  # one collective operation (a histogram all-reduce) never takes this long
+DNS_WAIT_SECONDS = 300  # SageMaker's container waits up to 15 minutes; hosts resolve in seconds
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """The training job's hosts, sorted, and which one this process is."""
+
+    hosts: tuple[str, ...]
+    current_host: str
+
+    @property
+    def size(self) -> int:
+        return len(self.hosts)
+
+    @property
+    def rank(self) -> int:
+        return self.hosts.index(self.current_host)
+
+    @property
+    def is_first(self) -> bool:
+        return self.rank == 0
+
+    @property
+    def distributed(self) -> bool:
+        return self.size > 1
+
+
+SINGLE_HOST = Cluster(("algo-1",), "algo-1")
+
+
+def read_cluster(path: Path | None = None) -> Cluster:
+    """The cluster ``resourceconfig.json`` describes; one host when the file is absent."""
+    path = path or paths.resource_config_file()
+    if not path.is_file():
+        return SINGLE_HOST
+    try:
+        data = json.loads(path.read_text())
+        hosts = tuple(sorted(str(h) for h in data["hosts"]))
+        current = str(data["current_host"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise JobFailure(
+            f"cannot read the cluster from {path} ({type(exc).__name__}: {exc}); SageMaker writes "
+            'it as {"current_host": "algo-1", "hosts": ["algo-1", ...]}'
+        ) from None
+    if not hosts or current not in hosts:
+        raise JobFailure(
+            f"{path}: current_host {current!r} is not one of hosts {list(hosts)}; the file must "
+            "name this host among the job's hosts"
+        )
+    return Cluster(hosts, current)
+
+
+def _seconds(env: str, default: int) -> int:
+    text = os.environ.get(env)
+    try:
+        value = int(text) if text else default
+    except ValueError:
+        raise JobFailure(f"{env}={text!r} must be a whole number of seconds") from None
+    if value < 1:
+        raise JobFailure(f"{env}={text!r} must be at least 1 second")
+    return value
+
+
+def _tracker_address(cluster: Cluster) -> str:
+    explicit = os.environ.get(ADDRESS_ENV)
+    if explicit:
+        return explicit
+    first = cluster.hosts[0]
+    deadline = time.monotonic() + DNS_WAIT_SECONDS
+    while True:
+        try:
+            return socket.gethostbyname(first)
+        except OSError as exc:
+            if time.monotonic() > deadline:
+                raise JobFailure(
+                    f"host {first!r} (the collective's tracker) did not resolve within "
+                    f"{DNS_WAIT_SECONDS}s ({exc}); set {ADDRESS_ENV} when hosts have no DNS names"
+                ) from None
+            time.sleep(1)
+
+
+class Tracker:
+    """The collective's tracker, run by the first host for the length of the job."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        from xgboost.tracker import RabitTracker
+
+        self.address = _tracker_address(cluster)
+        self.port = int(os.environ.get(PORT_ENV) or DEFAULT_PORT)
+        self._tracker: Any = RabitTracker(
+            n_workers=cluster.size,
+            host_ip=self.address,
+            port=self.port,
+            sortby="task",
+            timeout=_seconds(BOOTSTRAP_TIMEOUT_ENV, DEFAULT_BOOTSTRAP_TIMEOUT),
+        )
+        self._tracker.start()
+
+    def close(self) -> None:
+        """After a successful job: let the tracker see every host leave, then free it."""
+        with suppress(Exception):  # the workers' own errors say what went wrong
+            self._tracker.wait_for(timeout=30)
+        self._tracker.free()
+
+    def abandon(self) -> None:
+        """After a failure: free the tracker without waiting for hosts that may be gone."""
+        with suppress(Exception):
+            self._tracker.free()
+
+
+def start_tracker(cluster: Cluster) -> Tracker | None:
+    """Start the tracker when this is the first host of several (before loading data, so the
+    other hosts find it up when they have loaded theirs)."""
+    if not (cluster.distributed and cluster.is_first):
+        return None
+    try:
+        return Tracker(cluster)
+    except Exception as exc:
+        raise JobFailure(
+            f"host {cluster.current_host} could not start the collective tracker ({exc}); "
+            f"check that port {os.environ.get(PORT_ENV) or DEFAULT_PORT} is free"
+        ) from None
+
+
+@contextmanager
+def collective(cluster: Cluster) -> Iterator[None]:
+    """Join the cluster's collective for the body (nothing to do on one host)."""
+    if not cluster.distributed:
+        yield
+        return
+    from xgboost import collective as coll
+
+    args: dict[str, str | int] = {
+        "dmlc_tracker_uri": _tracker_address(cluster),
+        "dmlc_tracker_port": int(os.environ.get(PORT_ENV) or DEFAULT_PORT),
+        "dmlc_task_id": str(cluster.rank),
+        "dmlc_timeout": _seconds(TIMEOUT_ENV, DEFAULT_TIMEOUT),
+        "dmlc_retry": 10,
+    }
+    try:
+        context = coll.CommunicatorContext(**args)
+        context.__enter__()
+    except Exception as exc:
+        raise JobFailure(
+            f"host {cluster.current_host} could not join the collective at "
+            f"{args['dmlc_tracker_uri']}:{args['dmlc_tracker_port']} ({exc}); every host of "
+            f"{list(cluster.hosts)} must reach the first one"
+        ) from None
+    print(
+        f"host {cluster.current_host}: rank {coll.get_rank()} of {coll.get_world_size()}",
+        flush=True,
+    )
+    try:
+        yield
+    finally:
+        context.__exit__(None, None, None)
+
+
+def global_sum(cluster: Cluster, values: np.ndarray) -> np.ndarray:
+    """``values`` summed over every host (itself on one host); call it on every host."""
+    if not cluster.distributed:
+        return values
+    from xgboost import collective as coll
+
+    return np.asarray(coll.allreduce(np.ascontiguousarray(values), coll.Op.SUM))

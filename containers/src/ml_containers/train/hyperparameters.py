@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..schema import DatasetSchema, ProblemType
+from .device import choose_device
 from .failure import JobFailure
 
 IGNORED_PREFIXES = ("_", "sagemaker_")
@@ -36,6 +37,7 @@ ALLOWED_OBJECTIVES: dict[ProblemType, tuple[str, ...]] = {
 }
 
 TREE_METHODS = ("auto", "hist", "approx", "exact")
+DEVICES = ("auto", "cpu", "cuda")  # auto: the GPU when there is one (train/device.py)
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ def _params(cores: int) -> dict[str, Param]:
             "objective", str, "", choices=tuple(o for v in ALLOWED_OBJECTIVES.values() for o in v)
         ),
         Param("num_class", int, 0, low=2, high=100_000),
+        Param("device", str, "auto", choices=DEVICES),
     ]
     return {p.name: p for p in specs}
 
@@ -246,6 +249,8 @@ def _build(
         params["num_class"] = schema.num_classes
     if schema.problem_type is ProblemType.BINARY:
         params["scale_pos_weight"] = value("scale_pos_weight")
+    if choose_device(value("device")) == "cuda":  # the CPU stays XGBoost's own default
+        params["device"] = "cuda"
     return TrainingConfig(
         params=params,
         num_round=int(value("num_round")),

@@ -48,6 +48,7 @@ TOP_LEVEL = {
     "pipeline": "the SageMaker pipeline",
     "deploy": "blue/green deploy to the endpoint",
     "rollback": "return to the previous model",
+    "promote": "copy an Approved model into the next environment",
 }
 GROUPS = {
     "executions": {
@@ -82,7 +83,7 @@ GROUPS = {
         "wait": "wait for an execution to end",
     },
 }
-COMMON = ["--env", "--environments-dir", "--output"]
+COMMON = ["--env", "--environments-dir", "--set", "--output"]
 STACK = ["--stack-outputs", "--terraform-dir"]
 WAITING = ["--timeout", "--poll-interval"]
 FLAGS = {
@@ -110,7 +111,7 @@ FLAGS = {
     "endpoint history": [*COMMON, *STACK],
     "endpoint-test": [*COMMON, "--dataset", *STACK, *WAITING],
     "batch-transform": [
-        *COMMON[:2],
+        *COMMON[:3],
         "--input",
         "--output",  # a file or s3:// prefix here, not table|json
         "--version",
@@ -146,6 +147,18 @@ FLAGS = {
         "--replace-schema",
     ],
     "rollback": [*COMMON, *STACK, *WAITING, "--to", "--dataset", "--replace-schema"],
+    "promote": [
+        "--model-package",
+        "--from",
+        "--to",
+        "--dataset",
+        "--from-stack-outputs",
+        "--stack-outputs",
+        "--from-profile",
+        "--from-role-arn",
+        "--environments-dir",
+        "--output",
+    ],
 }
 
 

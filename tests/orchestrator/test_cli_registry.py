@@ -28,6 +28,7 @@ COMMANDS = [
     "pipeline",
     "deploy",
     "rollback",
+    "promote",
 ]
 
 

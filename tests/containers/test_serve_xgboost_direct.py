@@ -9,9 +9,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 from ml_containers.serve import xgboost_direct
+from ml_containers.serve.compiled import ENV_SWITCH
 from ml_containers.serve.model import load_served_model
 from ml_containers.serve.xgboost_direct import DirectXGBoostPredictor, direct_predictor
 from serve_helpers import Kind, build_bundle
+
+
+@pytest.fixture(autouse=True)
+def _xgboost_predicts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about XGBoost's own path: the compiled trees (which take over when they
+    can, see test_serve_compiled_trees.py) are switched off."""
+    monkeypatch.setenv(ENV_SWITCH, "0")
 
 
 @pytest.mark.parametrize("kind", ["binary", "multiclass", "regression"])

@@ -50,7 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"serve: model {model.model_id!r} version {model.model_version!r} "
         f"({model.bundle.manifest.format}, {model.bundle.problem_type.value}) loaded from "
-        f"{config.model_dir}; one-row prediction {model.cost.fixed * 1e6:.0f} µs; starting "
+        f"{config.model_dir}; predictor: {model.predictor_description}; one-row prediction "
+        f"{model.cost.fixed * 1e6:.0f} µs; starting "
         f"{config.workers} worker(s) on {config.host}:{config.port}",
         file=sys.stderr,
         flush=True,

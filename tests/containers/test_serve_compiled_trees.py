@@ -1,0 +1,148 @@
+"""serve predicts XGBoost bundles with compiled trees (:mod:`ml_containers.forest`): the answers
+must be XGBoost's (within 1e-6; in fact bit for bit) on the whole dataset of every problem type,
+and serve must keep XGBoost, saying why in its log, whenever the trees cannot be compiled."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from ml_containers.forest import TOLERANCE, NativeForestPredictor, max_difference, native
+from ml_containers.forest.xgboost_trees import Unsupported, forest_from_booster
+from ml_containers.serve.compiled import ENV_SWITCH, SizeDispatch, crossover_rows
+from ml_containers.serve.decoding import decode
+from ml_containers.serve.model import ServedModel, load_served_model
+from ml_containers.serve.negotiation import InputFormat
+from ml_containers.serve.xgboost_direct import DirectXGBoostPredictor
+from serve_helpers import BuiltBundle, Kind, build_bundle
+
+
+def _features(served: ServedModel, rows: list[list[Any]]) -> np.ndarray:
+    body = "\n".join(",".join("" if v is None else repr(v) for v in row) for row in rows)
+    return served.features(decode(body.encode(), InputFormat.CSV, "utf-8", served.layout))
+
+
+def _booster(built: BuiltBundle) -> tuple[Any, tuple[int, int]]:
+    predictor = built.bundle.predictor
+    return predictor.booster, predictor.iteration_range  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "regression"])
+def test_compiled_trees_equal_xgboost_on_the_whole_dataset(kind: Kind, tmp_path: Path) -> None:
+    built = build_bundle(tmp_path / "model", kind, "xgboost", rounds=40, max_depth=5)
+    served = load_served_model(built.directory, None)
+    dispatch = served.bundle.predictor
+    assert isinstance(dispatch, SizeDispatch)
+    assert isinstance(dispatch.compiled, NativeForestPredictor)
+    booster, iteration_range = _booster(built)
+    features = _features(served, built.raw_rows)
+    want = booster.inplace_predict(
+        features, iteration_range=iteration_range, validate_features=False
+    )
+    got = dispatch.compiled(features)
+    assert max_difference(got, want) <= TOLERANCE
+    np.testing.assert_array_equal(got, want)  # stronger than required: the same bits
+    # One request at a time, as served, and through the whole served pipeline.
+    for row in range(0, len(features), 37):
+        np.testing.assert_array_equal(dispatch.compiled(features[row : row + 1]), want[row:][:1])
+    np.testing.assert_allclose(
+        served.predict(_batch(served, built.raw_rows)), built.expected(built.raw_rows), rtol=1e-6
+    )
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "regression"])
+def test_missing_values_take_xgboosts_default_branches(kind: Kind, tmp_path: Path) -> None:
+    built = build_bundle(tmp_path / "model", kind, "xgboost", rounds=25, max_depth=6)
+    booster, iteration_range = _booster(built)
+    predictor = NativeForestPredictor(forest_from_booster(booster, iteration_range))
+    rng = np.random.default_rng(3)
+    probe = (rng.standard_normal((3000, booster.num_features())) * 3).astype(np.float32)
+    probe[rng.random(probe.shape) < 0.3] = np.nan
+    probe[0, :] = np.nan
+    want = booster.inplace_predict(probe, iteration_range=iteration_range)
+    np.testing.assert_array_equal(predictor(probe), want)
+
+
+def test_best_iteration_range_is_honoured(tmp_path: Path) -> None:
+    built = build_bundle(tmp_path / "model", "multiclass", "xgboost", rounds=30)
+    booster, _ = _booster(built)
+    probe = np.random.default_rng(1).standard_normal((200, booster.num_features()))
+    probe = probe.astype(np.float32)
+    for iteration_range in ((0, 5), (2, 9), (0, 0)):
+        predictor = NativeForestPredictor(forest_from_booster(booster, iteration_range))
+        want = booster.inplace_predict(probe, iteration_range=iteration_range)
+        np.testing.assert_array_equal(predictor(probe), want)
+
+
+def test_without_a_c_compiler_serve_falls_back_to_xgboost_with_a_log_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    built = build_bundle(tmp_path / "model", "binary", "xgboost")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty-cache"))
+    monkeypatch.delenv(native.LIB_ENV, raising=False)
+    monkeypatch.setattr(native, "library_name", lambda: "_forest_walker-not-built.so")
+    monkeypatch.setattr(native, "find_compiler", lambda: None)
+    with caplog.at_level(logging.WARNING, logger="serve"):
+        served = load_served_model(built.directory, None)
+    assert isinstance(served.bundle.predictor, DirectXGBoostPredictor)
+    assert "no C compiler found" in caplog.text
+    assert "predicting with XGBoost" in caplog.text
+    assert "no C compiler found" in served.predictor_description
+    rows = built.raw_rows[:20]
+    np.testing.assert_allclose(served.predict(_batch(served, rows)), built.expected(rows))
+
+
+def test_a_compiler_that_fails_is_reported_not_raised(tmp_path: Path) -> None:
+    with pytest.raises(native.NativeUnavailable, match="exited"):
+        native.compile_library(tmp_path / "x.so", ["sh", "-c", "echo broken >&2; exit 3", "cc"])
+    assert not (tmp_path / "x.so").exists()
+
+
+def test_an_unsupported_booster_keeps_xgboost(tmp_path: Path) -> None:
+    built = build_bundle(
+        tmp_path / "model", "binary", "xgboost", xgboost_params={"booster": "dart"}
+    )
+    booster, iteration_range = _booster(built)
+    with pytest.raises(Unsupported, match="dart"):
+        forest_from_booster(booster, iteration_range)
+    served = load_served_model(built.directory, None)
+    assert not isinstance(served.bundle.predictor, SizeDispatch)
+    assert "dart" in served.predictor_description
+
+
+def test_the_switch_turns_compiled_trees_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ENV_SWITCH, "0")
+    built = build_bundle(tmp_path / "model", "binary", "xgboost")
+    served = load_served_model(built.directory, None)
+    assert isinstance(served.bundle.predictor, DirectXGBoostPredictor)
+
+
+def test_size_dispatch_sends_large_requests_to_the_faster_predictor() -> None:
+    def compiled(features: np.ndarray) -> np.ndarray:
+        return np.zeros(len(features), dtype=np.float32)
+
+    def library(features: np.ndarray) -> np.ndarray:
+        return np.ones(len(features), dtype=np.float32)
+
+    dispatch = SizeDispatch(compiled, library, max_rows=10)
+    assert dispatch(np.zeros((10, 2), dtype=np.float32))[0] == 0
+    assert dispatch(np.zeros((11, 2), dtype=np.float32))[0] == 1
+    probe = np.zeros((64, 2), dtype=np.float32)
+    assert crossover_rows(compiled, compiled, probe) == float("inf")
+
+
+def test_max_difference_scales_large_values_and_matches_nans() -> None:
+    assert max_difference(np.array([1000.0]), np.array([1000.0005])) <= TOLERANCE
+    assert max_difference(np.array([0.5]), np.array([0.500002])) > TOLERANCE
+    assert max_difference(np.array([np.nan]), np.array([np.nan])) == 0.0
+    assert max_difference(np.zeros(2), np.zeros(3)) == float("inf")
+
+
+def _batch(served: ServedModel, rows: list[list[Any]]) -> Any:
+    body = "\n".join(",".join("" if v is None else repr(v) for v in row) for row in rows)
+    return decode(body.encode(), InputFormat.CSV, "utf-8", served.layout)

@@ -116,7 +116,7 @@ class World:
             write_schema("breast_cancer", schema)  # dataset.schema: the group's dataset
             s3.put_object(Bucket=stack.data_bucket, Key="d/schema.yaml", Body=schema.read_bytes())
 
-    def dev_package(self, status: str = "Approved") -> str:
+    def dev_package(self, status: str = "Approved", tag: str = "abc123") -> str:
         """An evaluated dev version, registered as the pipeline registers one."""
         session = session_of(DEV_ACCOUNT)
         s3, artifacts = session.client("s3"), f"{prefix('dev')}-artifacts-{DEV_ACCOUNT}"
@@ -128,7 +128,7 @@ class World:
         for key, body in objects.items():
             s3.put_object(Bucket=artifacts, Key=key, Body=body)
         text, digest, _ = manifest_for("dev-image")
-        upload_image(self.registries["dev"], prefix("dev"), "abc123", text, blobs_for("dev-image"))
+        upload_image(self.registries["dev"], prefix("dev"), tag, text, blobs_for("dev-image"))
         registry = AwsModelRegistry(session.client("sagemaker"))
         group = f"{prefix('dev')}-models-breast-cancer"
         registry.ensure_group(group)

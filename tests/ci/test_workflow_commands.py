@@ -2,8 +2,7 @@
 whose flags the CLI's own parser accepts, with the job's environment, so a renamed command or
 flag fails here instead of in a deployment.
 
-Replaying these commands against AWS itself is not done here; `tests/aws/test_promote.py`
-runs the promote step's flags against moto in two accounts.
+tests/aws/test_workflow_replay.py runs them in order against moto in two accounts.
 """
 
 from __future__ import annotations

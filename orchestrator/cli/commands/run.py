@@ -84,10 +84,15 @@ def render_run_summary(summary: dict[str, Any]) -> str:
     lines.append(
         format_table(
             [
-                {**s, "cached": "yes" if s["cached"] else "", "reused from": s.get("reused_from")}
+                {
+                    **s,
+                    "cached": "yes" if s["cached"] else "",
+                    "reused from": s.get("reused_from"),
+                    "hosts": s.get("hosts") or "",
+                }
                 for s in execution["steps"]
             ],
-            ["name", "status", "cached", "reused from", "seconds"],
+            ["name", "status", "hosts", "cached", "reused from", "seconds"],
         )
     )
     if execution.get("failure_reason"):

@@ -14,6 +14,7 @@ from ml_containers.forest import TOLERANCE, NativeForestPredictor, max_differenc
 from ml_containers.forest.xgboost_trees import Unsupported, forest_from_booster
 from ml_containers.serve.compiled import ENV_SWITCH, SizeDispatch, crossover_rows
 from ml_containers.serve.decoding import decode
+from ml_containers.serve.errors import BadRequest
 from ml_containers.serve.model import ServedModel, load_served_model
 from ml_containers.serve.negotiation import InputFormat
 from ml_containers.serve.xgboost_direct import DirectXGBoostPredictor
@@ -146,3 +147,22 @@ def test_max_difference_scales_large_values_and_matches_nans() -> None:
 def _batch(served: ServedModel, rows: list[list[Any]]) -> Any:
     body = "\n".join(",".join("" if v is None else repr(v) for v in row) for row in rows)
     return decode(body.encode(), InputFormat.CSV, "utf-8", served.layout)
+
+
+@pytest.mark.parametrize("kind", ["binary", "regression"])
+def test_the_fused_numeric_path_equals_the_general_one(kind: Kind, tmp_path: Path) -> None:
+    """Complete all-numeric rows go through one C call (transform, trees, served layout): the
+    same bits as the transform, the trees and the bundle's post-processing one after another."""
+    built = build_bundle(tmp_path / "model", kind, "xgboost", rounds=30)
+    served = load_served_model(built.directory, None)
+    assert served._raw_path is not None
+    batch = _batch(served, built.raw_rows)
+    assert batch.complete
+    general = served.bundle.predict(served.features(batch))
+    np.testing.assert_array_equal(served.predict(batch), general)
+    one = _batch(served, built.raw_rows[:1])
+    np.testing.assert_array_equal(served.predict(one), general[:1])
+    # A value the float32 features cannot hold is still the client's 400, named as before.
+    huge = [[1e308, *built.raw_rows[0][1:]]]
+    with np.errstate(over="ignore"), pytest.raises(BadRequest, match="too large in magnitude"):
+        served.predict(_batch(served, huge))

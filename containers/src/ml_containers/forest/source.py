@@ -15,11 +15,12 @@ the float arithmetic would differ.
 
 from __future__ import annotations
 
-ABI_VERSION = 2
+ABI_VERSION = 3
 
 C_SOURCE = r"""
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #define LINK_IDENTITY 0
 #define LINK_SIGMOID 1
@@ -45,7 +46,7 @@ typedef struct {
   int32_t link;
 } fw_forest;
 
-int32_t fw_abi_version(void) { return 2; }
+int32_t fw_abi_version(void) { return 3; }
 
 /* XGBoost's ProbToMargin for the logistic objectives and the log-link ones. */
 float fw_logit(float p) { return -logf(1.0f / p - 1.0f); }
@@ -110,5 +111,44 @@ void fw_predict(const fw_forest* f, const float* x, int64_t rows, int64_t n_cols
     }
   }
   fw_link(f, out, rows);
+}
+
+/* Serving's whole numeric path in one call: raw request rows (float64) through the fitted
+   transform, float32 features = (float)((raw - mean) / scale) as numpy computes them, the
+   prediction, then the output in the served layout (float64): the model's groups as they are,
+   or for a binary model the pair (1 - p, p) with 1 - p taken in float32 as the library's
+   callers do. Returns -1 when all is well, -2 when out of memory, else the index of the first
+   feature value that is not finite (the caller explains it); nothing is predicted then. */
+int64_t fw_predict_raw(const fw_forest* f, const double* raw, int64_t rows, int64_t n_cols,
+                       const double* mean, const double* scale, int32_t binary_pair,
+                       double* out) {
+  float small[4096];
+  int64_t need = rows * (n_cols + f->n_groups);
+  float* features = need <= 4096 ? small : (float*)malloc(sizeof(float) * (size_t)need);
+  if (features == NULL) return -2;
+  float* scratch = features + rows * n_cols;
+  int64_t failed = -1;
+  for (int64_t i = 0; i < rows * n_cols; ++i) {
+    int64_t c = i % n_cols;
+    float v = (float)((raw[i] - mean[c]) / scale[c]);
+    if (!isfinite(v)) {
+      failed = i;
+      break;
+    }
+    features[i] = v;
+  }
+  if (failed < 0) {
+    fw_predict(f, features, rows, n_cols, scratch);
+    if (binary_pair) {
+      for (int64_t r = 0; r < rows; ++r) {
+        out[2 * r] = (double)(1.0f - scratch[r]);
+        out[2 * r + 1] = (double)scratch[r];
+      }
+    } else {
+      for (int64_t i = 0; i < rows * f->n_groups; ++i) out[i] = (double)scratch[i];
+    }
+  }
+  if (features != small) free(features);
+  return failed;
 }
 """

@@ -14,6 +14,7 @@ known (:data:`LINKS`). Anything else raises :class:`Unsupported` and the caller 
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -186,6 +187,7 @@ class NativeForestPredictor:
     def __init__(self, forest: ForestArrays) -> None:
         library = load_library()
         self._predict = library.fw_predict
+        self._predict_raw = library.fw_predict_raw
         self.forest = forest  # keeps the arrays alive while the C struct points at them
         self.n_features = forest.n_features
         self._groups = int(forest.base_score.size)
@@ -220,3 +222,58 @@ class NativeForestPredictor:
         out = np.empty(rows * groups, dtype=np.float32)
         self._predict(self._handle, features.ctypes.data, rows, width, out.ctypes.data)
         return out if groups == 1 else out.reshape(rows, groups)
+
+    def raw_path(self, mean: np.ndarray, scale: np.ndarray, binary_pair: bool) -> RawPath:
+        """Serving's fused numeric path for this forest and a fitted numeric transform."""
+        return RawPath(self, mean, scale, binary_pair)
+
+
+class RawPath:
+    """Raw float64 rows through ``(raw - mean) / scale`` (as float32 features) and the trees in
+    one C call, answered in serving's float64 layout (see ``fw_predict_raw``)."""
+
+    def __init__(
+        self, forest: NativeForestPredictor, mean: np.ndarray, scale: np.ndarray, pair: bool
+    ) -> None:
+        self._forest = forest  # keeps the struct and the trees alive
+        self._call = forest._predict_raw
+        self._handle = forest._handle
+        self._mean = np.ascontiguousarray(mean, dtype=np.float64)
+        self._scale = np.ascontiguousarray(scale, dtype=np.float64)
+        if self._mean.shape != (forest.n_features,) or self._scale.shape != self._mean.shape:
+            raise ValueError("the transform's mean and scale do not match the model's features")
+        self._mean_at = self._mean.ctypes.data
+        self._scale_at = self._scale.ctypes.data
+        self._pair = pair
+        self._width = forest.n_features
+        groups = forest._groups
+        self._shape_of: Callable[[int], tuple[int, ...]] = (
+            (lambda rows: (rows, 2))
+            if pair
+            else (lambda rows: (rows,))
+            if groups == 1
+            else (lambda rows: (rows, groups))
+        )
+
+    def __call__(self, raw: np.ndarray) -> np.ndarray | None:
+        """The served output, or None when a transformed value is not finite (nothing is
+        predicted: the caller's own path explains it)."""
+        rows, width = raw.shape
+        if width != self._width:
+            raise ValueError(f"expected {self._width} features, got {width}")
+        if raw.dtype != np.float64 or not raw.flags.c_contiguous:
+            raw = np.ascontiguousarray(raw, dtype=np.float64)
+        out = np.empty(self._shape_of(rows), dtype=np.float64)
+        failed = self._call(
+            self._handle,
+            raw.ctypes.data,
+            rows,
+            width,
+            self._mean_at,
+            self._scale_at,
+            self._pair,
+            out.ctypes.data,
+        )
+        if failed == -2:
+            raise MemoryError("no memory for the transformed features")
+        return None if failed >= 0 else out

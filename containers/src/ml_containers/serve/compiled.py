@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from ..forest import compiled_xgboost_predictor
+from ..forest import NativeForestPredictor, compiled_xgboost_predictor
+from ..forest.xgboost_trees import RawPath
 
 log = logging.getLogger("serve")
 ENV_SWITCH = "SERVE_COMPILED_TREES"
@@ -57,6 +58,25 @@ def compiled_or_none(
         return None, reason
     max_rows = crossover_rows(compiled, library, probe)
     return SizeDispatch(compiled, library, max_rows), ""
+
+
+def fused_raw_path(
+    dispatch: SizeDispatch, mean: np.ndarray, scale: np.ndarray, binary: bool, reference: Any
+) -> RawPath | None:
+    """The one-call path (transform, trees, served layout) for complete all-numeric rows,
+    when it answers probe rows exactly as ``reference`` (the model's own path) does."""
+    compiled = dispatch.compiled
+    if not isinstance(compiled, NativeForestPredictor):
+        return None
+    path = compiled.raw_path(mean, scale, binary)
+    rng = np.random.default_rng(1)
+    probe = mean + scale * rng.standard_normal((_LARGE, mean.size)) * 2
+    for rows in (probe[:1], probe):
+        got, want = path(rows), reference(rows)
+        if got is None or got.shape != want.shape or not np.array_equal(got, want):
+            log.warning("the fused numeric path differs from the model's own: not used")
+            return None
+    return path
 
 
 def crossover_rows(compiled: Predictor, library: Predictor, probe: np.ndarray) -> float:

@@ -155,7 +155,7 @@ def _csv_with_pyarrow(body: bytes, layout: RequestLayout) -> FeatureBatch | None
         matrix = np.empty((rows, layout.width), dtype=np.float64)
         for position in range(layout.width):
             matrix[:, position] = table.column(position).to_numpy()
-        return FeatureBatch(rows=rows, matrix=validate_matrix(matrix, layout))
+        return _numeric_batch(matrix, layout)
     columns: dict[str, Any] = {}
     for position, name in enumerate(layout.names):
         array = table.column(position)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..bundle import ModelBundle, load_bundle
-from .compiled import SizeDispatch, compiled_or_none
+from .compiled import SizeDispatch, compiled_or_none, fused_raw_path
 from .decoding import FeatureBatch, RequestLayout
 from .encoding import PredictionEncoder
 from .errors import BadRequest
@@ -71,6 +72,10 @@ class ServedModel:
         self.cost = PredictionCost(0.0, 0.0)
         self._xgboost: tuple[Any, tuple[int, int]] | None = None
         self.compiled_note = "not an XGBoost model"
+        # Complete all-numeric requests of up to _raw_rows rows: one C call (:mod:`.compiled`).
+        self._raw_path: Callable[[np.ndarray], np.ndarray | None] | None = None
+        self._raw_rows = 0.0
+        self._raw_owner: object = None
         numeric = [c for c in bundle.transform.columns if c["kind"] == "numeric"]
         self._mean = np.array([c["mean"] for c in numeric], dtype=np.float64)
         self._scale = np.array([c["scale"] for c in numeric], dtype=np.float64)
@@ -113,6 +118,18 @@ class ServedModel:
 
     def predict(self, batch: FeatureBatch) -> np.ndarray:
         """Class probabilities (rows, classes) or values (rows,)."""
+        raw_path = self._raw_path
+        if (
+            raw_path is not None
+            and batch.complete
+            and batch.rows <= self._raw_rows
+            and self.bundle.predictor is self._raw_owner  # stands in for that predictor only
+        ):
+            assert batch.matrix is not None  # complete batches are matrices
+            output = raw_path(batch.matrix)
+            if output is not None:
+                return output
+            # A transformed value is not finite: the general path below explains it (400).
         return self.bundle.predict(self.features(batch))
 
     def missing_rows(self, rows: int) -> FeatureBatch:
@@ -160,7 +177,17 @@ class ServedModel:
             return False
         bundle = self.bundle
         self.bundle = ModelBundle(bundle.manifest, bundle.schema, bundle.transform, dispatch)
+        if self.layout.numeric_only and self._mean.size == width:
+            binary = self.classes is not None and len(self.classes) == 2
+            self._raw_path = fused_raw_path(
+                dispatch, self._mean, self._scale, binary, self._reference_predict
+            )
+            self._raw_rows = dispatch.max_rows
+            self._raw_owner = dispatch
         return True
+
+    def _reference_predict(self, matrix: np.ndarray) -> np.ndarray:
+        return self.bundle.predict(self.features(FeatureBatch(len(matrix), matrix, None, True)))
 
     @property
     def predictor_description(self) -> str:

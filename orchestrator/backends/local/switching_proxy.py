@@ -11,6 +11,13 @@ once its in-flight count reaches zero it can be stopped without cutting anyone o
 
 It runs uvicorn in a background thread serving a small ASGI app, and forwards with one shared
 ``httpx.AsyncClient``. It listens on loopback only.
+
+It also answers SageMaker Runtime's own API, ``POST /endpoints/<name>/invocations`` (what
+``InvokeEndpoint`` sends), so ``boto3.client("sagemaker-runtime", endpoint_url=proxy.url)``
+works against a local endpoint unchanged: the request goes to the model's ``/invocations``
+without the SDK's signing headers, a 2xx answer comes back with ``x-Amzn-Invoked-Production-
+Variant``, and a model's refusal becomes SageMaker's ``ModelError`` (424, with the model's
+status and body as ``OriginalStatusCode`` and ``OriginalMessage``).
 """
 
 from __future__ import annotations
@@ -44,6 +51,12 @@ _HOP_HEADERS = {
     "content-encoding",
 }
 
+# Request headers of the SDK's own (signing, retries, user agent), never passed to the model.
+_SDK_HEADERS = ("authorization", "x-amz-", "amz-sdk-")
+_RUNTIME_PREFIX = "/endpoints/"
+_RUNTIME_SUFFIX = "/invocations"
+VARIANT = "AllTraffic"
+
 Scope = dict[str, Any]
 
 
@@ -51,8 +64,13 @@ class SwitchingProxy:
     """Forwards every request to the current target URL; see the module docstring."""
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, request_timeout: float = 60.0
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        request_timeout: float = 60.0,
+        endpoint_name: str | None = None,
     ) -> None:
+        self.endpoint_name = endpoint_name  # None: the runtime API answers for any name
         self._lock = threading.Lock()
         self._target: str | None = None
         self._in_flight: Counter[str] = Counter()
@@ -159,6 +177,10 @@ class SwitchingProxy:
                 return
             if not message.get("more_body", False):
                 break
+        runtime = _runtime_endpoint(scope)
+        if runtime is not None:
+            await self._runtime(scope, runtime, bytes(body), send)
+            return
         target = self._acquire()
         if target is None:
             await _send_error(send, 503, "no model is deployed on this endpoint yet")
@@ -170,26 +192,47 @@ class SwitchingProxy:
             return
         finally:
             self._release(target)
-        headers = [
-            (name.encode("latin-1"), value.encode("latin-1"))
-            for name, value in response.headers.multi_items()
-            if name.lower() not in _HOP_HEADERS
-        ]
-        headers.append((b"content-length", str(len(response.content)).encode()))
-        await send(
-            {"type": "http.response.start", "status": response.status_code, "headers": headers}
-        )
-        await send({"type": "http.response.body", "body": response.content})
+        await _relay(send, response, [])
 
-    async def _forward(self, scope: Scope, body: bytes, target: str) -> httpx.Response:
+    async def _runtime(self, scope: Scope, name: str, body: bytes, send: Any) -> None:
+        """InvokeEndpoint: the model's answer, or SageMaker Runtime's error for it."""
+        if scope["method"] != "POST":
+            await _runtime_error(send, 405, "ValidationError", "InvokeEndpoint is a POST")
+            return
+        if self.endpoint_name is not None and name != self.endpoint_name:
+            message = f"Endpoint {name} of account local not found."
+            await _runtime_error(send, 400, "ValidationError", message)
+            return
+        target = self._acquire()
+        if target is None:
+            message = f"Endpoint {name} has no model deployed yet."
+            await _runtime_error(send, 503, "ServiceUnavailable", message)
+            return
+        try:
+            response = await self._forward(scope, body, target, "/invocations")
+        except httpx.HTTPError as exc:
+            await _runtime_error(send, 500, "InternalFailure", f"the model did not answer: {exc!r}")
+            return
+        finally:
+            self._release(target)
+        if response.is_success:
+            variant = (b"x-amzn-invoked-production-variant", VARIANT.encode())
+            await _relay(send, response, [variant])
+            return
+        await _model_error(send, name, response)
+
+    async def _forward(
+        self, scope: Scope, body: bytes, target: str, path: str | None = None
+    ) -> httpx.Response:
         assert self._client is not None  # created at lifespan startup
-        path = scope.get("raw_path") or scope["path"].encode()
-        query = scope.get("query_string", b"")
-        url = target + path.decode("latin-1") + (("?" + query.decode("latin-1")) if query else "")
+        raw_path = path or (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+        query = "" if path else scope.get("query_string", b"").decode("latin-1")
+        url = target + raw_path + (("?" + query) if query else "")
         headers = [
             (name.decode("latin-1"), value.decode("latin-1"))
             for name, value in scope["headers"]
             if name.decode("latin-1").lower() not in _HOP_HEADERS
+            and not (path and name.decode("latin-1").lower().startswith(_SDK_HEADERS))
         ]
         return await self._client.request(scope["method"], url, headers=headers, content=body)
 
@@ -208,6 +251,61 @@ class SwitchingProxy:
                     await self._client.aclose()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def _runtime_endpoint(scope: Scope) -> str | None:
+    """The endpoint name of an InvokeEndpoint path, else None."""
+    path: str = scope["path"]
+    if path.startswith(_RUNTIME_PREFIX) and path.endswith(_RUNTIME_SUFFIX):
+        name = path[len(_RUNTIME_PREFIX) : -len(_RUNTIME_SUFFIX)]
+        if name and "/" not in name:
+            return name
+    return None
+
+
+async def _relay(send: Any, response: httpx.Response, extra: list[tuple[bytes, bytes]]) -> None:
+    headers = [
+        (name.encode("latin-1"), value.encode("latin-1"))
+        for name, value in response.headers.multi_items()
+        if name.lower() not in _HOP_HEADERS
+    ]
+    headers += [*extra, (b"content-length", str(len(response.content)).encode())]
+    await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
+    await send({"type": "http.response.body", "body": response.content})
+
+
+async def _model_error(send: Any, name: str, response: httpx.Response) -> None:
+    """What SageMaker Runtime answers when the container refuses: 424 ModelError."""
+    status = response.status_code
+    kind = "client" if status < 500 else "server"
+    original = response.text
+    message = (
+        f'Received {kind} error ({status}) from primary with message "{original[:1000]}". '
+        f"See the local endpoint's server log for {name}."
+    )
+    document = {
+        "ErrorCode": f"{kind.upper()}_ERROR_FROM_MODEL",
+        "Message": message,
+        "OriginalMessage": original,
+        "OriginalStatusCode": status,
+        "LogStreamArn": f"local:/{name}/{VARIANT}",
+    }
+    await _send_json(send, 424, document, "ModelError")
+
+
+async def _runtime_error(send: Any, status: int, code: str, message: str) -> None:
+    await _send_json(send, status, {"__type": code, "message": message}, code)
+
+
+async def _send_json(send: Any, status: int, document: dict[str, Any], code: str) -> None:
+    body = orjson.dumps(document)
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"x-amzn-errortype", code.encode()),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _send_error(send: Any, status: int, message: str) -> None:

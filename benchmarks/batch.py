@@ -143,6 +143,11 @@ def run_batch(
                 "target": 0.7,
                 "met": ratios["ours_over_in_process_rows_per_second"] >= 0.7,
             },
+            "ours/in-process rows/s >= 0.9 (issue 20)": {
+                "value": ratios["ours_over_in_process_rows_per_second"],
+                "target": 0.9,
+                "met": ratios["ours_over_in_process_rows_per_second"] >= 0.9,
+            },
             "peak mem large/small <= 1.2": {
                 "value": ratios["ours_peak_large_over_small"],
                 "target": 1.2,

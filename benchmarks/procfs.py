@@ -53,6 +53,17 @@ def command_line(pid: int) -> str:
     return raw.replace(b"\0", b" ").decode(errors="replace").strip()
 
 
+def rss_bytes(pid: int) -> int:
+    """The process's resident set now (VmRSS); 0 when it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 def peak_rss_bytes(pid: int) -> int:
     """The process's high-water resident set (VmHWM); 0 when it is gone."""
     try:

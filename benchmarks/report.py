@@ -50,10 +50,11 @@ def _serving(serving: dict[str, Any]) -> list[str]:
     lines.append("")
     for name, case in serving["cases"].items():
         peers = case["peers"]
+        order = sorted(peers, key=lambda kind: kind != "bare-direct")  # the floor first
+        ours = balanced_rps(peers["ours"], workers)
         parts = [
-            f"ours/{kind} req/s = "
-            f"{fmt(ratio(balanced_rps(peers['ours'], workers), balanced_rps(p, workers)))}"
-            for kind, p in peers.items()
+            f"ours/{kind} req/s = {fmt(ratio(ours, balanced_rps(peers[kind], workers)))}"
+            for kind in order
             if kind != "ours"
         ]
         lines.append(f"- {name}, runs with every worker busy: {', '.join(parts)}")
@@ -64,7 +65,25 @@ def _serving(serving: dict[str, Any]) -> list[str]:
         f"{settings['warmup_seconds']:g} s warm-up. TCP_NODELAY: {serving['tcp_nodelay']}.",
         "",
     ]
-    return lines
+    return lines + _memory(serving.get("memory_per_worker", {}))
+
+
+def _memory(memory: dict[str, Any]) -> list[str]:
+    if not memory:
+        return []
+    lines = [
+        "### Memory per worker (RSS MB, each process serving requests)",
+        "",
+        "| server | after load | after the serving runs | requests served in the runs |",
+        "| --- | --- | --- | ---: |",
+    ]
+    for kind, figures in memory.items():
+        lines.append(
+            f"| {kind} | {' / '.join(f'{x:.0f}' for x in figures['after_load_mb'])} | "
+            f"{' / '.join(f'{x:.0f}' for x in figures['after_requests_mb'])} | "
+            f"{figures['requests']:,} |"
+        )
+    return [*lines, ""]
 
 
 def _batch(batch: dict[str, Any]) -> list[str]:
@@ -101,7 +120,12 @@ def _training(training: dict[str, Any]) -> list[str]:
 
 
 def _targets(sections: dict[str, Any]) -> list[str]:
-    lines = ["### Targets (issue 6)", "", "| target | measured | met |", "| --- | ---: | --- |"]
+    lines = [
+        "### Targets (issues 6 and 20)",
+        "",
+        "| target | measured | met |",
+        "| --- | ---: | --- |",
+    ]
     for section in sections.values():
         if not isinstance(section, dict):
             continue

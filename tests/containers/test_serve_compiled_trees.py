@@ -166,3 +166,14 @@ def test_the_fused_numeric_path_equals_the_general_one(kind: Kind, tmp_path: Pat
     huge = [[1e308, *built.raw_rows[0][1:]]]
     with np.errstate(over="ignore"), pytest.raises(BadRequest, match="too large in magnitude"):
         served.predict(_batch(served, huge))
+
+
+def test_the_library_can_be_built_ahead_of_time(tmp_path: Path) -> None:
+    """What the image's build stage runs (containers/Dockerfile): 0 and the path when built,
+    1 and the reason when the compiler fails."""
+    from ml_containers.forest import build
+
+    assert build.main(["--out", str(tmp_path / "walker.so")]) == 0
+    assert (tmp_path / "walker.so").is_file()
+    assert build.main(["--out", str(tmp_path / "no.so"), "--cc", "false"]) == 1
+    assert not (tmp_path / "no.so").exists()

@@ -3,8 +3,8 @@
 Where the library comes from, first found wins:
 
 1. ``ML_CONTAINERS_FOREST_LIB``: a path to a library built beforehand (the image can ship one);
-2. a library built beforehand next to this module (``python -m ml_containers.forest.native
-   --into-package`` writes it there, e.g. in an image's build stage);
+2. a library built beforehand next to this module (``python -m ml_containers.forest.build
+   --into-package`` writes it there: the image's build stage does);
 3. the per-user cache (``$XDG_CACHE_HOME`` or ``~/.cache``, else the temporary directory), where
    a C compiler (``$CC``, ``cc``, ``gcc``, ``clang``) builds it once per machine. The file name
    holds the source's hash, so a changed source is rebuilt, and the build goes to a temporary
@@ -16,13 +16,11 @@ When none is possible (no compiler, a read-only disk) :func:`load_library` raise
 
 from __future__ import annotations
 
-import argparse
 import ctypes
 import hashlib
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -157,25 +155,3 @@ def _declare(library: ctypes.CDLL) -> None:
         function = getattr(library, name)
         function.restype = ctypes.c_float
         function.argtypes = [ctypes.c_float]
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Build the library ahead of time: into this package (an image's build stage) or a path."""
-    parser = argparse.ArgumentParser(prog="python -m ml_containers.forest.native")
-    where = parser.add_mutually_exclusive_group(required=True)
-    where.add_argument("--into-package", action="store_true", help="next to this module")
-    where.add_argument("--out", help="this path")
-    parser.add_argument("--cc", help="the compiler command (default $CC, cc, gcc or clang)")
-    args = parser.parse_args(argv)
-    target = Path(__file__).with_name(library_name()) if args.into_package else Path(args.out)
-    try:
-        compile_library(target, args.cc.split() if args.cc else None)
-    except NativeUnavailable as exc:
-        print(f"forest walker: {exc}", file=sys.stderr)
-        return 1
-    print(target)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -30,7 +30,7 @@ from ml_containers.serve.app import ServingApp
 from ml_containers.serve.config import parse_config
 from ml_containers.serve.decoding import decode
 from ml_containers.serve.model import load_served_model, quiet_overflow_warnings
-from ml_containers.serve.negotiation import input_format, output_format
+from ml_containers.serve.negotiation import InputFormat, input_format, output_format
 from ml_containers.serve.runner import PredictionRunner
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -136,18 +136,28 @@ def stage_costs(model_dir: Path, body: bytes, content_type: bytes) -> dict[str, 
     devnull = os.open(os.devnull, os.O_WRONLY)
     app.metrics._fd = devnull
     app.metrics._emit = lambda line: None  # type: ignore[method-assign]  # the write: below
+    one_call = fmt is InputFormat.CSV and model.predict_csv(body) is not None
+    decode_us = best_us(lambda: decode(body, fmt, charset, model.layout))
+    predict_us = best_us(lambda: model.predict(batch))
     costs = {
-        "content-type dispatch": best_us(lambda: (input_format(content_type), output_format(None))),
-        "decode + validation": best_us(lambda: decode(body, fmt, charset, model.layout)),
-        # What serve runs: one C call (transform, trees, probabilities) for complete numeric
-        # rows when the trees are compiled, else the three steps below it one after another.
-        "transform + predict + probabilities": best_us(lambda: model.predict(batch)),
-        "  (separately: transform + finiteness)": best_us(lambda: model.features(batch)),
-        "  (separately: model call)": best_us(lambda: predictor(features)),
-        "encode": best_us(lambda: model.encoder.encode(output, out, "req-1", 0.1)),
-        "metrics (EMF line)": best_us(lambda: _metrics_line(app)),
-        "logging (write)": best_us(lambda: os.write(devnull, b"x" * 420 + b"\n")),
+        "content-type dispatch": best_us(lambda: (input_format(content_type), output_format(None)))
     }
+    if one_call:  # what serve runs for rows of plain numbers: decode + transform + trees in C
+        costs["decode + transform + predict (one C call)"] = best_us(
+            lambda: model.predict_csv(body)
+        )
+        costs["  (general path: decode + validation)"] = decode_us
+        costs["  (general path: transform + predict)"] = predict_us
+    else:
+        costs["decode + validation"] = decode_us
+        # One C call (transform, trees, probabilities) for complete numeric rows when the trees
+        # are compiled, else the two steps below it one after another.
+        costs["transform + predict + probabilities"] = predict_us
+    costs["  (separately: transform + finiteness)"] = best_us(lambda: model.features(batch))
+    costs["  (separately: model call)"] = best_us(lambda: predictor(features))
+    costs["encode"] = best_us(lambda: model.encoder.encode(output, out, "req-1", 0.1))
+    costs["metrics (EMF line)"] = best_us(lambda: _metrics_line(app))
+    costs["logging (write)"] = best_us(lambda: os.write(devnull, b"x" * 420 + b"\n"))
     os.close(devnull)
     return {name: round(max(value, 0.0), 2) for name, value in costs.items()}
 

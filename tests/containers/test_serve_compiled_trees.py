@@ -177,3 +177,82 @@ def test_the_library_can_be_built_ahead_of_time(tmp_path: Path) -> None:
     assert (tmp_path / "walker.so").is_file()
     assert build.main(["--out", str(tmp_path / "no.so"), "--cc", "false"]) == 1
     assert not (tmp_path / "no.so").exists()
+
+
+@pytest.mark.parametrize("kind", ["binary", "regression"])
+def test_a_plain_csv_row_in_one_c_call_equals_the_general_path(kind: Kind, tmp_path: Path) -> None:
+    """Every row of the dataset as its own request: the one-call CSV path answers exactly what
+    decoding, the transform and the trees answer one after another."""
+    built = build_bundle(tmp_path / "model", kind, "xgboost", rounds=30)
+    served = load_served_model(built.directory, None)
+    for row in built.raw_rows:
+        body = (",".join(map(repr, row)) + "\n").encode()
+        got = served.predict_csv(body)
+        assert got is not None
+        np.testing.assert_array_equal(got, served.predict(_batch(served, [row])))
+
+
+def test_many_csv_rows_in_one_c_call_equal_the_general_path(tmp_path: Path) -> None:
+    built = build_bundle(tmp_path / "model", "binary", "xgboost", rounds=30)
+    served = load_served_model(built.directory, None)
+    lines = [",".join(map(repr, row)) for row in built.raw_rows]
+    general = served.predict(_batch(served, built.raw_rows))
+    for body in ("\n".join(lines).encode(), ("\r\n".join(lines) + "\r\n").encode()):
+        got = served.predict_csv(body)
+        assert got is not None
+        np.testing.assert_array_equal(got, general)
+
+
+def test_csv_rows_the_one_call_path_leaves_to_the_general_one(tmp_path: Path) -> None:
+    built = build_bundle(tmp_path / "model", "binary", "xgboost")
+    served = load_served_model(built.directory, None)
+    ones = b",1" * 29
+    for body in (
+        b"1,2",  # too few cells
+        b"1" + ones + b",",  # an empty 31st cell
+        b"1" + ones + b",1",  # too many
+        b" 1" + ones,  # a space
+        b'"1"' + ones,  # quoted
+        b"," + ones[1:] + b",1",  # an empty (missing) first cell
+        b"nan" + ones,
+        b"inf" + ones,
+        b"1e999" + ones,  # overflows to inf
+        b"1e308" + ones,  # finite, but its transformed value is not
+        b"0x1p3" + ones,
+        b"1_0" + ones,
+        b"1" + ones + b"\n\n1" + ones,  # an empty line between two rows
+        b"1" + ones + b"\n1,2",  # a short second row
+        b"\xef\xbb\xbf1" + ones,  # a byte order mark
+        b"",
+    ):
+        assert served.predict_csv(body) is None, body
+    accepted = served.predict_csv(b"+1." + ones + b"\r\n")
+    assert accepted is not None
+    expected = served.predict(_batch(served, [[1.0] * 30]))
+    np.testing.assert_array_equal(accepted, expected)
+
+
+def test_the_c_number_reader_is_pythons_float_bit_for_bit() -> None:
+    """Plain decimals of every shape (the fast exact path and strtod's) read as Python reads
+    them; what Python reads differently or refuses, the C reader leaves alone (0)."""
+    import ctypes
+
+    library = native.load_library()
+    parse = library.fw_parse_cell
+    parse.restype, parse.argtypes = (
+        ctypes.c_int32,
+        [ctypes.c_char_p, ctypes.c_int64, ctypes.c_void_p],
+    )
+    value = ctypes.c_double()
+    rng = np.random.default_rng(5)
+    texts = [
+        repr(float(x)) for x in rng.standard_normal(3000) * 10.0 ** rng.integers(-30, 30, 3000)
+    ]
+    texts += [f"{x:.{d}f}" for x, d in zip(rng.random(2000) * 1000, rng.integers(0, 20, 2000))]
+    texts += ["0", "-0", "+1.", ".5", "1e22", "1e23", "9007199254740993", "1.7976931348623157e308"]
+    texts += ["4.9e-324", "1e-400", "123456789012345678901234567890", "0.1e-5", "1E+5"]
+    for text in texts:
+        assert parse(text.encode(), len(text), ctypes.byref(value)) == 1, text
+        assert value.value == float(text) and np.signbit(value.value) == np.signbit(float(text))
+    for text in ("", "-", ".", "e5", "1e", "1e+", " 1", "1 ", "nan", "inf", "1_0", "0x10", "1e999"):
+        assert parse(text.encode(), len(text), ctypes.byref(value)) == 0, text

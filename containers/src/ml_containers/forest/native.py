@@ -151,6 +151,18 @@ def _declare(library: ctypes.CDLL) -> None:
         ctypes.c_int32,
         ctypes.c_void_p,
     ]
+    library.fw_predict_csv.restype = ctypes.c_int64
+    library.fw_predict_csv.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_char_p,
+        ctypes.c_int64,
+        ctypes.c_int64,
+        ctypes.c_int64,
+        ctypes.c_void_p,
+        ctypes.c_void_p,
+        ctypes.c_int32,
+        ctypes.c_void_p,
+    ]
     for name in ("fw_logit", "fw_log"):
         function = getattr(library, name)
         function.restype = ctypes.c_float

@@ -15,12 +15,13 @@ the float arithmetic would differ.
 
 from __future__ import annotations
 
-ABI_VERSION = 3
+ABI_VERSION = 5
 
 C_SOURCE = r"""
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define LINK_IDENTITY 0
 #define LINK_SIGMOID 1
@@ -46,7 +47,7 @@ typedef struct {
   int32_t link;
 } fw_forest;
 
-int32_t fw_abi_version(void) { return 3; }
+int32_t fw_abi_version(void) { return 5; }
 
 /* XGBoost's ProbToMargin for the logistic objectives and the log-link ones. */
 float fw_logit(float p) { return -logf(1.0f / p - 1.0f); }
@@ -150,5 +151,103 @@ int64_t fw_predict_raw(const fw_forest* f, const double* raw, int64_t rows, int6
   }
   if (features != small) free(features);
   return failed;
+}
+
+/* Exact powers of ten: every one up to 1e22 is a double without rounding. */
+static const double fw_pow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                    1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                    1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* A strict decimal number, the whole of [s, end): [+-]? (digits [. digits] | . digits)
+   ([eE] [+-]? digits)?, at most 63 characters and finite. Anything else (spaces, quotes,
+   nan, inf, hex, an empty cell) returns 0 so the caller's general parser decides. What is
+   accepted becomes the correctly rounded double, as Python and numpy read it: when the digits
+   fit 2^53 and the power of ten is at most 22, one IEEE multiplication or division of two
+   exact doubles (Clinger's fast path), otherwise strtod. */
+static int fw_number(const char* s, const char* end, double* out) {
+  const char* p = s;
+  int negative = 0, digits = 0, fraction = 0, exponent = 0, exponent_digits = 0;
+  uint64_t mantissa = 0;
+  int exact = 1;
+  if (p < end && (*p == '+' || *p == '-')) negative = (*p++ == '-');
+  for (; p < end && *p >= '0' && *p <= '9'; ++p, ++digits) {
+    if (mantissa > (UINT64_C(1) << 53) / 10) exact = 0;
+    mantissa = mantissa * 10 + (uint64_t)(*p - '0');
+  }
+  if (p < end && *p == '.') {
+    for (++p; p < end && *p >= '0' && *p <= '9'; ++p, ++digits, ++fraction) {
+      if (mantissa > (UINT64_C(1) << 53) / 10) exact = 0;
+      mantissa = mantissa * 10 + (uint64_t)(*p - '0');
+    }
+  }
+  if (digits == 0) return 0;
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    int exponent_negative = 0;
+    ++p;
+    if (p < end && (*p == '+' || *p == '-')) exponent_negative = (*p++ == '-');
+    for (; p < end && *p >= '0' && *p <= '9'; ++p, ++exponent_digits) {
+      if (exponent < 100000) exponent = exponent * 10 + (*p - '0');
+    }
+    if (exponent_digits == 0) return 0;
+    if (exponent_negative) exponent = -exponent;
+  }
+  size_t n = (size_t)(end - s);
+  if (p != end || n >= 64) return 0;
+  int power = exponent - fraction;
+  if (exact && mantissa <= (UINT64_C(1) << 53) && power >= -22 && power <= 22) {
+    double v = (double)mantissa;
+    v = power < 0 ? v / fw_pow10[-power] : v * fw_pow10[power];
+    *out = negative ? -v : v;
+    return 1;
+  }
+  char text[64];
+  memcpy(text, s, n);
+  text[n] = 0;
+  char* stop = NULL;
+  double v = strtod(text, &stop);
+  if (stop != text + n || !isfinite(v)) return 0;
+  *out = v;
+  return 1;
+}
+
+/* fw_number for one cell (tests compare it with Python's float on many strings). */
+int32_t fw_parse_cell(const char* s, int64_t n, double* out) { return fw_number(s, s + n, out); }
+
+/* rows lines of n_cols strict numbers each (lines end in LF or CRLF; trailing line breaks
+   are ignored) through fw_predict_raw. Returns -1 when predicted, -2 when out of memory,
+   otherwise nothing is written and the caller's general path takes the request (a different
+   shape, a cell it must read or refuse itself, a value the transform cannot hold). */
+int64_t fw_predict_csv(const fw_forest* f, const char* body, int64_t length, int64_t rows,
+                       int64_t n_cols, const double* mean, const double* scale,
+                       int32_t binary_pair, double* out) {
+  double small[512];
+  if (rows < 1 || n_cols < 1) return 0;
+  double* raw = rows * n_cols <= 512 ? small : (double*)malloc(sizeof(double) * (size_t)(rows * n_cols));
+  if (raw == NULL) return -2;
+  while (length > 0 && (body[length - 1] == '\n' || body[length - 1] == '\r')) --length;
+  const char* p = body;
+  const char* end = body + length;
+  int64_t at = 0, result = 0;
+  for (int64_t r = 0; r < rows && result == 0; ++r) {
+    const char* line_end = memchr(p, '\n', (size_t)(end - p));
+    if (line_end == NULL) line_end = end;
+    if ((r + 1 < rows) != (line_end < end)) break; /* more or fewer lines than rows */
+    const char* stop = line_end > p && line_end[-1] == '\r' ? line_end - 1 : line_end;
+    int64_t c = 0;
+    for (;;) {
+      const char* cell = p;
+      while (p < stop && *p != ',') ++p;
+      if (c >= n_cols || !fw_number(cell, p, &raw[at + c])) { result = 1; break; }
+      ++c;
+      if (p == stop) break;
+      ++p; /* the comma: another cell follows, even an empty one */
+    }
+    if (result == 0 && c != n_cols) result = 1;
+    at += n_cols;
+    p = line_end + (line_end < end);
+    if (r + 1 == rows && result == 0) result = fw_predict_raw(f, raw, rows, n_cols, mean, scale, binary_pair, out);
+  }
+  if (raw != small) free(raw);
+  return result == -1 || result == -2 ? result : 0;
 }
 """

@@ -188,6 +188,7 @@ class NativeForestPredictor:
         library = load_library()
         self._predict = library.fw_predict
         self._predict_raw = library.fw_predict_raw
+        self._predict_csv = library.fw_predict_csv
         self.forest = forest  # keeps the arrays alive while the C struct points at them
         self.n_features = forest.n_features
         self._groups = int(forest.base_score.size)
@@ -277,3 +278,24 @@ class RawPath:
         if failed == -2:
             raise MemoryError("no memory for the transformed features")
         return None if failed >= 0 else out
+
+    def csv(self, body: bytes) -> np.ndarray | None:
+        """A CSV body of plain decimal numbers (no header, LF or CRLF line ends), parsed,
+        transformed and predicted in one C call (``fw_predict_csv``); None when the body needs
+        the general path (any other cell, shape or value)."""
+        rows = body.count(b"\n", 0, len(body.rstrip(b"\r\n"))) + 1
+        out = np.empty(self._shape_of(rows), dtype=np.float64)
+        done = self._forest._predict_csv(
+            self._handle,
+            body,
+            len(body),
+            rows,
+            self._width,
+            self._mean_at,
+            self._scale_at,
+            self._pair,
+            out.ctypes.data,
+        )
+        if done == -2:
+            raise MemoryError("no memory for the request's rows")
+        return out if done == -1 else None

@@ -38,6 +38,7 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 INLINE_BODY_BYTES = 64 * 1024
 _REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:\-]{1,128}$")
 _JSON = b"application/json"
+_ASCII_COMPATIBLE = frozenset({"utf-8", "ascii", "iso8859-1", "cp1252"})  # digits read alike
 
 
 class ServingApp:
@@ -184,6 +185,13 @@ class ServingApp:
         timeout = self.runner.timeout_s
         if len(body) <= INLINE_BODY_BYTES:
             started = time.perf_counter()
+            if fmt is InputFormat.CSV and charset in _ASCII_COMPATIBLE:
+                # Rows of plain numbers, the common real-time request: one C call.
+                output = model.predict_csv(body)
+                if output is not None:
+                    inference_ms = round((time.perf_counter() - started) * 1000, 3)
+                    encoded = model.encoder.encode(output, out, request_id, inference_ms)
+                    return encoded, len(output), inference_ms
             batch = decode(body, fmt, charset, model.layout)
             if model.runs_inline(batch.rows, timeout):
                 return _predict_and_encode(model, batch, out, request_id, started)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..bundle import ModelBundle, load_bundle
+from ..forest.xgboost_trees import RawPath
 from .compiled import SizeDispatch, compiled_or_none, fused_raw_path
 from .decoding import FeatureBatch, RequestLayout
 from .encoding import PredictionEncoder
@@ -73,7 +73,7 @@ class ServedModel:
         self._xgboost: tuple[Any, tuple[int, int]] | None = None
         self.compiled_note = "not an XGBoost model"
         # Complete all-numeric requests of up to _raw_rows rows: one C call (:mod:`.compiled`).
-        self._raw_path: Callable[[np.ndarray], np.ndarray | None] | None = None
+        self._raw_path: RawPath | None = None
         self._raw_rows = 0.0
         self._raw_owner: object = None
         numeric = [c for c in bundle.transform.columns if c["kind"] == "numeric"]
@@ -131,6 +131,17 @@ class ServedModel:
                 return output
             # A transformed value is not finite: the general path below explains it (400).
         return self.bundle.predict(self.features(batch))
+
+    def predict_csv(self, body: bytes) -> np.ndarray | None:
+        """A CSV body of plain decimal numbers, decoded, transformed and predicted in one C
+        call when the trees are compiled; None sends the body down the general path (which
+        also gives every refusal its usual message)."""
+        raw_path = self._raw_path
+        if raw_path is None or self.bundle.predictor is not self._raw_owner:
+            return None
+        if self._raw_rows != float("inf") and body.count(b"\n") >= self._raw_rows:
+            return None  # XGBoost is faster at this size
+        return raw_path.csv(body)
 
     def missing_rows(self, rows: int) -> FeatureBatch:
         """``rows`` rows with every value missing (each imputed by the transform)."""

@@ -109,6 +109,13 @@ class EndpointSettings(StrictModel):
     test: EndpointTestSettings = Field(
         EndpointTestSettings(), description="What `orchestrator endpoint-test` accepts."
     )
+    expected_requests_per_second: float | None = Field(
+        None,
+        gt=0,
+        le=100000,
+        description="Peak requests per second the endpoint must serve within "
+        "test.p99_latency_ms; `orchestrator recommend` sizes the endpoint for it.",
+    )
 
     @field_validator("alarm_names")
     @classmethod

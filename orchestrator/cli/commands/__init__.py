@@ -12,6 +12,7 @@ MODULES = (
     "models",
     "endpoint",
     "endpoint_test",
+    "recommend",
     "batch",
     "schema",
     "render",

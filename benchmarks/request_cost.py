@@ -30,7 +30,7 @@ from ml_containers.serve.app import ServingApp
 from ml_containers.serve.config import parse_config
 from ml_containers.serve.decoding import decode
 from ml_containers.serve.model import load_served_model, quiet_overflow_warnings
-from ml_containers.serve.negotiation import InputFormat, input_format, output_format
+from ml_containers.serve.negotiation import input_format, output_format
 from ml_containers.serve.runner import PredictionRunner
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -136,7 +136,7 @@ def stage_costs(model_dir: Path, body: bytes, content_type: bytes) -> dict[str, 
     devnull = os.open(os.devnull, os.O_WRONLY)
     app.metrics._fd = devnull
     app.metrics._emit = lambda line: None  # type: ignore[method-assign]  # the write: below
-    one_call = fmt is InputFormat.CSV and model.predict_csv(body) is not None
+    one_call = model.predict_body(body, fmt) is not None
     decode_us = best_us(lambda: decode(body, fmt, charset, model.layout))
     predict_us = best_us(lambda: model.predict(batch))
     costs = {
@@ -144,7 +144,7 @@ def stage_costs(model_dir: Path, body: bytes, content_type: bytes) -> dict[str, 
     }
     if one_call:  # what serve runs for rows of plain numbers: decode + transform + trees in C
         costs["decode + transform + predict (one C call)"] = best_us(
-            lambda: model.predict_csv(body)
+            lambda: model.predict_body(body, fmt)
         )
         costs["  (general path: decode + validation)"] = decode_us
         costs["  (general path: transform + predict)"] = predict_us

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 import pytest
 from ml_containers.forest import TOLERANCE, NativeForestPredictor, max_difference, native
 from ml_containers.forest.xgboost_trees import Unsupported, forest_from_booster
@@ -187,7 +188,7 @@ def test_a_plain_csv_row_in_one_c_call_equals_the_general_path(kind: Kind, tmp_p
     served = load_served_model(built.directory, None)
     for row in built.raw_rows:
         body = (",".join(map(repr, row)) + "\n").encode()
-        got = served.predict_csv(body)
+        got = served.predict_body(body, InputFormat.CSV)
         assert got is not None
         np.testing.assert_array_equal(got, served.predict(_batch(served, [row])))
 
@@ -198,7 +199,7 @@ def test_many_csv_rows_in_one_c_call_equal_the_general_path(tmp_path: Path) -> N
     lines = [",".join(map(repr, row)) for row in built.raw_rows]
     general = served.predict(_batch(served, built.raw_rows))
     for body in ("\n".join(lines).encode(), ("\r\n".join(lines) + "\r\n").encode()):
-        got = served.predict_csv(body)
+        got = served.predict_body(body, InputFormat.CSV)
         assert got is not None
         np.testing.assert_array_equal(got, general)
 
@@ -225,8 +226,8 @@ def test_csv_rows_the_one_call_path_leaves_to_the_general_one(tmp_path: Path) ->
         b"\xef\xbb\xbf1" + ones,  # a byte order mark
         b"",
     ):
-        assert served.predict_csv(body) is None, body
-    accepted = served.predict_csv(b"+1." + ones + b"\r\n")
+        assert served.predict_body(body, InputFormat.CSV) is None, body
+    accepted = served.predict_body(b"+1." + ones + b"\r\n", InputFormat.CSV)
     assert accepted is not None
     expected = served.predict(_batch(served, [[1.0] * 30]))
     np.testing.assert_array_equal(accepted, expected)
@@ -248,7 +249,10 @@ def test_the_c_number_reader_is_pythons_float_bit_for_bit() -> None:
     texts = [
         repr(float(x)) for x in rng.standard_normal(3000) * 10.0 ** rng.integers(-30, 30, 3000)
     ]
-    texts += [f"{x:.{d}f}" for x, d in zip(rng.random(2000) * 1000, rng.integers(0, 20, 2000))]
+    texts += [
+        f"{x:.{d}f}"
+        for x, d in zip(rng.random(2000) * 1000, rng.integers(0, 20, 2000), strict=True)
+    ]
     texts += ["0", "-0", "+1.", ".5", "1e22", "1e23", "9007199254740993", "1.7976931348623157e308"]
     texts += ["4.9e-324", "1e-400", "123456789012345678901234567890", "0.1e-5", "1E+5"]
     for text in texts:
@@ -256,3 +260,48 @@ def test_the_c_number_reader_is_pythons_float_bit_for_bit() -> None:
         assert value.value == float(text) and np.signbit(value.value) == np.signbit(float(text))
     for text in ("", "-", ".", "e5", "1e", "1e+", " 1", "1 ", "nan", "inf", "1_0", "0x10", "1e999"):
         assert parse(text.encode(), len(text), ctypes.byref(value)) == 0, text
+
+
+def test_json_instances_in_one_c_call_equal_the_general_path(tmp_path: Path) -> None:
+    built = build_bundle(tmp_path / "model", "binary", "xgboost", rounds=30)
+    served = load_served_model(built.directory, None)
+    general = served.predict(_batch(served, built.raw_rows))
+    compact = orjson.dumps({"instances": built.raw_rows})
+    spaced = orjson.dumps({"instances": built.raw_rows}, option=orjson.OPT_INDENT_2)
+    for body in (compact, spaced, b" \r\n" + compact + b"\n"):
+        got = served.predict_body(body, InputFormat.JSON)
+        assert got is not None
+        np.testing.assert_array_equal(got, general)
+    one = orjson.dumps({"instances": [[int(v) for v in built.raw_rows[0]]]})
+    want = served.predict(decode(one, InputFormat.JSON, "utf-8", served.layout))
+    np.testing.assert_array_equal(served.predict_body(one, InputFormat.JSON), want)
+
+
+def test_json_the_one_call_path_leaves_to_the_json_parser(tmp_path: Path) -> None:
+    built = build_bundle(tmp_path / "model", "binary", "xgboost")
+    served = load_served_model(built.directory, None)
+    row = ", ".join(["1.5"] * 29)
+    for body in (
+        '{"instances": [[1, %s]], "other": 1}',
+        '{"other": [1], "instances": [[1, %s]]}',
+        '{"instances": [{"a": 1}]}',
+        '{"instances": [[null, %s]]}',
+        '{"instances": [["1", %s]]}',
+        '{"instances": [[NaN, %s]]}',
+        '{"instances": [[01, %s]]}',
+        '{"instances": [[1., %s]]}',
+        '{"instances": [[.5, %s]]}',
+        '{"instances": [[+1, %s]]}',
+        '{"instances": [[12345678901234567890, %s]]}',
+        '{"instances": [[1e999, %s]]}',
+        '{"instances": [[1, %s]]} x',
+        '{"instances": [[1, %s]]',
+        '{"instances": [[1, %s, 2]]}',
+        '{"instances": [[1, %s], [1]]}',
+        '{"instances": []}',
+        '{"instances": [[1, %s],]}',
+        '{"Instances": [[1, %s]]}',
+        '{"instances": [[1, %s]]}\u0000',
+    ):
+        text = body % row if "%s" in body else body
+        assert served.predict_body(text.encode(), InputFormat.JSON) is None, text

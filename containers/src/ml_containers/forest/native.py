@@ -163,6 +163,8 @@ def _declare(library: ctypes.CDLL) -> None:
         ctypes.c_int32,
         ctypes.c_void_p,
     ]
+    library.fw_predict_json.restype = ctypes.c_int64
+    library.fw_predict_json.argtypes = library.fw_predict_csv.argtypes
     for name in ("fw_logit", "fw_log"):
         function = getattr(library, name)
         function.restype = ctypes.c_float

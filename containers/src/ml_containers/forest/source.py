@@ -15,7 +15,7 @@ the float arithmetic would differ.
 
 from __future__ import annotations
 
-ABI_VERSION = 5
+ABI_VERSION = 6
 
 C_SOURCE = r"""
 #include <math.h>
@@ -47,7 +47,7 @@ typedef struct {
   int32_t link;
 } fw_forest;
 
-int32_t fw_abi_version(void) { return 5; }
+int32_t fw_abi_version(void) { return 6; }
 
 /* XGBoost's ProbToMargin for the logistic objectives and the log-link ones. */
 float fw_logit(float p) { return -logf(1.0f / p - 1.0f); }
@@ -222,7 +222,8 @@ int64_t fw_predict_csv(const fw_forest* f, const char* body, int64_t length, int
                        int32_t binary_pair, double* out) {
   double small[512];
   if (rows < 1 || n_cols < 1) return 0;
-  double* raw = rows * n_cols <= 512 ? small : (double*)malloc(sizeof(double) * (size_t)(rows * n_cols));
+  size_t cells = (size_t)(rows * n_cols);
+  double* raw = cells <= 512 ? small : (double*)malloc(sizeof(double) * cells);
   if (raw == NULL) return -2;
   while (length > 0 && (body[length - 1] == '\n' || body[length - 1] == '\r')) --length;
   const char* p = body;
@@ -245,8 +246,87 @@ int64_t fw_predict_csv(const fw_forest* f, const char* body, int64_t length, int
     if (result == 0 && c != n_cols) result = 1;
     at += n_cols;
     p = line_end + (line_end < end);
-    if (r + 1 == rows && result == 0) result = fw_predict_raw(f, raw, rows, n_cols, mean, scale, binary_pair, out);
+    if (r + 1 == rows && result == 0) {
+      result = fw_predict_raw(f, raw, rows, n_cols, mean, scale, binary_pair, out);
+    }
   }
+  if (raw != small) free(raw);
+  return result == -1 || result == -2 ? result : 0;
+}
+
+static const char* fw_space(const char* p, const char* end) {
+  while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) ++p;
+  return p;
+}
+
+/* A JSON number token (RFC 8259: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?) at
+   p, read with fw_number; 0 for anything else, and for integers of more than 18 digits (a
+   JSON library reads those as integers, beyond 64 bits even refuses them). */
+static const char* fw_json_number(const char* p, const char* end, double* out) {
+  const char* s = p;
+  int integer = 1;
+  if (p < end && *p == '-') ++p;
+  if (p < end && *p == '0') {
+    ++p;
+  } else if (p < end && *p >= '1' && *p <= '9') {
+    while (p < end && *p >= '0' && *p <= '9') ++p;
+  } else {
+    return NULL;
+  }
+  if (p < end && *p == '.') {
+    integer = 0;
+    if (++p >= end || *p < '0' || *p > '9') return NULL;
+    while (p < end && *p >= '0' && *p <= '9') ++p;
+  }
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    integer = 0;
+    ++p;
+    if (p < end && (*p == '+' || *p == '-')) ++p;
+    if (p >= end || *p < '0' || *p > '9') return NULL;
+    while (p < end && *p >= '0' && *p <= '9') ++p;
+  }
+  if (integer && p - s > 18) return NULL;
+  return fw_number(s, p, out) ? p : NULL;
+}
+
+/* {"instances": [[n, ...], ...]} with exactly rows rows of n_cols JSON numbers each (any JSON
+   white space between tokens) through fw_predict_raw. Returns -1 when predicted, -2 when out
+   of memory, otherwise nothing is written and the caller's JSON parser takes the request
+   (other keys, objects as instances, null, strings, invalid JSON, another shape). */
+int64_t fw_predict_json(const fw_forest* f, const char* body, int64_t length, int64_t rows,
+                        int64_t n_cols, const double* mean, const double* scale,
+                        int32_t binary_pair, double* out) {
+  static const char key[] = "\"instances\"";
+  double small[512];
+  if (rows < 1 || n_cols < 1) return 0;
+  size_t cells = (size_t)(rows * n_cols);
+  double* raw = cells <= 512 ? small : (double*)malloc(sizeof(double) * cells);
+  if (raw == NULL) return -2;
+  const char* end = body + length;
+  const char* p = fw_space(body, end);
+  int ok = p < end && *p++ == '{';
+  p = fw_space(p, end);
+  ok = ok && end - p >= (int64_t)(sizeof(key) - 1) && memcmp(p, key, sizeof(key) - 1) == 0;
+  if (ok) p = fw_space(p + sizeof(key) - 1, end);
+  ok = ok && p < end && *p++ == ':';
+  if (ok) p = fw_space(p, end);
+  ok = ok && p < end && *p++ == '[';
+  for (int64_t r = 0; ok && r < rows; ++r) {
+    p = fw_space(p, end);
+    ok = p < end && *p++ == '[';
+    for (int64_t c = 0; ok && c < n_cols; ++c) {
+      p = fw_json_number(fw_space(p, end), end, &raw[r * n_cols + c]);
+      ok = p != NULL;
+      if (ok) p = fw_space(p, end);
+      ok = ok && p < end && *p++ == (c + 1 < n_cols ? ',' : ']');
+    }
+    if (ok) p = fw_space(p, end);
+    ok = ok && p < end && *p++ == (r + 1 < rows ? ',' : ']');
+  }
+  if (ok) p = fw_space(p, end);
+  ok = ok && p < end && *p++ == '}';
+  ok = ok && fw_space(p, end) == end;
+  int64_t result = ok ? fw_predict_raw(f, raw, rows, n_cols, mean, scale, binary_pair, out) : 0;
   if (raw != small) free(raw);
   return result == -1 || result == -2 ? result : 0;
 }

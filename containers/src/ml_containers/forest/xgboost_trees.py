@@ -189,6 +189,7 @@ class NativeForestPredictor:
         self._predict = library.fw_predict
         self._predict_raw = library.fw_predict_raw
         self._predict_csv = library.fw_predict_csv
+        self._predict_json = library.fw_predict_json
         self.forest = forest  # keeps the arrays alive while the C struct points at them
         self.n_features = forest.n_features
         self._groups = int(forest.base_score.size)
@@ -284,8 +285,17 @@ class RawPath:
         transformed and predicted in one C call (``fw_predict_csv``); None when the body needs
         the general path (any other cell, shape or value)."""
         rows = body.count(b"\n", 0, len(body.rstrip(b"\r\n"))) + 1
+        return self._body(self._forest._predict_csv, body, rows)
+
+    def json(self, body: bytes) -> np.ndarray | None:
+        """``{"instances": [[numbers], ...]}`` in one C call (``fw_predict_json``); None when
+        the body needs the JSON parser (anything else, valid or not)."""
+        rows = body.count(b"[") - 1  # the outer list's, then one per row
+        return self._body(self._forest._predict_json, body, rows) if rows > 0 else None
+
+    def _body(self, function: Any, body: bytes, rows: int) -> np.ndarray | None:
         out = np.empty(self._shape_of(rows), dtype=np.float64)
-        done = self._forest._predict_csv(
+        done = function(
             self._handle,
             body,
             len(body),

@@ -185,9 +185,9 @@ class ServingApp:
         timeout = self.runner.timeout_s
         if len(body) <= INLINE_BODY_BYTES:
             started = time.perf_counter()
-            if fmt is InputFormat.CSV and charset in _ASCII_COMPATIBLE:
-                # Rows of plain numbers, the common real-time request: one C call.
-                output = model.predict_csv(body)
+            if charset in _ASCII_COMPATIBLE:
+                # Rows of plain numbers (CSV or JSON), the common real-time request: one C call.
+                output = model.predict_body(body, fmt)
                 if output is not None:
                     inference_ms = round((time.perf_counter() - started) * 1000, 3)
                     encoded = model.encoder.encode(output, out, request_id, inference_ms)

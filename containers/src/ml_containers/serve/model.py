@@ -22,6 +22,7 @@ from .compiled import SizeDispatch, compiled_or_none, fused_raw_path
 from .decoding import FeatureBatch, RequestLayout
 from .encoding import PredictionEncoder
 from .errors import BadRequest
+from .negotiation import InputFormat
 from .xgboost_direct import direct_predictor
 
 # A request whose prediction is expected to take at most this long runs on the event loop
@@ -132,16 +133,20 @@ class ServedModel:
             # A transformed value is not finite: the general path below explains it (400).
         return self.bundle.predict(self.features(batch))
 
-    def predict_csv(self, body: bytes) -> np.ndarray | None:
-        """A CSV body of plain decimal numbers, decoded, transformed and predicted in one C
+    def predict_body(self, body: bytes, fmt: InputFormat) -> np.ndarray | None:
+        """A CSV or JSON body of plain numbers, decoded, transformed and predicted in one C
         call when the trees are compiled; None sends the body down the general path (which
         also gives every refusal its usual message)."""
         raw_path = self._raw_path
         if raw_path is None or self.bundle.predictor is not self._raw_owner:
             return None
-        if self._raw_rows != float("inf") and body.count(b"\n") >= self._raw_rows:
-            return None  # XGBoost is faster at this size
-        return raw_path.csv(body)
+        if fmt is InputFormat.CSV:
+            if self._raw_rows != float("inf") and body.count(b"\n") >= self._raw_rows:
+                return None  # XGBoost is faster at this size
+            return raw_path.csv(body)
+        if fmt is InputFormat.JSON and body.count(b"[") - 1 <= self._raw_rows:
+            return raw_path.json(body)
+        return None
 
     def missing_rows(self, rows: int) -> FeatureBatch:
         """``rows`` rows with every value missing (each imputed by the transform)."""

@@ -18,6 +18,7 @@ COMMANDS = [
     "models",
     "endpoint",
     "endpoint-test",  # issue 17: the serving version against its held-out rows
+    "recommend",
     "batch-transform",
     "schema",
     "render",

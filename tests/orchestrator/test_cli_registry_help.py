@@ -37,6 +37,7 @@ TOP_LEVEL = {
     "endpoint": "the endpoint: serve locally, deployment history",
     "endpoint-test": "send the serving version its held-out rows: metric and p99 latency within "
     "bounds",
+    "recommend": "right-sized training and endpoint instances, with hourly cost, from measured runs",
     "batch-transform": "predict every line of a file",
     "schema": "dataset schema files",
     "render": "render <env>.tfvars.json",

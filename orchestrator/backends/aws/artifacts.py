@@ -14,10 +14,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from orchestrator.backends.aws import object_versions
 from orchestrator.backends.aws.clients import aws_errors, error_code
 from orchestrator.backends.aws.errors import AwsRequestError
 from orchestrator.backends.aws.pagination import list_all
 from orchestrator.backends.fingerprint import objects_digest
+from orchestrator.backends.recovery import ObjectVersion
 
 
 def split_uri(uri: str) -> tuple[str, str]:
@@ -121,3 +123,16 @@ class S3ArtifactStore:
             with aws_errors(f"download s3://{bucket}/{found}"):
                 self.s3.download_file(bucket, found, str(target))
         return sorted(target for _, target in pairs)
+
+    # -- versions (backends/recovery.py: VersionedStore; aws/object_versions.py) ---------------
+    def check_versioned(self, prefix: str) -> None:
+        object_versions.check_versioned(self.s3, prefix)
+
+    def versions(self, prefix: str) -> list[ObjectVersion]:
+        return object_versions.versions(self.s3, prefix)
+
+    def restore_version(self, version: ObjectVersion) -> None:
+        object_versions.restore_version(self.s3, self.kms_keys, version)
+
+    def delete(self, uris: list[str]) -> None:
+        object_versions.delete(self.s3, uris)

@@ -29,6 +29,7 @@ from orchestrator.backends.aws.models import MODEL_PACKAGE_TAG
 from orchestrator.backends.aws.pagination import list_all
 from orchestrator.backends.aws.pipelines import (
     ExecutionState,
+    deployed_pipeline,
     execution_state,
     start_execution,
     upsert_pipeline,
@@ -75,6 +76,10 @@ class AwsPipelineRunner:
             description=description,
             tags=tags,
         )
+
+    def stored_definition(self, pipeline_name: str) -> str | None:
+        found = deployed_pipeline(self.sagemaker, pipeline_name)  # DescribePipeline
+        return str(found["PipelineDefinition"]) if found else None
 
     def start(
         self, pipeline_name: str, overrides: Mapping[str, Any], *, description: str = ""

@@ -41,6 +41,7 @@ from orchestrator.backends.model_registry import (
     check_status,
     check_transition,
 )
+from orchestrator.backends.recovery import StatusChange
 
 METRIC_PREFIX = "metric:"
 # SageMaker's limit on CustomerMetadataProperties entries (metrics and metadata together).
@@ -181,6 +182,16 @@ class AwsModelRegistry:
                 ApprovalDescription=reason,
             )
             return _package(self.sagemaker.describe_model_package(ModelPackageName=current.arn))
+
+    # -- recovery (backends/recovery.py: StatusHistory) ---------------------------------------
+    keeps_full_approval_history = False
+
+    def approval_history(self, group: str, version: int) -> list[StatusChange]:
+        """SageMaker keeps no approval history: only the current status, its
+        ApprovalDescription and LastModifiedTime (when the package last changed)."""
+        package = _package(self._describe_version(group, version))
+        changed = package.status_changed_at or package.created_at
+        return [StatusChange(package.approval_status, package.status_reason, changed)]
 
     # -- helpers -------------------------------------------------------------------------------
     def _describe_group(self, group: str) -> dict[str, Any] | None:

@@ -6,6 +6,9 @@ in the destination's own folder and renames it into place. A reader therefore se
 previous complete artifact or the new complete one, never a half-written file, even if the
 runner is killed mid-copy; :meth:`ArtifactStore.recover` removes or rolls back what such a kill
 left behind.
+
+It keeps the versions of what it publishes (``object_versions.py``), so a point-in-time restore
+(``orchestrator data restore``) works locally as on a versioned S3 bucket.
 """
 
 from __future__ import annotations
@@ -18,6 +21,13 @@ from pathlib import Path
 
 from orchestrator.backends.fingerprint import objects_digest
 from orchestrator.backends.local.errors import ArtifactError
+from orchestrator.backends.local.object_versions import (
+    JOURNAL,
+    UNTRACKED,
+    VersionJournal,
+    versions_of,
+)
+from orchestrator.backends.recovery import ObjectVersion
 
 # Hidden prefixes for in-flight entries; never valid bucket keys produced by a pipeline.
 STAGING_PREFIX = ".partial-"
@@ -29,6 +39,7 @@ class ArtifactStore:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        self.journal = VersionJournal(self.root)
 
     def path(self, uri: str) -> Path:
         """The local path that stands for ``uri`` (which need not exist yet)."""
@@ -86,6 +97,9 @@ class ArtifactStore:
         """Make ``source`` (a file or a directory) the artifact at ``uri``, atomically replacing
         whatever was there. Returns ``uri``."""
         destination = self.path(uri)
+        before = _objects(destination, uri)
+        for key, file in before.items():
+            self.journal.record_untracked(key, file)
         destination.parent.mkdir(parents=True, exist_ok=True)
         token = uuid.uuid4().hex[:12]
         staging = destination.parent / f"{STAGING_PREFIX}{destination.name}.{token}"
@@ -103,7 +117,42 @@ class ArtifactStore:
             _remove(retired)
         else:
             os.replace(staging, destination)
+        after = _objects(destination, uri)
+        for key, file in after.items():
+            self.journal.record(key, file)
+        for key in sorted(before.keys() - after.keys()):
+            self.journal.record_delete(key)
         return uri
+
+    # -- versions (backends/recovery.py: VersionedStore; object_versions.py) -------------------
+    def check_versioned(self, prefix: str) -> None:
+        self.path(prefix)  # a valid s3:// URI; this store always keeps versions
+
+    def versions(self, prefix: str) -> list[ObjectVersion]:
+        bucket = self.path(prefix).relative_to(self.root).parts[0]
+        folder = self.root / bucket
+        current = {
+            f"s3://{bucket}/{p.relative_to(folder).as_posix()}"
+            for p in (folder.rglob("*") if folder.is_dir() else [])
+            if p.is_file() and not _in_flight(p, folder)
+        }
+        uris = {u for u in current if u.startswith(prefix)} | set(
+            self.journal.journaled_uris(prefix)
+        )
+        return [v for u in sorted(uris) for v in versions_of(self.journal, u, self.path(u))]
+
+    def restore_version(self, version: ObjectVersion) -> None:
+        if version.version_id.startswith(UNTRACKED) or version.deleted:
+            raise ArtifactError(f"{version.uri} version {version.version_id} has no stored bytes")
+        self.publish(self.journal.entry(version.uri, version.version_id), version.uri)
+
+    def delete(self, uris: list[str]) -> None:
+        for uri in uris:
+            target = self.path(uri)
+            if target.is_file():
+                self.journal.record_untracked(uri, target)
+                target.unlink()
+                self.journal.record_delete(uri)
 
     def recover(self) -> list[Path]:
         """Delete staged copies and roll back half-done swaps left by a killed runner. Call only
@@ -126,9 +175,23 @@ class ArtifactStore:
                     else:  # killed between the two renames: the old artifact is still whole
                         os.rename(entry, original)
             dirnames[:] = [
-                d for d in dirnames if not d.startswith((STAGING_PREFIX, RETIRED_PREFIX))
+                d for d in dirnames if not d.startswith((STAGING_PREFIX, RETIRED_PREFIX, JOURNAL))
             ]
         return removed
+
+
+def _objects(destination: Path, uri: str) -> dict[str, Path]:
+    """The objects stored at ``destination`` (a file, or a folder's files) by URI."""
+    if destination.is_file():
+        return {uri: destination}
+    if not destination.is_dir():
+        return {}
+    base = uri.rstrip("/")
+    return {
+        f"{base}/{p.relative_to(destination).as_posix()}": p
+        for p in destination.rglob("*")
+        if p.is_file() and not _in_flight(p, destination)
+    }
 
 
 def _in_flight(path: Path, root: Path) -> bool:

@@ -53,6 +53,10 @@ class LocalPipelineRunner:
         path.write_text(text)
         return UpsertResult(name, arn, "updated", diff)
 
+    def stored_definition(self, pipeline_name: str) -> str | None:
+        path = self._definition_path(pipeline_name)
+        return path.read_text() if path.is_file() else None
+
     def start(
         self, pipeline_name: str, overrides: Mapping[str, Any], *, description: str = ""
     ) -> str:

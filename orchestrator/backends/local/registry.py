@@ -32,6 +32,7 @@ from orchestrator.backends.model_registry import (
     model_package_arn,
     parse_model_package_arn,
 )
+from orchestrator.backends.recovery import StatusChange
 
 LOCAL_REGION = "local"
 LOCAL_ACCOUNT = "000000000000"
@@ -202,6 +203,21 @@ class LocalModelRegistry:
             ).fetchall()
         return [
             {"from": row[0], "to": row[1], "reason": row[2], "changed_at": row[3]} for row in rows
+        ]
+
+    # -- recovery (backends/recovery.py: StatusHistory) ---------------------------------------
+    keeps_full_approval_history = True
+
+    def approval_history(self, group: str, version: int) -> list[StatusChange]:
+        """:meth:`status_history` as the recovery protocol's type."""
+        return [
+            StatusChange(
+                to_status=str(entry["to"]),
+                reason=str(entry["reason"] or ""),
+                changed_at=datetime.fromisoformat(str(entry["changed_at"])),
+                from_status=entry["from"],
+            )
+            for entry in self.status_history(group, version)
         ]
 
     # -- helpers -------------------------------------------------------------------------------

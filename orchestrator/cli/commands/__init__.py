@@ -23,6 +23,10 @@ MODULES = (
     "pipeline",
     "deploy",
     "promote",
+    "backup",
+    "restore",
+    "data",
+    "ui",
 )
 
 

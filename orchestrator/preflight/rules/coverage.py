@@ -64,6 +64,7 @@ S3_ACTIONS: dict[str, tuple[str, ...]] = {
     "HeadBucket": ("s3:ListBucket",),
     "DeleteObjects": ("s3:DeleteObject",),
     "CopyObject": ("s3:GetObject", "s3:PutObject", "kms:Decrypt", "kms:GenerateDataKey"),
+    "ListObjectVersions": ("s3:ListBucketVersions",),
 }
 
 

@@ -26,7 +26,6 @@ MODULES = (
     "backup",
     "restore",
     "data",
-    "ui",
 )
 
 

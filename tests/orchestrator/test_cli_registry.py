@@ -30,6 +30,9 @@ COMMANDS = [
     "deploy",
     "rollback",
     "promote",
+    "backup",  # issue 22: disaster recovery (docs/dr.md)
+    "restore",
+    "data",
 ]
 
 

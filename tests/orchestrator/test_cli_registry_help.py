@@ -10,7 +10,8 @@ started reading an aws environment's executions through its backend; the command
 model version gained ``--dataset`` when each dataset got its own model package group, and
 ``deploy`` gained ``--replace-schema`` with it; ``endpoint history`` and ``rollback --to`` came
 with the deployment history, and the ``endpoint`` group's help names both of its commands;
-``bootstrap`` (issue 17) is new, listed before ``infra``.
+``bootstrap`` (issue 17) is new, listed before ``infra``; ``backup``, ``restore`` and ``data
+restore`` (issue 22, disaster recovery) are new, listed last.
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ TOP_LEVEL = {
     "deploy": "blue/green deploy to the endpoint",
     "rollback": "return to the previous model",
     "promote": "copy an Approved model into the next environment",
+    "backup": "back up the model registry, pipeline definition and deployment history "
+    "(docs/dr.md)",
+    "restore": "re-create the model registry and deployment history from a backup",
+    "data": "data in the environment's buckets: point-in-time restore",
 }
 GROUPS = {
     "executions": {
@@ -77,6 +82,7 @@ GROUPS = {
         "build": "build containers/ tagged with the commit (<sha>, or <sha>-dirty)",
         "push": "push this commit's build to the stack's ECR repository (prints the digest)",
     },
+    "data": {"restore": "restore a prefix to a point in time from object versions"},
     "pipeline": {
         "upsert": "create/update the pipeline (shows the diff)",
         "definition": "print the definition upsert would send, without calling AWS",
@@ -160,6 +166,9 @@ FLAGS = {
         "--environments-dir",
         "--output",
     ],
+    "backup": [*COMMON, "--to", "--with-artifacts", *STACK],
+    "restore": [*COMMON, "--from", "--dry-run", "--artifacts-map", "--images-map", *STACK],
+    "data restore": [*COMMON, "--prefix", "--to-time", "--dry-run", *STACK],
 }
 
 

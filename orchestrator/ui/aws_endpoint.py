@@ -87,7 +87,11 @@ def _query(index: int, variant: str, endpoint: str, query: tuple[str, str, str, 
     }
 
 
-def endpoint_metrics(backend: Backend, variants: list[str]) -> dict[str, Any]:
+def endpoint_metrics(
+    backend: Backend,
+    variants: list[str],
+    queries_of: tuple[tuple[str, str, str, float], ...] = QUERIES,
+) -> dict[str, Any]:
     """Per-minute latency (ms), requests and 4xx/5xx errors of the last hour, every variant
     together (counts summed, latency the highest variant's)."""
     end = datetime.now(UTC).replace(second=0, microsecond=0)
@@ -96,10 +100,10 @@ def endpoint_metrics(backend: Backend, variants: list[str]) -> dict[str, Any]:
     queries: list[dict[str, Any]] = []
     kinds: dict[str, tuple[str, str, str, float]] = {}
     for variant in variants:
-        for query in QUERIES:
+        for query in queries_of:
             kinds[f"q{len(queries)}"] = query
             queries.append(_query(len(queries), variant, backend.outputs.endpoint_name, query))
-    values: dict[str, dict[datetime, float]] = {q[0]: {} for q in QUERIES}
+    values: dict[str, dict[datetime, float]] = {q[0]: {} for q in QUERIES}  # every key shown
     cloudwatch = _clients(backend).cloudwatch
     request: dict[str, Any] = {"MetricDataQueries": queries, "StartTime": start, "EndTime": end}
     while queries:
@@ -121,10 +125,11 @@ def endpoint_metrics(backend: Backend, variants: list[str]) -> dict[str, Any]:
             break
         request["NextToken"] = page["NextToken"]
     total = int(sum(values["requests"].values()))
+    shown = {name: [values[name].get(m) for m in minutes] for name, *_rest in QUERIES}
     return {
         "source": "CloudWatch AWS/SageMaker metrics (GetMetricData, one-minute periods)",
         "requests_total": total,
         "note": None if total else "CloudWatch has no invocation of this endpoint in the last hour",
         "labels": [time.strftime("%H:%M", time.localtime(m.timestamp())) for m in minutes],
-        **{name: [values[name].get(m) for m in minutes] for name, *_rest in QUERIES},
+        **shown,
     }

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,6 @@ DEV_ACCOUNT = "111111111111"
 STAGING_ACCOUNT = "123456789012"  # the ambient credentials' account in moto
 READER = f"arn:aws:iam::{DEV_ACCOUNT}:role/mlops-demo-dev-promotion-reader"
 MODEL = b"model-bytes" * 100
-SCHEMA = b"name: breast_cancer\n"
 
 
 def prefix(environment: str) -> str:
@@ -116,13 +116,23 @@ class World:
             write_schema("breast_cancer", schema)  # dataset.schema: the group's dataset
             s3.put_object(Bucket=stack.data_bucket, Key="d/schema.yaml", Body=schema.read_bytes())
 
-    def dev_package(self, status: str = "Approved", tag: str = "abc123") -> str:
-        """An evaluated dev version, registered as the pipeline registers one."""
+    def dev_package(
+        self,
+        status: str = "Approved",
+        tag: str = "abc123",
+        *,
+        test_data_slash: bool = True,
+        auc: float = 0.99,
+        held_out: tuple[bytes, bytes] = (b"1,2\n", b"benign\n"),
+    ) -> str:
+        """An evaluated dev version, registered as the pipeline registers one (its Register
+        step records test_data as Preprocess's output URI, without a final slash)."""
         session = session_of(DEV_ACCOUNT)
         s3, artifacts = session.client("s3"), f"{prefix('dev')}-artifacts-{DEV_ACCOUNT}"
         objects = {
-            "models/v1/model.tar.gz": MODEL, "runs/batch/batch.csv": b"1,2\n",
-            "runs/batch/labels.csv": b"benign\n", "runs/schema/schema.yaml": SCHEMA,
+            "models/v1/model.tar.gz": MODEL, "runs/batch/batch.csv": held_out[0],
+            "runs/batch/labels.csv": held_out[1],
+            "runs/schema/schema.yaml": (self.tmp / "dev.schema.yaml").read_bytes(),
             "runs/evaluation/evaluation.json": b'{"metrics": {}}',
         }  # fmt: skip
         for key, body in objects.items():
@@ -133,17 +143,37 @@ class World:
         group = f"{prefix('dev')}-models-breast-cancer"
         registry.ensure_group(group)
         base = f"s3://{artifacts}/runs"
+        held_out_uri = f"{base}/batch" + "/" * test_data_slash
         return registry.register(
             group,
             model_data_url=f"s3://{artifacts}/models/v1/model.tar.gz",
             image_uri=f"{self.registries['dev'].host}/{prefix('dev')}@{digest}",
             approval_status=status,  # type: ignore[arg-type]
-            metrics={"auc": 0.99},
+            metrics={"auc": auc},
             metrics_uri=f"{base}/evaluation/evaluation.json",
-            metadata={"schema_name": "breast_cancer", "test_data": f"{base}/batch/",
+            metadata={"schema_name": "breast_cancer", "test_data": held_out_uri,
                       "schema_uri": f"{base}/schema/schema.yaml", "code_version": "abc123",
                       "input_data_version": "v-42", "gate_metric": "auc"},
         ).arn  # fmt: skip
+
+    def alarms(self, environment: str) -> None:
+        """The endpoint's rollback alarms, as the monitoring module creates them."""
+        cloudwatch = session_of(self.accounts[environment]).client("cloudwatch")
+        for suffix in ("5xx-rate", "model-latency-p99"):
+            cloudwatch.put_metric_alarm(
+                AlarmName=f"{prefix(environment)}-endpoint-{suffix}",
+                Namespace="AWS/SageMaker", MetricName="Invocation5XXErrors", Statistic="Sum",
+                Period=300, EvaluationPeriods=3, Threshold=1.0,
+                ComparisonOperator="GreaterThanThreshold",
+            )  # fmt: skip
+
+    def endpoint_answers(self, environment: str, probabilities: list[dict[str, float]]) -> None:
+        """moto's endpoint answers the next request as serve would for these rows."""
+        from moto.sagemakerruntime.models import sagemakerruntime_backends
+
+        body = json.dumps({"predictions": [{"probabilities": p} for p in probabilities]})
+        backend = sagemakerruntime_backends[self.accounts[environment]][REGION]
+        backend.results_queue.append((body, "application/json", "AllTraffic", ""))
 
     def promote(self, *extra: str, to: str = "staging", source: str = "dev") -> int:
         return main([
@@ -162,8 +192,9 @@ class World:
         return [sm.describe_model_package(ModelPackageName=p["ModelPackageArn"]) for p in listed]
 
 
-@pytest.fixture
-def world(credentials: None, tmp_path: Path) -> Iterator[World]:
+@contextmanager
+def two_accounts(tmp_path: Path) -> Iterator[World]:
+    """moto with the dev and staging accounts, a real registry for each (test_promote*.py)."""
     with mock_aws():
         logins = {
             "dev": login_of(session_of(DEV_ACCOUNT)),
@@ -174,6 +205,12 @@ def world(credentials: None, tmp_path: Path) -> Iterator[World]:
             running_registry(tmp_path / "r-staging", *logins["staging"]) as staging,
         ):
             yield World(tmp_path, {"dev": dev, "staging": staging})
+
+
+@pytest.fixture
+def world(credentials: None, tmp_path: Path) -> Iterator[World]:
+    with two_accounts(tmp_path) as found:
+        yield found
 
 
 def test_promote_copies_the_model_its_data_and_its_image_into_staging_with_lineage(

@@ -94,6 +94,31 @@ def test_an_unchanged_upsert_sends_nothing_and_every_cacheable_step_stays_cached
         if "CacheHitResult" in s
     }
     assert sources == dict.fromkeys(CACHEABLE, first["arn"])
+    # ... and the orchestrator reports it: `executions describe` names the source execution.
+    assert _reported_sources(envdir, outputs_file, second["arn"], capsys) == {
+        **dict.fromkeys(CACHEABLE, first["arn"]),
+        "QualityGate": "",  # a condition step is never cached
+    }
+
+
+def _reported_sources(
+    envdir: Path, outputs: Path, arn: str, capsys: pytest.CaptureFixture[str]
+) -> dict[str, str]:
+    """Step -> the ``cached from`` column of ``executions describe`` (the table view)."""
+    from orchestrator.backends.select import StackSource, open_backend
+    from orchestrator.settings.environment import load_environment
+
+    assert cli(envdir, "executions", "describe", arn, "--stack-outputs", str(outputs)) == 0
+    table = capsys.readouterr().out
+    config = load_environment("dev", envdir)
+    # The backend's ExecutionSummary, which the table prints.
+    with open_backend(config, StackSource(outputs_file=outputs)) as opened:
+        summary = opened.pipelines.describe(arn)
+    reported = {s.name: s.cache_source or "" for s in summary.steps}
+    for name, source in reported.items():
+        row = next(line for line in table.splitlines() if line.startswith(f"{name} "))
+        assert (source in row) if source else ("arn:" not in row), row
+    return reported
 
 
 def test_an_upsert_that_changes_only_registration_keeps_the_earlier_steps_cached(

@@ -177,6 +177,7 @@ def _summary(state: ExecutionState) -> ExecutionSummary:
                 name=s.name,
                 status=s.status,
                 cached=s.cache_hit,
+                cache_source=s.cache_source,
                 seconds=step_seconds(s.start_time, s.end_time, s.status),
                 failure_reason=s.failure_reason or None,
                 started=s.start_time,

@@ -203,6 +203,7 @@ class StepState:
     failure_reason: str = ""
     start_time: datetime | None = None
     cache_hit: bool = False
+    cache_source: str | None = None  # CacheHitResult.SourcePipelineExecutionArn
     end_time: datetime | None = None
     job_arn: str | None = None
     attempts: int = 0  # AttemptCount: runs of the step, retries under its RetryPolicies included
@@ -257,6 +258,7 @@ def execution_state(sagemaker: Any, execution_arn: str) -> ExecutionState:
                 failure_reason=str(s.get("FailureReason") or ""),
                 start_time=s.get("StartTime"),
                 cache_hit="CacheHitResult" in s,
+                cache_source=(s.get("CacheHitResult") or {}).get("SourcePipelineExecutionArn"),
                 end_time=s.get("EndTime"),
                 job_arn=step_job_arn(s.get("Metadata") or {}),
                 attempts=int(s.get("AttemptCount") or 0),

@@ -15,19 +15,38 @@ ISO 8601 duration). The attributes per step type:
   ``AlgorithmSpecification``, ``HyperParameterRanges``, ``InputDataConfig``,
   ``StaticHyperParameters``, ``TuningObjective``), ``TrainingJobDefinitions``.
 
+The SageMaker Python SDK's ``CacheConfig`` (``sagemaker/workflow/steps.py``) adds: "Step caching
+only considers successful execution [...] When multiple successful executions exist within the
+timeout period, it uses the result for the most recent successful execution."
+
 The cache hit is reported as ``CacheHitResult.SourcePipelineExecutionArn`` on the step
-(API_PipelineExecutionStep). Where the pages are silent we chose: the attributes are compared
-with the execution's parameter values substituted (the documented example: a changed input URI
-reruns the step); a reference to another step's property stands for *that run's* value, so it is
-equal across executions only when the referenced step was itself reused from the same run
-(a fresh run's outputs are new objects); a hit names the execution whose run is reused, the
-first one; only earlier executions of the same pipeline count.
+(API_PipelineExecutionStep, API_CacheHitResult: "The Amazon Resource Name (ARN) of the pipeline
+execution"). Where the pages are silent we chose:
+
+- the attributes are compared with the execution's parameter values substituted for ``Get`` and
+  ``Std:Join`` (a changed input URI, or ``InputDataVersion`` in Preprocess's Environment, reruns
+  the step); the execution variables that differ per execution (``PipelineExecutionId``,
+  ``PipelineExecutionArn``, ``StartDateTime``, ``CurrentDateTime``) stand for this execution's
+  values, so an attribute holding one never matches; ``PipelineName``/``PipelineArn`` are
+  the same for every execution of the pipeline;
+- a reference to another step's property stands for *that run's* value, so it is equal across
+  executions only when the referenced step was itself reused from the same run (a fresh run's
+  outputs are new objects);
+- a candidate is an earlier execution of the same pipeline, started within ``ExpireAfter``
+  (years as 365 days, months as 30) before this one, whose run of the step Succeeded, whether it
+  ran the job or was itself a cache hit; the most recent candidate wins, and the hit names the
+  execution whose job produced the reused outputs (for a chain of hits, the one that ran it);
+- a ``CacheConfig`` without ``ExpireAfter`` never expires (the SDK says a timeout "needs to be
+  defined"; the local runner, ``backends/local/cache.py``, reads its absence the same way).
+
+The page's other step types (AutoML and those after it) are not modelled: the pipeline has none.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -81,34 +100,51 @@ def _parameters(definition: dict[str, Any], execution: Any) -> dict[str, Any]:
     return values
 
 
-def _resolve(value: Any, parameters: dict[str, Any], runs: dict[str, str]) -> Any:
+# Execution variables that are the same for every execution of a pipeline; the others
+# (PipelineExecutionId, PipelineExecutionArn, StartDateTime, CurrentDateTime) differ per execution.
+PIPELINE_VARIABLES = ("PipelineName", "PipelineArn")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a reference in one execution's step arguments stands for."""
+
+    execution_arn: str
+    parameters: dict[str, Any]
+    runs: dict[str, str]  # step name -> ARN of the execution whose run of it this one uses
+
+
+def _resolve(value: Any, scope: Scope) -> Any:
     """``value`` with parameters substituted and step properties named by the run they read."""
     if isinstance(value, list):
-        return [_resolve(v, parameters, runs) for v in value]
+        return [_resolve(v, scope) for v in value]
     if not isinstance(value, dict):
         return value
     if set(value) == {"Get"}:
         namespace, _, rest = str(value["Get"]).partition(".")
         if namespace == "Parameters":
-            return str(parameters.get(rest))
+            return str(scope.parameters.get(rest))
         if namespace == "Steps":
             step = rest.partition(".")[0]
-            return f"<{runs.get(step, '?')}:{rest}>"
+            return f"<{scope.runs.get(step, '?')}:{rest}>"
+        if namespace == "Execution" and rest not in PIPELINE_VARIABLES:
+            return f"<{scope.execution_arn}:{rest}>"
         return f"<{value['Get']}>"
     if set(value) == {"Std:Join"}:
         join = value["Std:Join"]
-        parts = [str(_resolve(v, parameters, runs)) for v in join["Values"]]
+        parts = [str(_resolve(v, scope)) for v in join["Values"]]
         return str(join.get("On", "")).join(parts)
-    return {k: _resolve(v, parameters, runs) for k, v in value.items()}
+    return {k: _resolve(v, scope) for k, v in value.items()}
 
 
-def cache_key(step: dict[str, Any], parameters: dict[str, Any], runs: dict[str, str]) -> str:
+def cache_key(step: dict[str, Any], scope: Scope) -> str:
+    """The step's documented cache-key attributes, resolved in ``scope``, as canonical JSON."""
     arguments = step.get("Arguments") or {}
     picked = {name: arguments.get(name) for name in KEY_ATTRIBUTES.get(step.get("Type", ""), ())}
     if isinstance(picked.get("TrainingJobDefinition"), dict):
         definition = picked["TrainingJobDefinition"]
         picked["TrainingJobDefinition"] = {k: definition.get(k) for k in TUNING_DEFINITION_KEYS}
-    return json.dumps(_resolve(picked, parameters, runs), sort_keys=True)
+    return json.dumps(_resolve(picked, scope), sort_keys=True)
 
 
 def cache_hits(sm: SageMakerModelBackend, pipeline: Any, execution: Any) -> dict[str, str]:
@@ -127,20 +163,25 @@ def _key_steps(sm: SageMakerModelBackend, pipeline: Any, execution: Any) -> dict
     records = _records(sm)
     definition = json.loads(execution.pipeline_definition_for_execution or "{}")
     parameters = _parameters(definition, execution)
-    earlier = [
-        e
-        for e in pipeline.pipeline_executions.values()
-        if e.arn != execution.arn
-        and e.arn in records
-        and e.creation_time <= execution.creation_time
-    ]
-    runs: dict[str, str] = {}
+    earlier = sorted(  # the most recent first: the SDK's "most recent successful execution"
+        (
+            e
+            for e in pipeline.pipeline_executions.values()
+            if e.arn != execution.arn
+            and e.arn in records
+            and e.creation_time <= execution.creation_time
+        ),
+        key=lambda e: e.creation_time,
+        reverse=True,
+    )
+    scope = Scope(execution.arn, parameters, {})
+    runs = scope.runs
     keys: dict[str, tuple[str, str]] = {}
     hits: dict[str, str] = {}
     for step in definition.get("Steps", []):
         name = step["Name"]
         cache = step.get("CacheConfig") or {}
-        key = cache_key(step, parameters, runs)
+        key = cache_key(step, scope)
         source = records.get(execution.arn, {}).get(name, (key, execution.arn))[1]
         if (
             execution.arn not in records
@@ -167,9 +208,9 @@ def _earlier_run(
     execution: Any,
     cache: dict[str, Any],
 ) -> str | None:
-    window = expire_after(str(cache.get("ExpireAfter") or "P30D"))
-    for previous in earlier:
-        if execution.creation_time - previous.creation_time > window:
+    window = expire_after(str(cache["ExpireAfter"])) if cache.get("ExpireAfter") else None
+    for previous in earlier:  # the most recent first
+        if window is not None and execution.creation_time - previous.creation_time > window:
             continue
         if not _succeeded(sm, previous.arn, name):
             continue

@@ -82,8 +82,30 @@ def pipeline_upsert(args: argparse.Namespace) -> int:
     return 0
 
 
+DEFINITION_DESCRIPTION = (
+    "Print the pipeline definition JSON that `pipeline upsert` would send as "
+    "PipelineDefinition, built from files alone: no AWS call is made, so no credentials are "
+    "needed. An aws environment needs --stack-outputs FILE (what `orchestrator infra output` "
+    "prints) and --schema FILE (a local copy of the schema that dataset.schema names in S3). "
+    "--image sha256:<digest> (or <repository>@sha256:<digest>) gives exactly the text upsert "
+    "sends; a tag, or no --image (this commit's tag), is printed as <repository>:<tag>, with a "
+    "note on stderr, because pinning a tag to its digest needs ECR. A local environment prints "
+    "its definition as `run` builds it (its data staged, content-addressed, into its local "
+    "store). The same inputs and commit give the same bytes in any process, directory or "
+    "machine, so two printouts diff cleanly. --output json prints the same text: the "
+    "definition is JSON already and is not wrapped. A bad input exits 2 naming the fix."
+)
+
+
 def _definition_arguments(parser: argparse.ArgumentParser) -> None:
-    options.environment(parser)
+    parser.description = DEFINITION_DESCRIPTION
+    options.environment(parser, output_format=False)
+    parser.add_argument(
+        "--output",
+        choices=("table", "json"),
+        default="table",
+        help="accepted like other commands; both print the definition JSON itself, unwrapped",
+    )
     parser.add_argument(
         "--stack-outputs",
         type=Path,
@@ -96,7 +118,13 @@ def _definition_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="aws: a local copy of the dataset schema that dataset.schema names in S3",
     )
-    options.image(parser)
+    parser.add_argument(
+        "--image",
+        metavar="TAG|DIGEST|REF",
+        help="aws: a sha256 digest (or a reference with one) into the stack's repository prints "
+        "exactly what upsert sends; a tag (default: this commit's) is printed as a tag "
+        "reference, since pinning it to a digest needs ECR",
+    )
 
 
 @command(

@@ -24,12 +24,14 @@ def output_kms_key(outputs: StackOutputs) -> str:
 
 
 def vpc_config(outputs: StackOutputs) -> dict[str, Any] | None:
-    """The jobs' VpcConfig, or None for a stack without a VPC (the local one)."""
+    """The jobs' VpcConfig, or None for a stack without a VPC (the local one). The IDs are
+    sorted: their order means nothing to SageMaker, so outputs listing the same subnets in
+    another order give the same definition text (and no needless UpdatePipeline)."""
     if not outputs.has_vpc:
         return None
     return {
-        "SecurityGroupIds": list(outputs.sagemaker_security_group_ids),
-        "Subnets": list(outputs.private_subnet_ids),
+        "SecurityGroupIds": sorted(outputs.sagemaker_security_group_ids),
+        "Subnets": sorted(outputs.private_subnet_ids),
     }
 
 

@@ -82,11 +82,12 @@ output "orchestrator_data_policy_arn" {
 }
 
 output "orchestrator_policy_arns" {
-  description = "Every policy the CI / orchestrator principal needs (pipeline, serving, data, image publisher)."
+  description = "Every policy the CI / orchestrator principal needs (pipeline, serving, data, recovery, image publisher)."
   value = [
     module.iam.orchestrator_policy_arn,
     module.iam.orchestrator_serving_policy_arn,
     module.iam.orchestrator_data_policy_arn,
+    module.iam.orchestrator_recovery_policy_arn,
     module.iam.image_publisher_policy_arn,
   ]
 }

@@ -33,6 +33,7 @@ COMMANDS = [
     "backup",  # issue 22: disaster recovery (docs/dr.md)
     "restore",
     "data",
+    "ui",  # issue 21: web pages (docs/ui.md)
 ]
 
 

@@ -38,7 +38,8 @@ TOP_LEVEL = {
     "endpoint": "the endpoint: serve locally, deployment history",
     "endpoint-test": "send the serving version its held-out rows: metric and p99 latency within "
     "bounds",
-    "recommend": "right-sized training and endpoint instances, with hourly cost, from measured runs",
+    "recommend": "right-sized training and endpoint instances, with hourly cost, from measured "
+    "runs",
     "batch-transform": "predict every line of a file",
     "schema": "dataset schema files",
     "render": "render <env>.tfvars.json",
@@ -54,6 +55,7 @@ TOP_LEVEL = {
     "backup": "back up the model registry, pipeline definition and deployment history (docs/dr.md)",
     "restore": "re-create the model registry and deployment history from a backup",
     "data": "data in the environment's buckets: point-in-time restore",
+    "ui": "web pages for executions, models and endpoints (JSON twins under /api)",
 }
 GROUPS = {
     "executions": {
@@ -163,11 +165,13 @@ FLAGS = {
         "--from-profile",
         "--from-role-arn",
         "--environments-dir",
+        "--dry-run",
         "--output",
     ],
     "backup": [*COMMON, "--to", "--with-artifacts", *STACK],
     "restore": [*COMMON, "--from", "--dry-run", "--artifacts-map", "--images-map", *STACK],
     "data restore": [*COMMON, "--prefix", "--to-time", "--dry-run", *STACK],
+    "ui": ["--env", "--environments-dir", "--set", "--host", "--port", "--dataset", *STACK],
 }
 
 

@@ -31,6 +31,7 @@ RESOURCE_STAR_ALLOWLIST: dict[str, str] = {
     "ec2:DescribeSubnets": "EC2 Describe actions support no resource-level permissions",
     "ec2:DescribeVpcs": "EC2 Describe actions support no resource-level permissions",
     "cloudwatch:PutMetricData": "no resource type; limited by the cloudwatch:namespace condition",
+    "cloudwatch:GetMetricData": "no resource type; reads metric values only (orchestrator ui)",
     "sagemaker:ListModelPackages": "List action without resource types; returns metadata only",
     "sagemaker:ListModelPackageGroups": "List action without resource types; returns names only",
     "sagemaker:ListEndpointConfigs": "List action without resource types; returns names only",

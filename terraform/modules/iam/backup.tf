@@ -91,12 +91,8 @@ resource "aws_iam_policy" "orchestrator_recovery" {
   tags = var.tags
 }
 
-resource "aws_iam_role_policy_attachment" "orchestrator_recovery" {
-  for_each = toset(var.orchestrator_role_names)
-
-  role       = each.value
-  policy_arn = aws_iam_policy.orchestrator_recovery.arn
-}
+# Attached with the other orchestrator policies (main.tf's orchestrator_policy_arns), so the
+# root output of that name lists it too.
 
 output "orchestrator_recovery_policy_arn" {
   description = "ARN of the orchestrator's disaster-recovery policy (backup, restore, point-in-time restore of the project's buckets): attach it where the other orchestrator policies go."

@@ -357,6 +357,7 @@ resource "aws_iam_policy" "orchestrator" {
           "sagemaker:DescribePipelineExecution",
           "sagemaker:ListPipelineExecutionSteps",
           "sagemaker:ListPipelineExecutions",
+          "sagemaker:ListPipelineParametersForExecution",
           "sagemaker:ListTags",
           "sagemaker:RetryPipelineExecution",
           "sagemaker:StartPipelineExecution",
@@ -461,6 +462,14 @@ resource "aws_iam_policy" "orchestrator_serving" {
         Sid      = "ReadAutoscaling"
         Effect   = "Allow"
         Action   = ["application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScalingPolicies"]
+        Resource = "*"
+      },
+      {
+        # `orchestrator ui`'s endpoint page: the last hour's latency and errors per variant.
+        # GetMetricData has no resource type (Service Authorization Reference, CloudWatch).
+        Sid      = "ReadEndpointMetrics"
+        Effect   = "Allow"
+        Action   = ["cloudwatch:GetMetricData"]
         Resource = "*"
       },
       {
@@ -600,6 +609,8 @@ locals {
     orchestrator         = aws_iam_policy.orchestrator.arn
     orchestrator_serving = aws_iam_policy.orchestrator_serving.arn
     orchestrator_data    = aws_iam_policy.orchestrator_data.arn
+    # backup.tf: backup, restore and point-in-time restore (docs/dr.md)
+    orchestrator_recovery = aws_iam_policy.orchestrator_recovery.arn
   }
 }
 

@@ -26,10 +26,16 @@ from test_train_support import (
 pytestmark = pytest.mark.slow
 
 DATASETS = ("breast_cancer", "wine", "diabetes")
+IMPORTANCE = "feature_importance.png"  # every problem type
 PLOTS = {
-    ProblemType.BINARY: {"roc_curve.png", "precision_recall_curve.png", "confusion_matrix.png"},
-    ProblemType.MULTICLASS: {"confusion_matrix.png"},
-    ProblemType.REGRESSION: {"residuals.png", "predicted_vs_actual.png"},
+    ProblemType.BINARY: {
+        "roc_curve.png",
+        "precision_recall_curve.png",
+        "confusion_matrix.png",
+        IMPORTANCE,
+    },
+    ProblemType.MULTICLASS: {"confusion_matrix.png", IMPORTANCE},
+    ProblemType.REGRESSION: {"residuals.png", "predicted_vs_actual.png", IMPORTANCE},
 }
 
 
@@ -187,6 +193,23 @@ def test_plots_fit_the_problem_type_and_are_png(evaluated, models, name):
     assert set(report["plots"]) == expected
     for plot in expected:
         assert (output / plot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_feature_importance_ranks_every_feature_by_the_gate_metric(evaluated, models, name):
+    _, report = evaluated[name]
+    data = models[name][0]
+    block = report["feature_importance"]
+    assert block["method"] == "permutation"
+    assert block["metric"] == report["gate"]["metric"]
+    assert block["rows"] == min(len(data.test.labels), 2000) and block["repeats"] == 3
+    names = [entry["feature"] for entry in block["features"]]
+    bundle_names = json.loads((models[name][1] / "manifest.json").read_text())["feature_names"]
+    assert sorted(names) == sorted(bundle_names)  # each feature once, by its bundle name
+    means = [entry["mean"] for entry in block["features"]]
+    assert means == sorted(means, reverse=True)
+    assert means[0] > 0  # some feature matters to a model that passed its gate
+    assert all(entry["std"] >= 0 for entry in block["features"])
 
 
 def test_multiclass_report_has_per_class_figures(evaluated, models):

@@ -19,8 +19,9 @@ from .. import paths
 from ..metrics import MetricsError, scalar_metrics
 from ..train.failure import JobFailure, run_job
 from .gate import chosen_gate
+from .importance import permutation_importance
 from .inputs import load_model, model_input_dir, read_test_split, test_input_dir
-from .plots import draw_all
+from .plots import draw_all, feature_importance_plot
 from .report import evaluation_document
 
 EVALUATION_OUTPUT = "/opt/ml/processing/evaluation"
@@ -38,14 +39,20 @@ def evaluate() -> None:
         gate = chosen_gate(bundle.schema)  # a bad GATE_METRIC fails before any scoring
         test = read_test_split(test_input_dir(), bundle)
         predictions = bundle.predict(test.features)
-    try:
-        scalars = scalar_metrics(bundle.problem_type, test.labels, predictions)
-    except MetricsError as exc:
-        raise JobFailure(str(exc)) from None
+        try:
+            scalars = scalar_metrics(bundle.problem_type, test.labels, predictions)
+        except MetricsError as exc:
+            raise JobFailure(str(exc)) from None
+        importance = permutation_importance(
+            bundle.problem_type, bundle.predict, test.features, test.labels,
+            bundle.manifest.feature_names, gate,
+        )  # fmt: skip
     plots = draw_all(
         bundle.problem_type, test.labels, predictions, bundle.manifest.classes, scalars, output
     )
+    plots.append(feature_importance_plot(importance, output))
     document = evaluation_document(bundle, test.labels, predictions, scalars, plots, gate)
+    document["feature_importance"] = importance
     output.mkdir(parents=True, exist_ok=True)
     (output / EVALUATION_FILE).write_text(json.dumps(document, indent=2) + "\n")
     block = document["gate"]

@@ -1,13 +1,15 @@
 """The evaluation figures, as PNG files next to ``evaluation.json``.
 
 Classification gets a confusion matrix (and, for binary, ROC and precision-recall curves);
-regression gets a residual plot and predicted-vs-actual. matplotlib runs headless (Agg): a
+regression gets a residual plot and predicted-vs-actual; every model gets its permutation feature
+importance (``importance.py``). matplotlib runs headless (Agg): a
 Processing job has no display.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -93,6 +95,24 @@ def predicted_vs_actual_plot(actual: np.ndarray, predicted: np.ndarray, out: Pat
     axes.set(xlabel="actual", ylabel="predicted", title="Predicted vs actual")
     axes.legend(loc="upper left")
     return _save(figure, out / "predicted_vs_actual.png")
+
+
+def feature_importance_plot(importance: dict[str, Any], out: Path, top: int = 20) -> str:
+    """The ``top`` features by permutation importance (``importance.py``), with their spread."""
+    shown = importance["features"][:top][::-1]  # barh draws bottom-up: most important on top
+    figure, axes = plt.subplots(figsize=(6, max(2.5, 0.3 * len(shown) + 1.2)))
+    axes.barh(
+        [entry["feature"] for entry in shown],
+        [entry["mean"] for entry in shown],
+        xerr=[entry["std"] for entry in shown],
+        color="#4c72b0",
+    )
+    axes.axvline(0.0, color="grey", linewidth=0.8)
+    axes.set(
+        xlabel=f"{importance['metric']} worsening when shuffled",
+        title="Feature importance (permutation, test split)",
+    )
+    return _save(figure, out / "feature_importance.png")
 
 
 def draw_all(

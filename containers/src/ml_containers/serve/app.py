@@ -20,6 +20,7 @@ from typing import Any
 
 import orjson
 
+from .capture import capture_from_environ
 from .config import ServeConfig
 from .decoding import decode
 from .emf import MetricsLog
@@ -47,6 +48,7 @@ class ServingApp:
         self.config = config
         self.runner = runner
         self.metrics = MetricsLog(config.metrics_namespace, model.model_id, model.model_version)
+        self.capture = capture_from_environ()  # None unless DATA_CAPTURE_DIR is set
         self.max_payload = config.max_payload_bytes
         self._model_headers = [
             (b"x-model-id", _header_value(model.model_id)),
@@ -133,6 +135,8 @@ class ServingApp:
             if out is OutputFormat.CSV:
                 headers.append(self._csv_columns)
             await _respond(send, 200, response, MEDIA_TYPE_OF[out], headers)
+            if self.capture is not None:
+                self.capture.record(content_type, body, MEDIA_TYPE_OF[out], response)
         except HttpError as error:
             status, error_message = error.status, error.message
             await self._send_error(send, error, request_id)

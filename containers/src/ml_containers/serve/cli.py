@@ -40,6 +40,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"serve: error: {exc}", file=sys.stderr)
         return 2
+    from .capture import CaptureConfigError, CaptureSettings
+
+    try:
+        CaptureSettings.from_environ()  # checked once here; each worker builds its writer
+    except CaptureConfigError as exc:
+        print(f"serve: error: {exc}", file=sys.stderr)
+        return 2
     from .model import ModelLoadError, load_served_model  # numpy, pyarrow, model libraries
 
     try:

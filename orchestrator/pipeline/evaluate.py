@@ -66,6 +66,12 @@ def evaluate_step(
             ex.processing_output_uri(names.PREPROCESS, "test"),
             names.PROCESSING_INPUT_TEST,
         ),
+        # The rows the model learned from: the drift baseline describes them.
+        processing_input(
+            "train",
+            ex.processing_output_uri(names.PREPROCESS, "train"),
+            names.PROCESSING_INPUT_TRAIN,
+        ),
     ]
     job_outputs = [
         processing_output(

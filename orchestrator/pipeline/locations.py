@@ -58,3 +58,11 @@ def evaluation_report_uri() -> dict[str, Any]:
         [ex.processing_output_uri(names.EVALUATE, names.EVALUATION_OUTPUT), names.EVALUATION_FILE],
         on="/",
     )
+
+
+def evaluation_file_uri(file_name: str) -> dict[str, Any]:
+    """A file the Evaluate step wrote beside evaluation.json (the drift baseline's
+    statistics.json and constraints.json)."""
+    return ex.join(
+        [ex.processing_output_uri(names.EVALUATE, names.EVALUATION_OUTPUT), file_name], on="/"
+    )

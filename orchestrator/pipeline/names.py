@@ -48,6 +48,13 @@ MAX_PARALLEL_TUNING_JOBS: Final = "MaxParallelTuningJobs"
 EVALUATION_REPORT: Final = "EvaluationReport"
 EVALUATION_OUTPUT: Final = "evaluation"
 EVALUATION_FILE: Final = "evaluation.json"
+# Model Monitor baseline files Evaluate writes beside evaluation.json (docs/monitoring.md).
+BASELINE_STATISTICS_FILE: Final = "statistics.json"
+BASELINE_CONSTRAINTS_FILE: Final = "constraints.json"
+# Where a registry without DriftCheckBaselines of its own (the local one) keeps their URIs: in
+# the package's metadata, under these keys (orchestrator monitor run reads them).
+BASELINE_STATISTICS_KEY: Final = "drift_baseline_statistics"
+BASELINE_CONSTRAINTS_KEY: Final = "drift_baseline_constraints"
 
 # Preprocess outputs (docs/architecture.md), in the order the container writes them.
 PREPROCESS_OUTPUTS: Final = ("train", "validation", "test", "transform", "batch", "report")
@@ -60,6 +67,8 @@ PROCESSING_INPUT_DATA: Final = "/opt/ml/processing/input/data"
 PROCESSING_INPUT_SCHEMA: Final = "/opt/ml/processing/input/schema"
 PROCESSING_INPUT_MODEL: Final = "/opt/ml/processing/input/model"
 PROCESSING_INPUT_TEST: Final = "/opt/ml/processing/input/test"
+# The train split, for the drift baseline Evaluate writes (ml_containers.evaluate.baseline).
+PROCESSING_INPUT_TRAIN: Final = "/opt/ml/processing/input/train"
 PROCESSING_OUTPUT_ROOT: Final = "/opt/ml/processing/output"
 PROCESSING_EVALUATION: Final = "/opt/ml/processing/evaluation"
 

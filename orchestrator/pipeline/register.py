@@ -2,9 +2,10 @@
 
 Arguments are a CreateModelPackage request (the SDK's RegisterModel step shape): the serving
 container with the best training job's model, the content types the `serve` program accepts, the
-approval status parameter, the evaluation report as ModelQuality statistics, and lineage (code
-version, input data, schema, gate metric value) in MetadataProperties/CustomerMetadataProperties
-so a registered version can be traced back to what produced it.
+approval status parameter, the evaluation report as ModelQuality statistics, the drift baseline
+(ModelDataQuality and DriftCheckBaselines), and lineage (code version, input data, schema, gate
+metric value) in MetadataProperties/CustomerMetadataProperties so a registered version can be
+traced back to what produced it.
 """
 
 from __future__ import annotations
@@ -38,6 +39,21 @@ def lineage_metadata(config: PipelineConfig, outputs: StackOutputs) -> dict[str,
         "gate_metric": ex.parameter(names.GATE_METRIC),
         "gate_metric_value": ex.as_text(gate_report("value")),
         "gate_threshold": ex.as_text(ex.parameter(names.METRIC_THRESHOLD)),
+    }
+
+
+def drift_baseline() -> dict[str, Any]:
+    """Model Monitor's statistics.json and constraints.json of the training split, written by
+    Evaluate (``ml_containers.evaluate.baseline``): a MetricsSource pair."""
+    return {
+        "Statistics": {
+            "ContentType": "application/json",
+            "S3Uri": locations.evaluation_file_uri(names.BASELINE_STATISTICS_FILE),
+        },
+        "Constraints": {
+            "ContentType": "application/json",
+            "S3Uri": locations.evaluation_file_uri(names.BASELINE_CONSTRAINTS_FILE),
+        },
     }
 
 
@@ -78,8 +94,11 @@ def register_step(
                     "ContentType": "application/json",
                     "S3Uri": locations.evaluation_report_uri(),
                 }
-            }
+            },
+            "ModelDataQuality": drift_baseline(),
         },
+        # What a data-quality monitor compares captured requests with (docs/monitoring.md).
+        "DriftCheckBaselines": {"ModelDataQuality": drift_baseline()},
         "MetadataProperties": metadata,
         "CustomerMetadataProperties": lineage_metadata(config, outputs),
         # No Tags: a versioned package takes its group's tags; CreateModelPackage rejects both.

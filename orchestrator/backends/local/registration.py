@@ -18,6 +18,7 @@ from orchestrator.backends.local.artifacts import ArtifactStore
 from orchestrator.backends.local.errors import ArtifactError, DefinitionError, StepFailed
 from orchestrator.backends.local.outcome import StepOutcome
 from orchestrator.backends.model_registry import ModelRegistry, RegistryError
+from orchestrator.pipeline import names
 
 
 def run_register_model(
@@ -44,6 +45,7 @@ def run_register_model(
     metadata = {
         **{str(k): str(v) for k, v in (arguments.get("MetadataProperties") or {}).items()},
         **{str(k): str(v) for k, v in (arguments.get("CustomerMetadataProperties") or {}).items()},
+        **_drift_baseline(arguments),
     }
     try:
         # As CreateModelPackage does, register only into a group that exists: the group is
@@ -88,3 +90,18 @@ def _read_metrics(store: ArtifactStore, uri: str) -> dict[str, float]:
         if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
             metrics[str(name)] = float(value)
     return metrics
+
+
+def _drift_baseline(arguments: dict[str, Any]) -> dict[str, str]:
+    """DriftCheckBaselines.ModelDataQuality's two URIs, kept in the package's metadata (the
+    local registry has no column for them) so ``monitor run`` finds a version's baseline."""
+    quality = (arguments.get("DriftCheckBaselines") or {}).get("ModelDataQuality") or {}
+    found = {}
+    for part, key in (
+        ("Statistics", names.BASELINE_STATISTICS_KEY),
+        ("Constraints", names.BASELINE_CONSTRAINTS_KEY),
+    ):
+        uri = (quality.get(part) or {}).get("S3Uri")
+        if uri:
+            found[key] = str(uri)
+    return found

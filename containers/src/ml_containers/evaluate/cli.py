@@ -1,8 +1,9 @@
 """``evaluate``: the Processing-job entry point that scores the test split with a trained model.
 
-Inputs ``/opt/ml/processing/input/model/model.tar.gz`` and
-``/opt/ml/processing/input/test/test.csv``; output
-``/opt/ml/processing/evaluation/evaluation.json`` plus PNG plots (all re-rooted by
+Inputs ``/opt/ml/processing/input/model/model.tar.gz``,
+``/opt/ml/processing/input/test/test.csv`` and (for the drift baseline) the train split in
+``/opt/ml/processing/input/train/``; output ``/opt/ml/processing/evaluation/evaluation.json``,
+PNG plots and the baseline's ``statistics.json`` / ``constraints.json`` (all re-rooted by
 ``OPT_ML_ROOT``). On failure: exit 1, the reason on stderr and in ``/opt/ml/output/message``
 (the processing job's ExitMessage).
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 from .. import paths
 from ..metrics import MetricsError, scalar_metrics
 from ..train.failure import JobFailure, run_job
+from .baseline import baseline_rows, train_input_dir, write_baseline
 from .gate import chosen_gate
 from .importance import permutation_importance
 from .inputs import load_model, model_input_dir, read_test_split, test_input_dir
@@ -43,6 +45,8 @@ def evaluate() -> None:
             scalars = scalar_metrics(bundle.problem_type, test.labels, predictions)
         except MetricsError as exc:
             raise JobFailure(str(exc)) from None
+        rows, source = baseline_rows(train_input_dir(), test, bundle)
+        baseline_files = write_baseline(bundle, rows, source, output)
         importance = permutation_importance(
             bundle.problem_type, bundle.predict, test.features, test.labels,
             bundle.manifest.feature_names, gate,
@@ -65,6 +69,7 @@ def evaluate() -> None:
     for name, entry in document["metrics"].items():
         print(f"test:{name}={entry['value']}")
     print(f"wrote {output / EVALUATION_FILE} and {', '.join(plots)}", flush=True)
+    print(f"wrote the {source} split's drift baseline {', '.join(baseline_files)}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -157,6 +157,11 @@ def stage_costs(model_dir: Path, body: bytes, content_type: bytes) -> dict[str, 
     costs["  (separately: model call)"] = best_us(lambda: predictor(features))
     costs["encode"] = best_us(lambda: model.encoder.encode(output, out, "req-1", 0.1))
     costs["metrics (EMF line)"] = best_us(lambda: _metrics_line(app))
+    app.business._fd = devnull
+    costs["business metrics (counted, flushed per interval)"] = best_us(
+        lambda: app.business.observe(output)
+    )
+    app.business.flush()
     costs["logging (write)"] = best_us(lambda: os.write(devnull, b"x" * 420 + b"\n"))
     os.close(devnull)
     return {name: round(max(value, 0.0), 2) for name, value in costs.items()}
@@ -188,6 +193,7 @@ def measure(model_dir: Path, encoding: Encoding, requests: int) -> dict[str, Any
     app = ServingApp(model, config, PredictionRunner(config.timeout_s))
     devnull = os.open(os.devnull, os.O_WRONLY)
     app.metrics._fd = devnull
+    app.business._fd = devnull
     bare_app = BareApp(load_booster(str(model_dir / "model.ubj")), "direct")
     loop = uvloop.new_event_loop()  # as serve's worker
     try:
@@ -202,6 +208,7 @@ def measure(model_dir: Path, encoding: Encoding, requests: int) -> dict[str, Any
         }
     finally:
         loop.close()
+        app.business.flush()  # the counts go to /dev/null, not to stdout at exit
         os.close(devnull)
     http = whole["uvicorn alone (empty app)"]
     stages = {"HTTP parse + response (uvicorn)": round(http, 2), **stages}

@@ -139,7 +139,17 @@ def _new_config(
     config names the model created just before, so "Could not find model" is retried."""
     name = stamped_name(outputs.endpoint_name, package.version)
     say(f"creating model {name} for {package.arn}")
-    create_model(sagemaker, outputs, package, name, network_isolation=settings.network_isolation)
+    # The serving container's business metrics are dimensioned by endpoint and variant.
+    environment = {"SERVE_ENDPOINT_NAME": outputs.endpoint_name}
+    environment["SERVE_VARIANT_NAME"] = settings.variant_name
+    create_model(
+        sagemaker,
+        outputs,
+        package,
+        name,
+        network_isolation=settings.network_isolation,
+        environment=environment,
+    )
     request = endpoint_config_request(
         outputs,
         settings,

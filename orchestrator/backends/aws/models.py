@@ -10,6 +10,7 @@ no network of its own).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from orchestrator.backends.aws.clients import aws_errors
@@ -21,13 +22,22 @@ MODEL_PACKAGE_TAG = "mlops:model-package-arn"
 
 
 def model_request(
-    outputs: StackOutputs, package: ModelPackage, model_name: str, *, network_isolation: bool
+    outputs: StackOutputs,
+    package: ModelPackage,
+    model_name: str,
+    *,
+    network_isolation: bool,
+    environment: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The CreateModel request for ``package``."""
+    """The CreateModel request for ``package``; ``environment`` adds container variables to
+    the package's (an endpoint's model names its endpoint and variant for the metrics)."""
+    container: dict[str, Any] = {"ModelPackageName": package.arn}
+    if environment:
+        container["Environment"] = dict(environment)
     request: dict[str, Any] = {
         "ModelName": model_name,
         "ExecutionRoleArn": outputs.serving_role_arn,
-        "PrimaryContainer": {"ModelPackageName": package.arn},
+        "PrimaryContainer": container,
         "EnableNetworkIsolation": network_isolation,
         "Tags": [
             {"Key": MODEL_PACKAGE_TAG, "Value": package.arn},
@@ -48,10 +58,12 @@ def create_model(
     model_name: str,
     *,
     network_isolation: bool = True,
+    environment: Mapping[str, str] | None = None,
 ) -> str:
     """Create the model; returns its name."""
+    request = model_request(
+        outputs, package, model_name, network_isolation=network_isolation, environment=environment
+    )
     with aws_errors(f"create model {model_name}"):
-        sagemaker.create_model(
-            **model_request(outputs, package, model_name, network_isolation=network_isolation)
-        )
+        sagemaker.create_model(**request)
     return model_name

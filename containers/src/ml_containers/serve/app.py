@@ -20,6 +20,7 @@ from typing import Any
 
 import orjson
 
+from .business import BusinessMetrics
 from .capture import capture_from_environ
 from .config import ServeConfig
 from .decoding import decode
@@ -48,6 +49,7 @@ class ServingApp:
         self.config = config
         self.runner = runner
         self.metrics = MetricsLog(config.metrics_namespace, model.model_id, model.model_version)
+        self.business = BusinessMetrics(config.metrics_namespace, config.business, model.classes)
         self.capture = capture_from_environ()  # None unless DATA_CAPTURE_DIR is set
         self.max_payload = config.max_payload_bytes
         self._model_headers = [
@@ -126,7 +128,10 @@ class ServingApp:
                 if rest is None:
                     return
                 body = rest
-            response, rows, inference_ms = await self._predict(body, fmt, charset, out, request_id)
+            response, output, inference_ms = await self._predict(
+                body, fmt, charset, out, request_id
+            )
+            rows = len(output)
             headers = [
                 *self._model_headers,
                 (b"x-request-id", request_id.encode()),
@@ -135,6 +140,7 @@ class ServingApp:
             if out is OutputFormat.CSV:
                 headers.append(self._csv_columns)
             await _respond(send, 200, response, MEDIA_TYPE_OF[out], headers)
+            self.business.observe(output)  # aggregated; written once per interval
             if self.capture is not None:
                 self.capture.record(content_type, body, MEDIA_TYPE_OF[out], response)
         except HttpError as error:
@@ -184,7 +190,7 @@ class ServingApp:
 
     async def _predict(
         self, body: bytes, fmt: InputFormat, charset: str, out: OutputFormat, request_id: str
-    ) -> tuple[bytes, int, float]:
+    ) -> tuple[bytes, Any, float]:
         model = self.model
         timeout = self.runner.timeout_s
         if len(body) <= INLINE_BODY_BYTES:
@@ -195,7 +201,7 @@ class ServingApp:
                 if output is not None:
                     inference_ms = round((time.perf_counter() - started) * 1000, 3)
                     encoded = model.encoder.encode(output, out, request_id, inference_ms)
-                    return encoded, len(output), inference_ms
+                    return encoded, output, inference_ms
             batch = decode(body, fmt, charset, model.layout)
             if model.runs_inline(batch.rows, timeout):
                 return _predict_and_encode(model, batch, out, request_id, started)
@@ -245,10 +251,10 @@ class ServingApp:
 
 def _predict_and_encode(
     model: ServedModel, batch: Any, out: OutputFormat, request_id: str, started: float
-) -> tuple[bytes, int, float]:
+) -> tuple[bytes, Any, float]:
     output = model.predict(batch)
     inference_ms = round((time.perf_counter() - started) * 1000, 3)
-    return model.encoder.encode(output, out, request_id, inference_ms), batch.rows, inference_ms
+    return model.encoder.encode(output, out, request_id, inference_ms), output, inference_ms
 
 
 def _decode_predict_encode(
@@ -258,7 +264,7 @@ def _decode_predict_encode(
     charset: str,
     out: OutputFormat,
     request_id: str,
-) -> tuple[bytes, int, float]:
+) -> tuple[bytes, Any, float]:
     started = time.perf_counter()
     batch = decode(body, fmt, charset, model.layout)
     return _predict_and_encode(model, batch, out, request_id, started)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import paths
+from .business import BusinessConfigError, BusinessSettings, business_settings
 
 DEFAULT_PORT = 8080
 DEFAULT_HOST = "0.0.0.0"
@@ -47,6 +48,7 @@ class ServeConfig:
     keepalive_s: float
     model_version: str | None
     metrics_namespace: str
+    business: BusinessSettings  # the business metrics' dimensions, interval and buckets
 
     @property
     def max_payload_bytes(self) -> int:
@@ -112,6 +114,10 @@ def parse_config(
     keepalive = _seconds((args.keepalive, "--keepalive"), DEFAULT_KEEPALIVE_S)
     model_dir = Path(args.model_dir) if args.model_dir else paths.model_dir()
     namespace = env.get(ENV_NAMESPACE) or DEFAULT_NAMESPACE
+    try:
+        business = business_settings(env)
+    except BusinessConfigError as exc:
+        raise ConfigError(str(exc)) from None
     return ServeConfig(
         host=args.host or DEFAULT_HOST,
         port=port,
@@ -122,6 +128,7 @@ def parse_config(
         keepalive_s=keepalive,
         model_version=env.get(ENV_MODEL_VERSION) or None,
         metrics_namespace=namespace,
+        business=business,
     )
 
 

@@ -15,16 +15,15 @@ from orchestrator.flows.models import dataset_group, list_versions, set_status, 
 from orchestrator.settings.environment import EnvironmentConfig
 from orchestrator.ui.errors import NotFound
 
-FEATURE_IMPORTANCE_NOTE = (
-    "not recorded: the Evaluate step writes no feature importance yet, so there is none to show"
-)
 PLOT_TITLES = {
     "roc_curve.png": "ROC curve",
     "precision_recall_curve.png": "Precision-recall curve",
     "confusion_matrix.png": "Confusion matrix",
     "residuals.png": "Residuals",
     "predicted_vs_actual.png": "Predicted vs actual",
+    "feature_importance.png": "Feature importance",
 }
+IMPORTANCE_ROWS = 10  # the table's top features; the plot shows 20
 
 
 def group_of(backend: Backend, config: EnvironmentConfig, dataset: str | None) -> str:
@@ -147,9 +146,24 @@ def version_page(
         "evaluation_error": report.get("error"),
         "evaluation_uri": found.metrics_uri,
         "plots": plots,
-        "feature_importance": FEATURE_IMPORTANCE_NOTE,
+        "feature_importance": _importance(report),
         "lineage": _lineage(backend, found),
         "audit": _audit(backend, found),
+    }
+
+
+def _importance(report: dict[str, Any]) -> dict[str, Any] | None:
+    """The report's permutation importance, top features first; None for a version evaluated
+    before the Evaluate step recorded it (the page says so)."""
+    block = report.get("feature_importance")
+    if not isinstance(block, dict) or not isinstance(block.get("features"), list):
+        return None
+    return {
+        "metric": block.get("metric"),
+        "rows": block.get("rows"),
+        "repeats": block.get("repeats"),
+        "features": block["features"][:IMPORTANCE_ROWS],
+        "count": len(block["features"]),
     }
 
 

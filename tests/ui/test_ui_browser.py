@@ -85,11 +85,12 @@ def test_executions_step_graph_model_plots_approve(page: Page, ui_url: str, ui_r
     page.get_by_role("link", name="version 2").click()
     expect(page.locator("#approval-status")).to_contain_text("PendingManualApproval")
     images = page.locator(".plots img")
-    expect(images).to_have_count(3)
+    expect(images).to_have_count(4)  # ROC, precision-recall, confusion matrix, importance
+    expect(page.get_by_alt_text("Feature importance of version 2")).to_be_visible()
     page.wait_for_function(
         "() => [...document.querySelectorAll('.plots img')].every(i => i.complete)"
     )
-    for index in range(3):  # every plot decoded by the browser, not a broken image
+    for index in range(4):  # every plot decoded by the browser, not a broken image
         assert images.nth(index).evaluate("img => img.complete && img.naturalWidth > 0")
     check_and_shoot(page, "model")
 

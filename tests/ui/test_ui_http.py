@@ -49,9 +49,20 @@ def test_each_page_has_a_json_twin_with_the_clis_data(ui_run: UiRun, ui_url: str
     ]
     version = get(ui_url, "/api/models/1").json()
     assert version["lineage"]["execution"] == ui_run.first["execution"]["id"]
-    assert {p["name"] for p in version["plots"]} >= {"roc_curve.png", "confusion_matrix.png"}
+    assert {p["name"] for p in version["plots"]} >= {
+        "roc_curve.png",
+        "confusion_matrix.png",
+        "feature_importance.png",
+    }
     plot = get(ui_url, "/models/1/plots/roc_curve.png")
     assert plot.status_code == 200 and plot.content.startswith(b"\x89PNG")
+    importance = version["feature_importance"]  # the Evaluate step's, top ten first
+    assert importance["metric"] == version["gate"]["metric"]
+    assert 0 < len(importance["features"]) <= 10 <= importance["count"]
+    means = [f["mean"] for f in importance["features"]]
+    assert means == sorted(means, reverse=True) and means[0] > 0
+    page = get(ui_url, "/models/1").text
+    assert "Feature importance" in page and importance["features"][0]["feature"] in page
 
     endpoints = get(ui_url, "/api/endpoints").json()
     assert [e["version"] for e in endpoints["history"]] == [1, 1]

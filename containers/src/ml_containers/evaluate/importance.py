@@ -51,7 +51,7 @@ def permutation_importance(
         rows = np.sort(rng.choice(labels.size, size=MAX_ROWS, replace=False))
         features, labels = features[rows], labels[rows]
     baseline = scalar_metrics(problem_type, labels, predict(features))[gate.metric]
-    found = []
+    found: list[tuple[float, float, str]] = []
     for column, name in enumerate(feature_names):
         worsening = []
         shuffled = np.array(features, copy=True)
@@ -60,18 +60,14 @@ def permutation_importance(
             value = scalar_metrics(problem_type, labels, predict(shuffled))[gate.metric]
             worsening.append(_worsening(gate, baseline, value))
         found.append(
-            {
-                "feature": name,
-                "mean": round(float(np.mean(worsening)), 6),
-                "std": round(float(np.std(worsening)), 6),
-            }
+            (round(float(np.mean(worsening)), 6), round(float(np.std(worsening)), 6), name)
         )
-    found.sort(key=lambda entry: (-entry["mean"], entry["feature"]))
+    found.sort(key=lambda entry: (-entry[0], entry[2]))
     return {
         "method": "permutation",
         "metric": gate.metric,
         "baseline": round(float(baseline), 6),
         "rows": int(labels.size),
         "repeats": REPEATS,
-        "features": found,
+        "features": [{"feature": name, "mean": mean, "std": std} for mean, std, name in found],
     }

@@ -1,7 +1,8 @@
 """The endpoint's settings: one model for the environment file and the backends.
 
 Local environments use ``port`` and ``workers``; on AWS the same model drives the blue/green
-deployment (traffic shifting, rollback alarms), autoscaling and data capture. The AWS backend
+deployment (traffic shifting, rollback alarms) and autoscaling. Data capture applies to both: the
+local endpoint writes the same capture files SageMaker does (docs/monitoring.md). The AWS backend
 imports this model; nothing here imports a backend.
 """
 
@@ -83,8 +84,9 @@ class EndpointTestSettings(StrictModel):
 
 
 class EndpointSettings(StrictModel):
-    """The endpoint: instances everywhere, port and workers locally, and on AWS the blue/green
-    deployment, autoscaling, data capture and the alarms that roll a bad deployment back."""
+    """The endpoint: instances everywhere, port and workers locally, data capture on both, and
+    on AWS the blue/green deployment, autoscaling and the alarms that roll a bad deployment
+    back."""
 
     instance_type: EndpointInstanceType = "ml.m5.large"
     initial_instance_count: int = Field(1, ge=1, le=100)
@@ -96,7 +98,12 @@ class EndpointSettings(StrictModel):
     autoscaling: AutoscalingSettings | None = Field(
         AutoscalingSettings(), description="AWS: target tracking; null turns autoscaling off."
     )
-    data_capture_percent: int = Field(100, ge=0, le=100, description="AWS: requests captured.")
+    data_capture_percent: int = Field(
+        100,
+        ge=0,
+        le=100,
+        description="Requests captured (AWS and local endpoints; 0 turns capture off).",
+    )
     alarm_names: tuple[str, ...] | None = Field(
         None, description="AWS: rollback alarms; default: the stack's alarms <endpoint>-*."
     )

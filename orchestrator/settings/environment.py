@@ -22,6 +22,7 @@ from orchestrator.pipeline.retry import RetrySettings
 from orchestrator.settings.approval import ApprovalStatus
 from orchestrator.settings.endpoint import EndpointSettings
 from orchestrator.settings.jobs import ProcessingResources, TrainingResources
+from orchestrator.settings.monitoring import MonitoringSettings
 from orchestrator.settings.names import PipelineName
 from orchestrator.settings.overrides import (
     EnvironmentSource,
@@ -120,6 +121,9 @@ class EnvironmentConfig(StrictModel):
     local: LocalSettings = LocalSettings()
     transform: TransformSettings = Field(
         TransformSettings(), description="AWS batch transform jobs: instances and payload."
+    )
+    monitoring: MonitoringSettings = Field(
+        MonitoringSettings(), description="Drift thresholds (`orchestrator monitor run`)."
     )
     terraform: TerraformSettings | None = Field(
         None, description="The Terraform root module's settings (AWS only; see infrastructure)."

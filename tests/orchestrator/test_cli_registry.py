@@ -19,6 +19,7 @@ COMMANDS = [
     "endpoint",
     "endpoint-test",  # issue 17: the serving version against its held-out rows
     "recommend",
+    "monitor",  # issue 19: drift of captured requests (docs/monitoring.md)
     "batch-transform",
     "schema",
     "render",

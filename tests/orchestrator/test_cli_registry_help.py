@@ -40,6 +40,7 @@ TOP_LEVEL = {
     "bounds",
     "recommend": "right-sized training and endpoint instances, with hourly cost, from measured "
     "runs",
+    "monitor": "model monitoring: drift of captured requests against the baseline",
     "batch-transform": "predict every line of a file",
     "schema": "dataset schema files",
     "render": "render <env>.tfvars.json",
@@ -72,6 +73,10 @@ GROUPS = {
         "serve": "serve the latest approved model (foreground)",
         "history": "every deploy, rollback and no-op of the endpoint: when, who, which version, "
         "outcome",
+    },
+    "monitor": {
+        "run": "compare the captured window with the served model's baseline (PSI, KS, "
+        "chi-squared)",
     },
     "schema": {"infer": "draft a schema from a CSV for you to review (YAML with comments)"},
     "infra": {
@@ -118,6 +123,7 @@ FLAGS = {
     "endpoint serve": [*COMMON, "--port", "--version", "--dataset"],
     "endpoint history": [*COMMON, *STACK],
     "endpoint-test": [*COMMON, "--dataset", *STACK, *WAITING],
+    "monitor run": [*COMMON, "--since", "--until", "--version", "--dataset", "--report"],
     "batch-transform": [
         *COMMON[:3],
         "--input",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -64,6 +64,7 @@ class LocalEndpoint:
         request_timeout: float = 60.0,
         serve_command: Sequence[str] | None = None,
         require_approved: bool = True,
+        extra_env: Mapping[str, str] | None = None,
     ) -> None:
         if host not in ("127.0.0.1", "localhost"):
             raise EndpointError(
@@ -77,6 +78,8 @@ class LocalEndpoint:
         self.request_timeout = request_timeout
         self.serve_command = serve_command
         self.require_approved = require_approved
+        # Added to every server's environment (data capture's DATA_CAPTURE_* variables).
+        self.extra_env = dict(extra_env or {})
         self._deploy_lock = threading.Lock()
         self._active: Deployment | None = None
         self._proxy = SwitchingProxy("127.0.0.1", port, request_timeout=request_timeout)
@@ -138,6 +141,7 @@ class LocalEndpoint:
                 model_version=str(package.version),
                 startup_timeout=self.startup_timeout,
                 serve_command=self.serve_command,
+                extra_env=self.extra_env,
             )
             previous = self._active
             try:

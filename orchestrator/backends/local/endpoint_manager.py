@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from orchestrator.backends.base import DeployAction, DeploymentResult, Invocation, Progress
+from orchestrator.backends.local.capture import capture_environment
 from orchestrator.backends.local.endpoint import LocalEndpoint, serve_in_foreground
 from orchestrator.backends.local.serving_errors import EndpointError
 from orchestrator.backends.local.workspace import LocalWorkspace
@@ -51,6 +52,7 @@ class LocalEndpointManager:
                 self.workspace.endpoints_root,
                 port=self.port,
                 workers=self.workers,
+                extra_env=capture_environment(self.workspace),
             )
         return self._endpoint
 

@@ -13,6 +13,7 @@ MODULES = (
     "endpoint",
     "endpoint_test",
     "recommend",
+    "monitor",
     "batch",
     "schema",
     "render",

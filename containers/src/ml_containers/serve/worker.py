@@ -114,6 +114,14 @@ class BalancedServer(Server):
         )
         self.servers = [acceptor]  # type: ignore[list-item]  # closed by uvicorn's shutdown
 
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().shutdown(sockets=sockets)
+        # Append buffered data capture now: uvicorn re-raises SIGTERM once serve() returns, and
+        # the worker's default handler ends the process without running atexit.
+        capture = getattr(self.config.app, "capture", None)
+        if capture is not None:
+            capture.flush()
+
 
 class ServingWorker(UvicornWorker):
     """Uvicorn worker with the TCP_NODELAY protocol, connections spread across workers

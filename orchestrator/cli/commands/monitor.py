@@ -1,0 +1,76 @@
+"""``orchestrator monitor run``: drift of the served model's captured requests against its
+baseline (docs/monitoring.md). Exit 0 no drift, 1 drift (or another violation), 2 bad input."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from orchestrator.cli import options
+from orchestrator.cli.registry import command, group
+
+group("monitor", "model monitoring: drift of captured requests against the baseline")
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    options.environment(parser)
+    parser.add_argument(
+        "--since",
+        help="window start: a duration back from now (24h, 90m, 7d) or an ISO 8601 time "
+        "(default: monitoring.default_window_hours, 24h)",
+    )
+    parser.add_argument("--until", help="window end, same forms as --since (default: now)")
+    parser.add_argument(
+        "--version", type=int, help="the model version whose baseline to use (default: served)"
+    )
+    options.dataset(parser)
+    parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="DIR",
+        help="write drift_report.json/.html, constraint_violations.json and statistics.json "
+        "here (default: <state dir>/monitoring/<env>/<time>)",
+    )
+
+
+@command(
+    "monitor",
+    "run",
+    help="compare the captured window with the served model's baseline (PSI, KS, chi-squared)",
+    arguments=_arguments,
+)
+def monitor_run(args: argparse.Namespace) -> int:
+    from orchestrator.cli import context
+    from orchestrator.cli.console import show
+    from orchestrator.errors import UserError
+    from orchestrator.flows import history
+    from orchestrator.flows import monitor as flow
+
+    config = context.environment(args)
+    if config.backend == "aws":
+        raise UserError(
+            f"monitor run reads capture locally only so far; environment {config.name}'s "
+            "endpoint is monitored by the scheduled `monitor` job on AWS (docs/monitoring.md). "
+            "Use --env local, or read that job's constraint_violations.json"
+        )
+    request = flow.MonitorRequest(args.since, args.until, args.version, args.dataset, args.report)
+    with context.backend(args, config) as backend:
+        report = flow.monitor_run(backend, config, request, history.now())
+    show(args.output, report, _pairs(report))
+    return 0 if report["status"] == "ok" else 1
+
+
+def _pairs(report: dict[str, Any]) -> list[tuple[str, Any]]:
+    model = report["model"]
+    window = report["window"]
+    drifted = [f for f in [*report["features"], *report["predictions"]] if f["drifted"]]
+    return [
+        ("status", report["status"]),
+        ("model", f"{model['group']} v{model['version']}"),
+        ("window", f"{window['start']} .. {window['end']}"),
+        ("rows", f"{report['rows']} from {report['records']} captured requests"),
+        ("drifted", ", ".join(f"{f['name']} (PSI {f['psi']:.3f})" for f in drifted) or "none"),
+        *(("violation", f"{v['feature_name']}: {v['description']}") for v in report["violations"]),
+        ("report", report["report_dir"]),
+    ]

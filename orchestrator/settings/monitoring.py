@@ -1,0 +1,47 @@
+"""The environment file's ``monitoring:`` section: when a feature counts as drifted.
+
+Both ``orchestrator monitor run`` and the ``monitor`` container (a scheduled Model Monitor job
+on AWS) judge drift with these values: the CLI hands them over directly, the schedule through
+the container's ``MONITOR_*`` environment variables (:func:`monitor_environment`), so one file
+decides for both (docs/monitoring.md).
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from orchestrator.settings.strict import StrictModel
+
+
+class MonitoringSettings(StrictModel):
+    """Drift thresholds. A feature drifts when its PSI is at least ``psi_threshold`` and its
+    test (KS for numbers, chi-squared for categories) is significant at its alpha."""
+
+    psi_threshold: float = Field(
+        0.2, gt=0, le=10, description="Population stability index at which a feature drifts."
+    )
+    ks_alpha: float = Field(
+        0.01, gt=0, lt=1, description="Significance level of the KS test (numeric features)."
+    )
+    chi2_alpha: float = Field(
+        0.01, gt=0, lt=1, description="Significance level of the chi-squared test (categories)."
+    )
+    min_rows: int = Field(
+        100, ge=1, le=10_000_000, description="Fewer captured rows: no verdict (exit 2 locally)."
+    )
+    bins: int = Field(10, ge=2, le=100, description="PSI bins of numeric features (quantiles).")
+    default_window_hours: int = Field(
+        24, ge=1, le=24 * 90, description="The window `monitor run` reads without --since."
+    )
+
+
+def monitor_environment(settings: MonitoringSettings) -> dict[str, str]:
+    """The ``monitor`` container's threshold variables, for a monitoring schedule's
+    ``Environment``."""
+    return {
+        "MONITOR_PSI_THRESHOLD": repr(settings.psi_threshold),
+        "MONITOR_KS_ALPHA": repr(settings.ks_alpha),
+        "MONITOR_CHI2_ALPHA": repr(settings.chi2_alpha),
+        "MONITOR_MIN_ROWS": str(settings.min_rows),
+        "MONITOR_BINS": str(settings.bins),
+    }

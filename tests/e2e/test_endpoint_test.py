@@ -35,7 +35,12 @@ def test_endpoint_test_passes_then_fires_on_wrong_labels_and_on_latency(
     assert passed["rows"] > 15 and passed["requests"] >= 1
 
     # Every held-out label flipped: the endpoint now disagrees with the "truth" it is scored on.
-    [labels] = (folder / "state").rglob("Preprocess/output/batch/labels.csv")
+    # The store's file, not its journal (.versions/<bucket>/<key>/.v/ is a folder of that name).
+    [labels] = [
+        path
+        for path in (folder / "state").rglob("Preprocess/output/batch/labels.csv")
+        if path.is_file() and ".versions" not in path.parts
+    ]
     original = labels.read_text()
     flip = {"benign": "malignant", "malignant": "benign"}
     labels.write_text("".join(flip[line] + "\n" for line in original.splitlines()))

@@ -72,9 +72,9 @@ run "least_privilege" {
   assert {
     condition = alltrue([
       for attachment in aws_iam_role_policy_attachment.orchestrator :
-      contains([aws_iam_policy.orchestrator.arn, aws_iam_policy.orchestrator_serving.arn, aws_iam_policy.orchestrator_data.arn], attachment.policy_arn)
-    ]) && length(aws_iam_role_policy_attachment.orchestrator) == 3
-    error_message = "The three orchestrator policies, and only the project's own, are attached to each orchestrator role."
+      contains([aws_iam_policy.orchestrator.arn, aws_iam_policy.orchestrator_serving.arn, aws_iam_policy.orchestrator_data.arn, aws_iam_policy.orchestrator_recovery.arn], attachment.policy_arn)
+    ]) && length(aws_iam_role_policy_attachment.orchestrator) == 4
+    error_message = "The four orchestrator policies (pipeline, serving, data, recovery), and only the project's own, are attached to each orchestrator role."
   }
 
   assert {

@@ -64,7 +64,7 @@ browser-tools:
 	  || { echo "browser-tools: apt-get install -y chromium failed" >&2; exit 1; }
 
 test: lint typecheck bench-tools container-tools browser-tools
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=25
 
 # All benchmarks (benchmarks/README.md). wrk is a system package: installed here only when
 # missing and running as root; MLflow goes into its own venv under benchmarks/.work.

@@ -50,7 +50,8 @@ def thresholds_from(env: Mapping[str, str]) -> Thresholds:
         try:
             value = kind(raw)
         except ValueError:
-            raise SettingError(f"{variable} must be a {kind.__name__}, got {raw!r}") from None
+            what = "a whole number" if kind is int else "a number"
+            raise SettingError(f"{variable} must be {what}, got {raw!r}") from None
         if value <= 0 or (name.endswith("alpha") and value >= 1):
             raise SettingError(f"{variable} is out of range: {raw!r}")
         values[name] = value

@@ -64,6 +64,9 @@ locals {
     { for size in ["large", "xlarge", "2xlarge", "4xlarge", "9xlarge", "18xlarge"] : "ml.c5.${size}" => local.size_vcpus[size] },
     { "ml.t2.medium" = 2, "ml.t2.large" = 2, "ml.t2.xlarge" = 4, "ml.t2.2xlarge" = 8 },
   )
+  # The buckets replicated to var.replication.region (empty without replication).
+  replicated_buckets = var.replication.enabled ? var.replication.buckets : []
+
   size_vcpus = {
     large      = 2, xlarge = 4, "2xlarge" = 8, "4xlarge" = 16, "8xlarge" = 32, "9xlarge" = 36,
     "12xlarge" = 48, "16xlarge" = 64, "18xlarge" = 72, "24xlarge" = 96,
@@ -98,6 +101,9 @@ module "kms" {
   log_group_names             = values(local.all_log_group_names)
   deletion_window_days        = var.kms_deletion_window_days
   tags                        = local.tags
+
+  replication_role_arn           = var.replication.enabled ? module.replication[0].replication_role_arn : null
+  replication_source_bucket_arns = { for purpose in local.replicated_buckets : purpose => "arn:${local.partition}:s3:::${module.storage.bucket_names[purpose]}" }
 }
 
 module "storage" {
@@ -111,7 +117,53 @@ module "storage" {
   force_destroy                     = var.force_destroy
   noncurrent_version_retention_days = var.noncurrent_version_retention_days
   access_log_retention_days         = var.access_log_retention_days
+  object_lock                       = var.object_lock
   tags                              = local.tags
+}
+
+# Cross-region replication of the data and artifacts buckets (var.replication; on in prod).
+module "replication" {
+  source = "./modules/replication"
+  count  = var.replication.enabled ? 1 : 0
+
+  providers = {
+    aws         = aws
+    aws.replica = aws.replica
+  }
+
+  name_prefix                       = local.name_prefix
+  account_id                        = local.account_id
+  partition                         = local.partition
+  source_region                     = var.region
+  replica_region                    = coalesce(var.replication.region, var.region)
+  source_bucket_names               = { for purpose in local.replicated_buckets : purpose => module.storage.versioned_bucket_names[purpose] }
+  source_kms_key_arns               = { for purpose in local.replicated_buckets : purpose => module.kms.key_arns[purpose] }
+  object_lock                       = var.object_lock
+  key_user_arns                     = var.orchestrator_principal_arns
+  key_administration_actions        = module.kms.key_administration_actions
+  noncurrent_version_retention_days = var.noncurrent_version_retention_days
+  deletion_window_days              = var.kms_deletion_window_days
+  force_destroy                     = var.force_destroy
+  permissions_boundary_arn          = var.permissions_boundary_arn
+  tags                              = local.tags
+}
+
+# AWS Backup of the Terraform state bucket (var.backup; off by default).
+module "backup" {
+  source = "./modules/backup"
+  count  = var.backup.enabled ? 1 : 0
+
+  name_prefix                = local.name_prefix
+  account_id                 = local.account_id
+  partition                  = local.partition
+  region                     = var.region
+  bucket_names               = [coalesce(var.backup.state_bucket_name, "${local.name_prefix}-tfstate-${local.account_id}")]
+  schedule                   = var.backup.schedule
+  retention_days             = var.backup.retention_days
+  key_administration_actions = module.kms.key_administration_actions
+  deletion_window_days       = var.kms_deletion_window_days
+  permissions_boundary_arn   = var.permissions_boundary_arn
+  tags                       = local.tags
 }
 
 module "network" {

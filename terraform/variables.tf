@@ -90,11 +90,19 @@ variable "kms_deletion_window_days" {
 
 variable "noncurrent_version_retention_days" {
   type        = number
-  description = "Days an overwritten or deleted S3 object version is kept before it expires."
+  description = "Days an overwritten or deleted S3 object version is kept before it expires: how far back `orchestrator data restore` can go. At least the recovery window docs/dr.md promises (7 days)."
 
   validation {
     condition     = var.noncurrent_version_retention_days >= 1 && floor(var.noncurrent_version_retention_days) == var.noncurrent_version_retention_days
     error_message = "noncurrent_version_retention_days must be a whole number of days, at least 1."
+  }
+
+  # docs/dr.md, "Recovery window": data restore promises any point in time of the last 7 days
+  # in every environment; a version expired sooner could not be restored. Mirrored by
+  # orchestrator/settings/terraform.py (RECOVERY_WINDOW_DAYS); a test ties the three together.
+  validation {
+    condition     = var.noncurrent_version_retention_days >= 7
+    error_message = "noncurrent_version_retention_days must be at least 7, the recovery window `orchestrator data restore` promises (docs/dr.md): an older version expired sooner could not be restored."
   }
 }
 
@@ -263,4 +271,74 @@ variable "promotion_reader_principal_arns" {
   type        = list(string)
   description = "The next environment's CI role(s) that may read this stack's Approved models to promote them (orchestrator promote --from-role-arn <promotion_reader_role_arn>). Empty: no reader role."
   default     = []
+}
+
+variable "replication" {
+  type = object({
+    enabled = bool
+    region  = optional(string)
+    buckets = optional(list(string), ["data", "artifacts"])
+  })
+  description = "Cross-region replication (modules/replication, docs/dr.md): every new object version and delete marker of the listed buckets (data, artifacts) is replicated to a replica bucket in `region`, encrypted with a key of that region. Off by default; on in prod."
+  default     = { enabled = false }
+
+  validation {
+    condition     = !var.replication.enabled || (var.replication.region != null && can(regex("^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$", coalesce(var.replication.region, "-"))))
+    error_message = "replication.region must be an AWS region code such as eu-central-1 when replication.enabled is true."
+  }
+
+  validation {
+    condition     = !var.replication.enabled || var.replication.region != var.region
+    error_message = "replication.region must differ from region: a replica in the same region does not survive the loss of that region."
+  }
+
+  validation {
+    condition     = length(var.replication.buckets) > 0 && length(distinct(var.replication.buckets)) == length(var.replication.buckets) && alltrue([for bucket in var.replication.buckets : contains(["data", "artifacts"], bucket)])
+    error_message = "replication.buckets must list data and/or artifacts, each once (the access-log bucket is not replicated)."
+  }
+}
+
+variable "object_lock" {
+  type = object({
+    enabled        = bool
+    retention_days = optional(number, 30)
+  })
+  description = "S3 Object Lock in governance mode on the model artifacts bucket: every new object version is kept at least retention_days (delete markers stay possible). One-way: S3 never disables Object Lock on a bucket again (docs/dr.md). Off by default; on in prod."
+  default     = { enabled = false }
+
+  validation {
+    condition     = var.object_lock.retention_days >= 1 && var.object_lock.retention_days <= 36500 && floor(var.object_lock.retention_days) == var.object_lock.retention_days
+    error_message = "object_lock.retention_days must be a whole number of days from 1 to 36500."
+  }
+
+  validation {
+    condition     = !(var.object_lock.enabled && var.force_destroy)
+    error_message = "object_lock and force_destroy exclude each other: a destroy cannot delete locked versions without bypassing governance mode, which no role of this stack may do."
+  }
+}
+
+variable "backup" {
+  type = object({
+    enabled           = bool
+    schedule          = optional(string, "cron(0 3 * * ? *)")
+    retention_days    = optional(number, 35)
+    state_bucket_name = optional(string)
+  })
+  description = "AWS Backup of the Terraform state bucket (modules/backup): a vault with its own key, a plan on `schedule` (UTC cron) keeping recovery points retention_days. state_bucket_name defaults to orchestrator bootstrap's <project>-<environment>-tfstate-<account>. Off by default."
+  default     = { enabled = false }
+
+  validation {
+    condition     = can(regex("^cron\\([^)]+\\)$", var.backup.schedule))
+    error_message = "backup.schedule must be a cron(...) expression, e.g. cron(0 3 * * ? *)."
+  }
+
+  validation {
+    condition     = var.backup.retention_days >= 1 && floor(var.backup.retention_days) == var.backup.retention_days
+    error_message = "backup.retention_days must be a whole number of days, at least 1."
+  }
+
+  validation {
+    condition     = var.backup.state_bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", coalesce(var.backup.state_bucket_name, "-")))
+    error_message = "backup.state_bucket_name must be null (bootstrap's name) or an S3 bucket name."
+  }
 }

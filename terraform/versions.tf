@@ -24,3 +24,16 @@ provider "aws" {
     tags = local.tags
   }
 }
+
+# The replica region of cross-region replication (modules/replication; docs/dr.md). Always
+# configured, so turning replication on or off never adds or removes a provider; without
+# replication it points at var.region and nothing uses it.
+provider "aws" {
+  alias               = "replica"
+  region              = coalesce(var.replication.region, var.region)
+  allowed_account_ids = var.account_id == null ? null : [var.account_id]
+
+  default_tags {
+    tags = local.tags
+  }
+}

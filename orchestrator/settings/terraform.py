@@ -13,6 +13,7 @@ import re
 
 from pydantic import Field, field_validator
 
+from orchestrator.settings.disaster_recovery import DisasterRecoverySettings
 from orchestrator.settings.strict import StrictModel
 
 # CloudWatch Logs accepts only these retention periods (the root module validates the same list).
@@ -163,6 +164,7 @@ class TerraformSettings(StrictModel):
     safety: SafetySettings
     access: AccessSettings = AccessSettings()
     account: AccountSettings = AccountSettings()
+    dr: DisasterRecoverySettings = DisasterRecoverySettings()
     tags: dict[str, str] = Field(default_factory=dict, description="Extra tags on everything.")
 
     def check_environment(self, name: str, project: str, region: str) -> None:
@@ -190,6 +192,11 @@ class TerraformSettings(StrictModel):
         if name == "prod" and self.retention.log_days < 365:
             problems.append("terraform.retention.log_days: prod keeps logs at least 365 days")
         problems.extend(self._access_problems())
+        problems.extend(
+            self.dr.problems(
+                region, self.safety.force_destroy, self.retention.noncurrent_version_days
+            )
+        )
         if problems:
             raise ValueError("; ".join(problems))
 

@@ -54,6 +54,9 @@ run "dev" {
     orchestrator_principal_arns       = run.load_dev.vars.orchestrator_principal_arns
     orchestrator_role_names           = run.load_dev.vars.orchestrator_role_names
     tags                              = run.load_dev.vars.tags
+    replication                       = run.load_dev.vars.replication
+    object_lock                       = run.load_dev.vars.object_lock
+    backup                            = run.load_dev.vars.backup
   }
 
   assert {
@@ -159,6 +162,9 @@ run "staging" {
     orchestrator_principal_arns       = run.load_staging.vars.orchestrator_principal_arns
     orchestrator_role_names           = run.load_staging.vars.orchestrator_role_names
     tags                              = run.load_staging.vars.tags
+    replication                       = run.load_staging.vars.replication
+    object_lock                       = run.load_staging.vars.object_lock
+    backup                            = run.load_staging.vars.backup
   }
 
   assert {
@@ -264,6 +270,9 @@ run "prod" {
     orchestrator_principal_arns       = run.load_prod.vars.orchestrator_principal_arns
     orchestrator_role_names           = run.load_prod.vars.orchestrator_role_names
     tags                              = run.load_prod.vars.tags
+    replication                       = run.load_prod.vars.replication
+    object_lock                       = run.load_prod.vars.object_lock
+    backup                            = run.load_prod.vars.backup
   }
 
   assert {
@@ -333,6 +342,26 @@ run "prod" {
   assert {
     condition     = alltrue([for name in keys(module.kms.key_arns) : contains(["data", "artifacts", "logs"], name)])
     error_message = "Only the three documented keys may exist."
+  }
+
+  assert {
+    condition     = length(module.replication) == 1 && module.replication[0].replica_region == var.replication.region && module.replication[0].replica_region != var.region
+    error_message = "prod replicates to its replica region, another region than the stack's."
+  }
+
+  assert {
+    condition     = keys(module.replication[0].replica_bucket_names) == ["artifacts", "data"]
+    error_message = "prod replicates the data and artifacts buckets."
+  }
+
+  assert {
+    condition     = module.storage.object_lock == { mode = "GOVERNANCE", days = var.object_lock.retention_days }
+    error_message = "prod locks its artifacts bucket in governance mode for the environment's retention."
+  }
+
+  assert {
+    condition     = length(module.backup) == 1 && module.backup[0].protected_bucket_arns == toset(["arn:aws:s3:::${var.project}-prod-tfstate-123456789012"])
+    error_message = "prod backs up bootstrap's Terraform state bucket."
   }
 }
 
@@ -423,4 +452,185 @@ run "refuses_an_instance_type_without_a_vcpu_count" {
   }
 
   expect_failures = [terraform_data.endpoint_instance]
+}
+
+# Cross-region replication must leave the region: a replica region equal to the stack's, or none
+# at all while replication is on, is refused; so is an access-log bucket to replicate.
+run "refuses_a_replica_in_the_stacks_own_region" {
+  command = plan
+
+  variables {
+    project                           = run.load_dev.vars.project
+    region                            = run.load_dev.vars.region
+    availability_zones                = run.load_dev.vars.availability_zones
+    environment                       = run.load_dev.vars.environment
+    vpc_cidr                          = run.load_dev.vars.vpc_cidr
+    log_retention_days                = run.load_dev.vars.log_retention_days
+    kms_deletion_window_days          = run.load_dev.vars.kms_deletion_window_days
+    access_log_retention_days         = run.load_dev.vars.access_log_retention_days
+    monthly_budget_usd                = run.load_dev.vars.monthly_budget_usd
+    alert_email_addresses             = run.load_dev.vars.alert_email_addresses
+    alarm_thresholds                  = run.load_dev.vars.alarm_thresholds
+    ecr_image_retention_count         = run.load_dev.vars.ecr_image_retention_count
+    endpoint_instance_type            = run.load_dev.vars.endpoint_instance_type
+    sagemaker_peak_instance_count     = run.load_dev.vars.sagemaker_peak_instance_count
+    orchestrator_principal_arns       = run.load_dev.vars.orchestrator_principal_arns
+    orchestrator_role_names           = run.load_dev.vars.orchestrator_role_names
+    tags                              = run.load_dev.vars.tags
+    force_destroy                     = false
+    noncurrent_version_retention_days = 7
+    replication                       = { enabled = true, region = run.load_dev.vars.region }
+  }
+
+  expect_failures = [var.replication]
+}
+
+# Replication on without a region, and a bucket that cannot be replicated.
+run "refuses_replication_without_a_region_or_of_other_buckets" {
+  command = plan
+
+  variables {
+    project                           = run.load_dev.vars.project
+    region                            = run.load_dev.vars.region
+    availability_zones                = run.load_dev.vars.availability_zones
+    environment                       = run.load_dev.vars.environment
+    vpc_cidr                          = run.load_dev.vars.vpc_cidr
+    log_retention_days                = run.load_dev.vars.log_retention_days
+    kms_deletion_window_days          = run.load_dev.vars.kms_deletion_window_days
+    access_log_retention_days         = run.load_dev.vars.access_log_retention_days
+    monthly_budget_usd                = run.load_dev.vars.monthly_budget_usd
+    alert_email_addresses             = run.load_dev.vars.alert_email_addresses
+    alarm_thresholds                  = run.load_dev.vars.alarm_thresholds
+    ecr_image_retention_count         = run.load_dev.vars.ecr_image_retention_count
+    endpoint_instance_type            = run.load_dev.vars.endpoint_instance_type
+    sagemaker_peak_instance_count     = run.load_dev.vars.sagemaker_peak_instance_count
+    orchestrator_principal_arns       = run.load_dev.vars.orchestrator_principal_arns
+    orchestrator_role_names           = run.load_dev.vars.orchestrator_role_names
+    tags                              = run.load_dev.vars.tags
+    force_destroy                     = false
+    noncurrent_version_retention_days = 7
+    replication                       = { enabled = true, buckets = ["data", "access_logs"] }
+  }
+
+  expect_failures = [var.replication]
+}
+
+# Noncurrent versions must outlive the recovery window data restore promises (docs/dr.md): 0 and
+# 6 days are refused.
+run "refuses_noncurrent_versions_shorter_than_the_recovery_window" {
+  command = plan
+
+  variables {
+    project                           = run.load_dev.vars.project
+    region                            = run.load_dev.vars.region
+    availability_zones                = run.load_dev.vars.availability_zones
+    environment                       = run.load_dev.vars.environment
+    vpc_cidr                          = run.load_dev.vars.vpc_cidr
+    log_retention_days                = run.load_dev.vars.log_retention_days
+    kms_deletion_window_days          = run.load_dev.vars.kms_deletion_window_days
+    access_log_retention_days         = run.load_dev.vars.access_log_retention_days
+    monthly_budget_usd                = run.load_dev.vars.monthly_budget_usd
+    alert_email_addresses             = run.load_dev.vars.alert_email_addresses
+    alarm_thresholds                  = run.load_dev.vars.alarm_thresholds
+    ecr_image_retention_count         = run.load_dev.vars.ecr_image_retention_count
+    endpoint_instance_type            = run.load_dev.vars.endpoint_instance_type
+    sagemaker_peak_instance_count     = run.load_dev.vars.sagemaker_peak_instance_count
+    orchestrator_principal_arns       = run.load_dev.vars.orchestrator_principal_arns
+    orchestrator_role_names           = run.load_dev.vars.orchestrator_role_names
+    tags                              = run.load_dev.vars.tags
+    force_destroy                     = false
+    noncurrent_version_retention_days = 6
+  }
+
+  expect_failures = [var.noncurrent_version_retention_days]
+}
+
+# Zero days: neither a whole positive number nor the recovery window.
+run "refuses_zero_noncurrent_version_retention" {
+  command = plan
+
+  variables {
+    project                           = run.load_dev.vars.project
+    region                            = run.load_dev.vars.region
+    availability_zones                = run.load_dev.vars.availability_zones
+    environment                       = run.load_dev.vars.environment
+    vpc_cidr                          = run.load_dev.vars.vpc_cidr
+    log_retention_days                = run.load_dev.vars.log_retention_days
+    kms_deletion_window_days          = run.load_dev.vars.kms_deletion_window_days
+    access_log_retention_days         = run.load_dev.vars.access_log_retention_days
+    monthly_budget_usd                = run.load_dev.vars.monthly_budget_usd
+    alert_email_addresses             = run.load_dev.vars.alert_email_addresses
+    alarm_thresholds                  = run.load_dev.vars.alarm_thresholds
+    ecr_image_retention_count         = run.load_dev.vars.ecr_image_retention_count
+    endpoint_instance_type            = run.load_dev.vars.endpoint_instance_type
+    sagemaker_peak_instance_count     = run.load_dev.vars.sagemaker_peak_instance_count
+    orchestrator_principal_arns       = run.load_dev.vars.orchestrator_principal_arns
+    orchestrator_role_names           = run.load_dev.vars.orchestrator_role_names
+    tags                              = run.load_dev.vars.tags
+    force_destroy                     = false
+    noncurrent_version_retention_days = 0
+  }
+
+  expect_failures = [var.noncurrent_version_retention_days]
+}
+
+# Object Lock excludes force_destroy (a destroy cannot delete locked versions), and its
+# retention must be at least a day.
+run "refuses_object_lock_with_force_destroy_or_without_retention" {
+  command = plan
+
+  variables {
+    project                           = run.load_dev.vars.project
+    region                            = run.load_dev.vars.region
+    availability_zones                = run.load_dev.vars.availability_zones
+    environment                       = run.load_dev.vars.environment
+    vpc_cidr                          = run.load_dev.vars.vpc_cidr
+    log_retention_days                = run.load_dev.vars.log_retention_days
+    kms_deletion_window_days          = run.load_dev.vars.kms_deletion_window_days
+    access_log_retention_days         = run.load_dev.vars.access_log_retention_days
+    monthly_budget_usd                = run.load_dev.vars.monthly_budget_usd
+    alert_email_addresses             = run.load_dev.vars.alert_email_addresses
+    alarm_thresholds                  = run.load_dev.vars.alarm_thresholds
+    ecr_image_retention_count         = run.load_dev.vars.ecr_image_retention_count
+    endpoint_instance_type            = run.load_dev.vars.endpoint_instance_type
+    sagemaker_peak_instance_count     = run.load_dev.vars.sagemaker_peak_instance_count
+    orchestrator_principal_arns       = run.load_dev.vars.orchestrator_principal_arns
+    orchestrator_role_names           = run.load_dev.vars.orchestrator_role_names
+    tags                              = run.load_dev.vars.tags
+    force_destroy                     = true
+    noncurrent_version_retention_days = 7
+    object_lock                       = { enabled = true, retention_days = 0 }
+  }
+
+  expect_failures = [var.object_lock]
+}
+
+# AWS Backup needs a cron schedule and recovery points kept at least a day.
+run "refuses_a_backup_plan_without_retention_or_schedule" {
+  command = plan
+
+  variables {
+    project                           = run.load_dev.vars.project
+    region                            = run.load_dev.vars.region
+    availability_zones                = run.load_dev.vars.availability_zones
+    environment                       = run.load_dev.vars.environment
+    vpc_cidr                          = run.load_dev.vars.vpc_cidr
+    log_retention_days                = run.load_dev.vars.log_retention_days
+    kms_deletion_window_days          = run.load_dev.vars.kms_deletion_window_days
+    access_log_retention_days         = run.load_dev.vars.access_log_retention_days
+    monthly_budget_usd                = run.load_dev.vars.monthly_budget_usd
+    alert_email_addresses             = run.load_dev.vars.alert_email_addresses
+    alarm_thresholds                  = run.load_dev.vars.alarm_thresholds
+    ecr_image_retention_count         = run.load_dev.vars.ecr_image_retention_count
+    endpoint_instance_type            = run.load_dev.vars.endpoint_instance_type
+    sagemaker_peak_instance_count     = run.load_dev.vars.sagemaker_peak_instance_count
+    orchestrator_principal_arns       = run.load_dev.vars.orchestrator_principal_arns
+    orchestrator_role_names           = run.load_dev.vars.orchestrator_role_names
+    tags                              = run.load_dev.vars.tags
+    force_destroy                     = false
+    noncurrent_version_retention_days = 7
+    backup                            = { enabled = true, schedule = "daily", retention_days = 0 }
+  }
+
+  expect_failures = [var.backup]
 }

@@ -24,7 +24,19 @@ TERRAFORM_SHIM = REPO_ROOT / "tools" / "bin" / "terraform"
 # CI clones the repo next to a copy of shared/: <repo>/../shared.
 STANDIN_SETUP = REPO_ROOT.parent / "shared" / "terraform" / "aws-provider-standin" / "setup.sh"
 ENVIRONMENTS = ("dev", "staging", "prod")
-MODULE_NAMES = ("network", "kms", "storage", "iam", "monitoring", "registry")
+MODULE_NAMES = (
+    "network",
+    "kms",
+    "storage",
+    "iam",
+    "monitoring",
+    "registry",
+    "replication",
+    "backup",
+)
+# Modules with configuration_aliases: `terraform validate` cannot check them on their own
+# (Terraform asks for the aliased provider), only through a caller, examples/<name>.
+ALIASED_MODULE_NAMES = ("replication",)
 EXAMPLE_NAMES = tuple(sorted(path.name for path in EXAMPLES_DIR.iterdir() if path.is_dir()))
 
 

@@ -59,6 +59,13 @@ def of_type(module: dict[str, Any], resource_type: str) -> list[dict[str, Any]]:
     return [r for r in resources(module) if r["type"] == resource_type and r["mode"] == "managed"]
 
 
+def dr_settings(planned: dict[str, Any]) -> tuple[list[str], bool]:
+    """The buckets an environment replicates (empty: none) and whether it backs up its state."""
+    replication = planned["variables"]["replication"]["value"]
+    replicated = list(replication["buckets"]) if replication["enabled"] else []
+    return replicated, bool(planned["variables"]["backup"]["value"]["enabled"])
+
+
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_outputs_contract(plans: dict, environment: str) -> None:
     planned = plans[environment]["planned"]
@@ -70,7 +77,9 @@ def test_outputs_contract(plans: dict, environment: str) -> None:
 def test_every_bucket_is_kms_encrypted_versioned_and_private(plans: dict, environment: str) -> None:
     root = plans[environment]["planned"]["planned_values"]["root_module"]
     buckets = {r["values"]["bucket"]: r for r in of_type(root, "aws_s3_bucket")}
-    assert len(buckets) == 3
+    replicated, _ = dr_settings(plans[environment]["planned"])
+    # data, artifacts, access logs, and a replica per replicated bucket (the same checks apply).
+    assert len(buckets) == 3 + len(replicated)
     encryption = {
         r["values"]["bucket"]: r["values"]["rule"]
         for r in of_type(root, "aws_s3_bucket_server_side_encryption_configuration")
@@ -131,7 +140,10 @@ def test_keys_rotate_and_logs_are_encrypted_with_retention(plans: dict, environm
     planned = plans[environment]["planned"]
     root = planned["planned_values"]["root_module"]
     keys = of_type(root, "aws_kms_key")
-    assert len(keys) == 3 and all(k["values"]["enable_key_rotation"] for k in keys)
+    replicated, backed_up = dr_settings(planned)
+    # data, artifacts, logs; the replica region's key; the backup vault's key.
+    assert len(keys) == 3 + bool(replicated) + backed_up
+    assert all(k["values"]["enable_key_rotation"] for k in keys)
     retention = planned["variables"]["log_retention_days"]["value"]
     applied_root = plans[environment]["applied"]["prior_state"]["values"]["root_module"]
     groups = of_type(applied_root, "aws_cloudwatch_log_group")
@@ -155,11 +167,23 @@ def test_least_privilege_over_every_policy_document(plans: dict, environment: st
     assert found == []
 
 
+# The one exception: AWS Backup's service role gets the AWS-managed S3 backup and restore
+# policies AWS documents for it (modules/backup/main.tf says why they are not copied).
+AWS_BACKUP_MANAGED_POLICIES = {
+    "AWSBackupServiceRolePolicyForS3Backup",
+    "AWSBackupServiceRolePolicyForS3Restore",
+}
+
+
 def test_no_aws_managed_policies_are_attached(plans: dict) -> None:
     for environment in ENVIRONMENTS:
         root = plans[environment]["applied"]["prior_state"]["values"]["root_module"]
         for attachment in of_type(root, "aws_iam_role_policy_attachment"):
-            assert ":aws:policy/" not in attachment["values"]["policy_arn"]
+            arn = attachment["values"]["policy_arn"]
+            if attachment["address"].startswith("module.backup[0]."):
+                assert arn.split(":iam::aws:policy/")[-1] in AWS_BACKUP_MANAGED_POLICIES, arn
+                continue
+            assert ":aws:policy/" not in arn
 
 
 def test_resource_star_allowlist_is_documented() -> None:
@@ -216,7 +240,8 @@ def test_key_policies_name_every_role_that_uses_the_keys(plans: dict, environmen
     for key in of_type(root, "aws_kms_key"):
         statements = {s.get("Sid"): s for s in json.loads(key["values"]["policy"])["Statement"]}
         assert "KeyAdministration" in statements, "operators must keep a key-administrator path"
-        if key["values"]["tags"].get("Purpose") == "logs":
+        # logs: services only; replica and backup keys: tests/terraform/test_terraform_dr.py.
+        if key["values"]["tags"].get("Purpose") not in ("data", "artifacts"):
             continue
         users = statements["KeyUseByProjectPrincipals"]["Principal"]["AWS"]
         assert set(users) == expected

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from terraform_harness import (
+    ALIASED_MODULE_NAMES,
     EXAMPLE_NAMES,
     EXAMPLES_DIR,
     MODULE_NAMES,
@@ -22,7 +23,11 @@ from terraform_harness import (
 
 VALIDATE_TARGETS = {
     "root": TERRAFORM_DIR,
-    **{f"module:{name}": MODULES_DIR / name for name in MODULE_NAMES},
+    **{
+        f"module:{name}": MODULES_DIR / name
+        for name in MODULE_NAMES
+        if name not in ALIASED_MODULE_NAMES
+    },
     **{f"example:{name}": EXAMPLES_DIR / name for name in EXAMPLE_NAMES},
 }
 TEST_TARGETS = {
@@ -62,6 +67,12 @@ def test_every_module_has_the_standard_files() -> None:
         for filename in ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md"):
             assert (MODULES_DIR / name / filename).is_file(), f"modules/{name}/{filename} missing"
         assert list((MODULES_DIR / name / "tests").glob("*.tftest.hcl")), f"{name} has no tests"
+
+
+def test_aliased_modules_are_validated_through_their_example() -> None:
+    for name in ALIASED_MODULE_NAMES:
+        assert "configuration_aliases" in (MODULES_DIR / name / "versions.tf").read_text()
+        assert f"../../modules/{name}" in (EXAMPLES_DIR / name / "main.tf").read_text()
 
 
 def test_every_environment_has_a_backend_with_lock_file() -> None:

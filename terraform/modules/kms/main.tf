@@ -148,14 +148,35 @@ locals {
     },
   ]
 
+  # Cross-region replication (modules/replication): S3, acting as the replication role, reads
+  # the source objects of this key's bucket and so must decrypt them. Only through S3 in this
+  # region, and only for that bucket: with the S3 Bucket Key on, the encryption context is the
+  # bucket ARN, not the object ARN (Amazon S3 User Guide, "Replicating encrypted objects",
+  # "S3 Bucket Keys and replication").
+  replication_statements = {
+    for purpose, bucket_arn in var.replication_source_bucket_arns : purpose => [
+      {
+        Sid       = "ReplicationRoleDecryptsSourceObjects"
+        Effect    = "Allow"
+        Principal = { AWS = var.replication_role_arn }
+        Action    = "kms:Decrypt"
+        Resource  = "*"
+        Condition = {
+          StringEquals = { "kms:ViaService" = "s3.${var.region}.amazonaws.com" }
+          StringLike   = { "kms:EncryptionContext:aws:s3:arn" = [bucket_arn, "${bucket_arn}/*"] }
+        }
+      },
+    ]
+  }
+
   keys = {
     data = {
       description = "${var.name_prefix}: training data and SageMaker volumes"
-      statements  = concat(local.common_statements, local.user_statements)
+      statements  = concat(local.common_statements, local.user_statements, lookup(local.replication_statements, "data", []))
     }
     artifacts = {
       description = "${var.name_prefix}: model artifacts, pipeline outputs and container images"
-      statements  = concat(local.common_statements, local.user_statements, local.ecr_statements)
+      statements  = concat(local.common_statements, local.user_statements, local.ecr_statements, lookup(local.replication_statements, "artifacts", []))
     }
     logs = {
       description = "${var.name_prefix}: log groups, alert topic and S3 access logs"

@@ -22,3 +22,8 @@ output "alias_names" {
   description = "Alias name per purpose."
   value       = { for purpose, alias in aws_kms_alias.this : purpose => alias.name }
 }
+
+output "key_administration_actions" {
+  description = "The administration-only actions the key policies give the administrators (no key use), for keys created elsewhere (the replica and backup vault keys) to be administered alike."
+  value       = local.administration_actions
+}

@@ -50,6 +50,33 @@ variable "log_group_names" {
   description = "CloudWatch log group names that may use the logs key (checked through the encryption context)."
 }
 
+variable "replication_role_arn" {
+  type        = string
+  description = "The S3 replication role (modules/replication); null when the buckets are not replicated. Named in the data and artifacts key policies for kms:Decrypt through S3 on the replicated buckets only."
+  default     = null
+
+  validation {
+    condition     = var.replication_role_arn == null || trimspace(coalesce(var.replication_role_arn, "-")) != ""
+    error_message = "replication_role_arn must be null or the replication role's ARN, not empty."
+  }
+}
+
+variable "replication_source_bucket_arns" {
+  type        = map(string)
+  description = "Replicated buckets by key purpose (data, artifacts) => bucket ARN; their objects may be decrypted by replication_role_arn. Empty without replication."
+  default     = {}
+
+  validation {
+    condition     = alltrue([for purpose in keys(var.replication_source_bucket_arns) : contains(["data", "artifacts"], purpose)])
+    error_message = "replication_source_bucket_arns keys must be data or artifacts (the keys whose buckets can be replicated)."
+  }
+
+  validation {
+    condition     = length(var.replication_source_bucket_arns) == 0 || var.replication_role_arn != null
+    error_message = "replication_source_bucket_arns needs replication_role_arn: the role that decrypts their objects."
+  }
+}
+
 variable "deletion_window_days" {
   type        = number
   description = "Waiting period before a scheduled key deletion completes."

@@ -18,7 +18,7 @@ locals {
 }
 
 resource "aws_s3_bucket" "this" {
-  #checkov:skip=CKV_AWS_144:Cross-region replication is a disaster-recovery decision per organisation; versioning and KMS protect the data here.
+  #checkov:skip=CKV_AWS_144:Cross-region replication is optional per environment (modules/replication, var.replication of the root module; on in prod).
   #checkov:skip=CKV2_AWS_62:Event notifications have no consumer in this platform; pipelines are started by the orchestrator.
   #checkov:skip=CKV_AWS_18:The access-log bucket cannot log to itself; the data and artifacts buckets log to it (aws_s3_bucket_logging.this).
   for_each = local.bucket_names
@@ -111,6 +111,33 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
       expiration {
         days = rule.value
       }
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.this]
+}
+
+# Object Lock in governance mode on the artifacts bucket: every new object version is retained
+# for object_lock.retention_days; nobody can delete or overwrite a version before then unless
+# they hold s3:BypassGovernanceRetention and send x-amz-bypass-governance-retention (no role of
+# this stack has it). Delete markers are still allowed, so "deleting" an object stays an
+# undoable delete marker and `orchestrator data restore` keeps working.
+#
+# Enabled through this resource (object_lock_enabled = "Enabled"), not aws_s3_bucket's
+# object_lock_enabled: that argument forces a new bucket, i.e. the existing artifacts bucket
+# would be destroyed and recreated. S3 accepts PutObjectLockConfiguration on an existing bucket
+# whose versioning is Enabled (Amazon S3 API Reference, PutObjectLockConfiguration: "You can
+# enable Object Lock for new or existing buckets"); it can never be disabled again.
+resource "aws_s3_bucket_object_lock_configuration" "artifacts" {
+  count = var.object_lock.enabled ? 1 : 0
+
+  bucket              = aws_s3_bucket.this["artifacts"].bucket
+  object_lock_enabled = "Enabled"
+
+  rule {
+    default_retention {
+      mode = "GOVERNANCE"
+      days = var.object_lock.retention_days
     }
   }
 

@@ -33,3 +33,16 @@ output "encryption" {
     }
   }
 }
+
+output "versioned_bucket_names" {
+  description = "Bucket name per purpose, known only once versioning is Enabled: for resources that need versioning first (replication)."
+  value       = { for purpose, versioning in aws_s3_bucket_versioning.this : purpose => versioning.bucket }
+}
+
+output "object_lock" {
+  description = "The artifacts bucket's Object Lock default retention (mode, days), or null when off."
+  value = var.object_lock.enabled ? {
+    mode = "GOVERNANCE"
+    days = var.object_lock.retention_days
+  } : null
+}

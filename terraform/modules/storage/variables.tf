@@ -45,6 +45,25 @@ variable "noncurrent_version_retention_days" {
   }
 }
 
+variable "object_lock" {
+  type = object({
+    enabled        = bool
+    retention_days = optional(number, 30)
+  })
+  description = "S3 Object Lock on the artifacts bucket: governance mode, every new object version retained retention_days. Cannot be turned off once applied."
+  default     = { enabled = false }
+
+  validation {
+    condition     = var.object_lock.retention_days >= 1 && var.object_lock.retention_days <= 36500 && floor(var.object_lock.retention_days) == var.object_lock.retention_days
+    error_message = "object_lock.retention_days must be a whole number of days from 1 to 36500."
+  }
+
+  validation {
+    condition     = !(var.object_lock.enabled && var.force_destroy)
+    error_message = "object_lock and force_destroy exclude each other: locked versions cannot be deleted by a destroy without bypassing governance mode."
+  }
+}
+
 variable "incomplete_upload_days" {
   type        = number
   description = "Days after which an unfinished multipart upload is aborted."

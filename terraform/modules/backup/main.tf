@@ -103,15 +103,17 @@ resource "aws_iam_role" "backup" {
   name                 = "${var.name_prefix}-backup"
   description          = "AWS Backup of ${join(", ", var.bucket_names)}"
   permissions_boundary = var.permissions_boundary_arn
+  # The trust of AWS Backup's own default service role (AWS Backup Developer Guide, "Default
+  # service role for AWS Backup"): the service principal without condition keys, which AWS
+  # Backup is not documented to send when it assumes the role.
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
       {
-        Sid       = "AwsBackupForThisAccount"
+        Sid       = "AwsBackup"
         Effect    = "Allow"
         Principal = { Service = "backup.amazonaws.com" }
         Action    = "sts:AssumeRole"
-        Condition = { StringEquals = { "aws:SourceAccount" = var.account_id } }
       },
     ]
   })

@@ -19,7 +19,9 @@
 # Lock, s3:GetObjectRetention and s3:GetObjectLegalHold ("Object Lock considerations", "Using
 # Object Lock with S3 Replication"). Both buckets use the S3 Bucket Key, so the encryption
 # context is the bucket ARN ("S3 Bucket Keys and replication"), and the replica key's policy
-# also grants the role kms:Decrypt, which S3 calls to verify the Bucket Key.
+# also grants the role kms:Decrypt, which S3 calls to verify the Bucket Key, and
+# kms:GenerateDataKey, with which a replica bucket's S3 Bucket Key is made (AWS KMS's data-key
+# call for SSE-KMS writes; beyond the guide's example, which predates Bucket Keys).
 
 locals {
   replica_names = {
@@ -57,7 +59,7 @@ resource "aws_kms_key" "replica" {
           Sid       = "ReplicationRoleEncryptsReplicas"
           Effect    = "Allow"
           Principal = { AWS = aws_iam_role.replication.arn }
-          Action    = ["kms:Decrypt", "kms:Encrypt"]
+          Action    = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
           Resource  = "*"
           Condition = {
             StringEquals = { "kms:ViaService" = "s3.${var.replica_region}.amazonaws.com" }
@@ -69,10 +71,11 @@ resource "aws_kms_key" "replica" {
       ],
       length(var.key_user_arns) == 0 ? [] : [
         {
+          # Read-only like the replicas' bucket policy: decrypt, never encrypt.
           Sid       = "KeyUseForRecovery"
           Effect    = "Allow"
           Principal = { AWS = var.key_user_arns }
-          Action    = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
+          Action    = ["kms:Decrypt", "kms:DescribeKey"]
           Resource  = "*"
         },
       ],
@@ -259,18 +262,18 @@ resource "aws_iam_role" "replication" {
   name                 = "${var.name_prefix}-s3-replication"
   description          = "S3 cross-region replication of ${join(", ", sort(keys(var.source_bucket_names)))} to ${var.replica_region}"
   permissions_boundary = var.permissions_boundary_arn
+  # The trust policy AWS documents for replication roles (Amazon S3 User Guide, "Setting up
+  # permissions", "Creating an IAM role"): S3 as the service principal, no condition keys,
+  # because AWS documents none that S3 sets when it assumes the role for replication (a
+  # condition S3 does not send would stop replication without an error at apply).
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
       {
-        Sid       = "S3ReplicatesForThisAccount"
+        Sid       = "S3Replicates"
         Effect    = "Allow"
         Principal = { Service = "s3.amazonaws.com" }
         Action    = "sts:AssumeRole"
-        Condition = {
-          StringEquals = { "aws:SourceAccount" = var.account_id }
-          ArnLike      = { "aws:SourceArn" = values(local.source_arns) }
-        }
       },
     ]
   })
@@ -317,7 +320,7 @@ resource "aws_iam_role_policy" "replication" {
         {
           Sid      = "EncryptReplicas"
           Effect   = "Allow"
-          Action   = ["kms:Decrypt", "kms:Encrypt"]
+          Action   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
           Resource = aws_kms_key.replica.arn
           Condition = {
             StringEquals = { "kms:ViaService" = "s3.${var.replica_region}.amazonaws.com" }

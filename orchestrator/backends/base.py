@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 from orchestrator.backends.model_registry import ModelRegistry
 
 if TYPE_CHECKING:
+    from orchestrator.backends.logs import LogReader
     from orchestrator.backends.polling import PollSettings
     from orchestrator.pipeline import PipelineDefinition
     from orchestrator.settings.stack_outputs import StackOutputs
@@ -352,8 +353,7 @@ class ImageSource(Protocol):
 
 
 def local_user() -> str:
-    """The user running this process (``getpass``: $USER and friends, then the password
-    database), as ``local:<name>``."""
+    """The user running this process (``getpass``: $USER, then passwd), as ``local:<name>``."""
     import getpass
 
     try:
@@ -384,10 +384,10 @@ class Backend:
     images: ImageSource
     serves_after_run: bool
     work_dir: Path
+    logs: LogReader  # where executions and endpoints log, and reading it (backends/logs.py)
     # What was done to the stack before this backend opened (tfvars rendered, plan applied).
     infrastructure: dict[str, Any] = field(default_factory=dict)
-    # Who acts through this backend, for the deployment history: on AWS the caller's ARN
-    # (GetCallerIdentity), locally the user of this machine.
+    # Who acts, for the deployment history: the caller's ARN on AWS, locally this machine's user.
     identity: Callable[[], str] = field(default=lambda: local_user())
 
     def close(self) -> None:

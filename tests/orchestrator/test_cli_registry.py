@@ -20,6 +20,7 @@ COMMANDS = [
     "endpoint-test",  # issue 17: the serving version against its held-out rows
     "recommend",
     "monitor",  # issue 19: drift of captured requests (docs/monitoring.md)
+    "logs",  # issue 19: an execution's or the endpoint's logs, local and CloudWatch
     "batch-transform",
     "schema",
     "render",

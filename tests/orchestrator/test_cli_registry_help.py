@@ -41,6 +41,8 @@ TOP_LEVEL = {
     "recommend": "right-sized training and endpoint instances, with hourly cost, from measured "
     "runs",
     "monitor": "model monitoring: drift of captured requests against the baseline",
+    "logs": "an execution's or the endpoint's logs (--follow to keep reading); --output json: "
+    "one JSON object per line",
     "batch-transform": "predict every line of a file",
     "schema": "dataset schema files",
     "render": "render <env>.tfvars.json",
@@ -123,7 +125,8 @@ FLAGS = {
     "endpoint serve": [*COMMON, "--port", "--version", "--dataset"],
     "endpoint history": [*COMMON, *STACK],
     "endpoint-test": [*COMMON, "--dataset", *STACK, *WAITING],
-    "monitor run": [*COMMON, "--since", "--until", "--version", "--dataset", "--report"],
+    "monitor run": [*COMMON, "--since", "--until", "--version", "--dataset", *STACK, "--report"],
+    "logs": [*COMMON, "--execution", "--endpoint", "--since", "--follow", *WAITING[::-1], *STACK],
     "batch-transform": [
         *COMMON[:3],
         "--input",

@@ -25,6 +25,7 @@ from orchestrator.backends.aws.endpoints import deploy, rollback
 from orchestrator.backends.aws.errors import AwsRequestError, PipelineExecutionFailed
 from orchestrator.backends.aws.executions import retry_execution, selective_config
 from orchestrator.backends.aws.images import AwsImageSource, repository_images
+from orchestrator.backends.aws.logs import AwsLogReader
 from orchestrator.backends.aws.models import MODEL_PACKAGE_TAG
 from orchestrator.backends.aws.pagination import list_all
 from orchestrator.backends.aws.pipelines import (
@@ -368,6 +369,7 @@ def aws_backend(
         "sagemaker-runtime", region_name=outputs.region, config=client_config()
     )
     ecr = session.client("ecr", region_name=outputs.region, config=client_config())
+    logs = session.client("logs", region_name=outputs.region, config=client_config())
     identity = caller_identity(
         session.client("sts", region_name=outputs.region, config=client_config())
     )
@@ -387,5 +389,6 @@ def aws_backend(
         images=AwsImageSource(repository_images(ecr), outputs.ecr_repository_url, config.name),
         serves_after_run=False,
         work_dir=Path.cwd() / ".mlops" / "aws" / config.name,
+        logs=AwsLogReader(logs, outputs),
         identity=identity,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from orchestrator.backends.base import Backend
 from orchestrator.backends.local.endpoint_manager import LocalEndpointManager
 from orchestrator.backends.local.images import LocalImageSource
+from orchestrator.backends.local.logs import LocalLogReader
 from orchestrator.backends.local.pipeline_runner import LocalPipelineRunner
 from orchestrator.backends.local.progress import ProgressCallback
 from orchestrator.backends.local.transformer import LocalBatchTransformer
@@ -38,4 +39,5 @@ def local_backend(
         images=LocalImageSource(outputs.ecr_repository_url),
         serves_after_run=True,
         work_dir=workspace.batch_root,
+        logs=LocalLogReader(workspace.endpoints_root),
     )

@@ -13,6 +13,7 @@ MODULES = (
     "endpoint",
     "endpoint_test",
     "recommend",
+    "logs",
     "monitor",
     "batch",
     "schema",

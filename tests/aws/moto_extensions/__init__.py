@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from unittest import mock
 
+from moto.logs.responses import LogsResponse
 from moto.sagemaker.models import SageMakerModelBackend
 from moto.sagemaker.responses import SageMakerResponse
 from moto.servicequotas.responses import ServiceQuotasResponse
@@ -22,6 +23,7 @@ from moto_extensions.eventual_consistency import (
     lag_new_models,
 )
 from moto_extensions.failed_endpoint import _delete_endpoint, _describe_endpoint, fail_endpoint
+from moto_extensions.filter_log_events import _filter_log_events
 from moto_extensions.list_pipeline_execution_steps import _list_pipeline_execution_steps
 from moto_extensions.list_pipeline_executions import _list_pipeline_executions
 from moto_extensions.list_service_quotas import _list_service_quotas, clear_quotas, set_quota
@@ -90,6 +92,9 @@ def sagemaker_patched() -> Iterator[None]:
             mock.patch.object(
                 ServiceQuotasResponse, "list_service_quotas", _list_service_quotas, create=True
             )
+        )
+        stack.enter_context(
+            mock.patch.object(LogsResponse, "filter_log_events", _filter_log_events)
         )
         stack.callback(clear_quotas)
         yield

@@ -109,11 +109,27 @@ def section(content_type: str, body: bytes, mode: str) -> dict[str, str]:
 
 def inference_time(when: datetime) -> str:
     """ISO 8601 UTC with milliseconds (``2026-12-05T10:31:27.123Z``), so windows split exactly."""
-    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+    return (
+        f"{when.year:04d}-{when.month:02d}-{when.day:02d}T{when.hour:02d}:{when.minute:02d}:"
+        f"{when.second:02d}.{when.microsecond // 1000:03d}Z"
+    )
+
+
+def event_id(rng: random.Random) -> str:
+    """A random (version 4) UUID from the worker's own generator: no system call per request,
+    unlike ``uuid.uuid4`` (``os.urandom``); the generator is seeded from the OS per worker."""
+    n = (rng.getrandbits(128) & ~(0xF000 << 64) & ~(0xC000 << 48)) | (0x4000 << 64) | (0x8000 << 48)
+    h = f"{n:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def capture_record(
-    request_type: str, request: bytes, response_type: str, response: bytes, when: datetime
+    request_type: str,
+    request: bytes,
+    response_type: str,
+    response: bytes,
+    when: datetime,
+    event: str | None = None,
 ) -> dict[str, Any]:
     """One record in SageMaker's data-capture JSON Lines format."""
     return {
@@ -122,7 +138,7 @@ def capture_record(
             "endpointOutput": section(response_type, response, "OUTPUT"),
         },
         "eventMetadata": {
-            "eventId": str(uuid.uuid4()),
+            "eventId": event or str(uuid.uuid4()),
             "inferenceTime": inference_time(when),
         },
         "eventVersion": EVENT_VERSION,
@@ -145,6 +161,7 @@ class DataCapture:
         self._size = 0
         self._hour: tuple[int, int, int, int] | None = None
         self._file: Path | None = None
+        self._made: Path | None = None  # the file whose folder exists
         self._timer: asyncio.TimerHandle | None = None
         self.captured = 0
         atexit.register(self.flush)
@@ -165,7 +182,14 @@ class DataCapture:
             self.flush()
             self._hour, self._file = hour, self._path_for(when)
         line = orjson.dumps(
-            capture_record(_text(request_type), request, _text(response_type), response, when)
+            capture_record(
+                _text(request_type),
+                request,
+                _text(response_type),
+                response,
+                when,
+                event_id(self._rng),
+            )
         )
         self._buffer.append(line + b"\n")
         self._size += len(line) + 1
@@ -184,7 +208,9 @@ class DataCapture:
             return
         data, self._buffer, self._size = b"".join(self._buffer), [], 0
         try:
-            self._file.parent.mkdir(parents=True, exist_ok=True)
+            if self._file != self._made:
+                self._file.parent.mkdir(parents=True, exist_ok=True)
+                self._made = self._file
             with open(self._file, "ab") as handle:
                 handle.write(data)
         except OSError as exc:  # capture must never fail a request

@@ -158,3 +158,14 @@ output "promotion_reader_role_arn" {
   description = "The role the next environment assumes to promote this stack's models (orchestrator promote --from-role-arn); null when promotion_reader_principal_arns is empty."
   value       = module.iam.promotion_reader_role_arn
 }
+
+output "disaster_recovery" {
+  description = "What the stack keeps for a recovery (docs/dr.md): the replica region, replica bucket per replicated purpose and their key (null without replication), the artifacts bucket's Object Lock retention (null when off) and the AWS Backup vault (null when off). Read by people and runbooks, e.g. for restore --artifacts-map; not part of the orchestrator's required contract."
+  value = {
+    replica_region      = var.replication.enabled ? module.replication[0].replica_region : null
+    replica_buckets     = var.replication.enabled ? module.replication[0].replica_bucket_names : null
+    replica_kms_key_arn = var.replication.enabled ? module.replication[0].replica_kms_key_arn : null
+    object_lock         = module.storage.object_lock
+    backup_vault_name   = var.backup.enabled ? module.backup[0].vault_name : null
+  }
+}

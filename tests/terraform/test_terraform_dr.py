@@ -294,6 +294,24 @@ def test_prod_backs_up_the_state_bucket_with_aws_backup(plans: dict) -> None:
     assert via == f"backup.{variables['region']}.amazonaws.com"
 
 
+def test_the_disaster_recovery_output_names_what_a_runbook_needs(plans: dict) -> None:
+    outputs = {e: plans[e]["planned"]["planned_values"]["outputs"] for e in ENVIRONMENTS}
+    dev = outputs["dev"]["disaster_recovery"]["value"]
+    assert dev == {
+        "replica_region": None,
+        "replica_buckets": None,
+        "replica_kms_key_arn": None,
+        "object_lock": None,
+        "backup_vault_name": None,
+    }
+    prod = plans["prod"]["applied"]["prior_state"]["values"]["outputs"]["disaster_recovery"]
+    value = prod["value"]
+    assert value["replica_region"] == _variables(plans, "prod")["replication"]["region"]
+    assert set(value["replica_buckets"]) == {"data", "artifacts"}
+    assert value["object_lock"] == {"mode": "GOVERNANCE", "days": 30}
+    assert value["backup_vault_name"].endswith("-prod-vault") and value["replica_kms_key_arn"]
+
+
 def _account(plans: dict) -> str:
     value: str = plans["prod"]["applied"]["prior_state"]["values"]["outputs"]["account_id"]["value"]
     return value

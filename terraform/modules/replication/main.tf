@@ -350,8 +350,9 @@ resource "aws_s3_bucket_replication_configuration" "this" {
   role   = aws_iam_role.replication.arn
 
   rule {
-    id     = "replicate-everything-to-${var.replica_region}"
-    status = "Enabled"
+    id       = "replicate-everything-to-${var.replica_region}"
+    status   = "Enabled"
+    priority = 1 # the only rule; explicit, as S3 reports one for filter-based (V2) rules
 
     # An empty filter selects every object; with a filter (the V2 schema) S3 requires an
     # explicit delete_marker_replication.

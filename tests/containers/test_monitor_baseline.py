@@ -191,11 +191,17 @@ def test_records_outside_the_window_are_ignored_and_no_data_is_not_a_failure(job
         ("baseline_statistics", "/nowhere/statistics.json", 1, "cannot read baseline_statistics"),
     ],
 )
-def test_bad_inputs_exit_with_the_contracts_codes(job, variable, value, code, expected) -> None:  # type: ignore[no-untyped-def]
+def test_bad_inputs_exit_with_the_contracts_codes(  # type: ignore[no-untyped-def]
+    job, variable, value, code, expected, monkeypatch, capsys
+) -> None:
+    from ml_containers.monitor.cli import main
+
     job[variable] = value
-    done = run_monitor(job)
-    assert done.returncode == code, done.stderr
-    assert expected in done.stderr and "Traceback" not in done.stderr
+    for name, text in job.items():  # in this process: the same main() the entry point runs
+        monkeypatch.setenv(name, text)
+    assert main([]) == code
+    err = capsys.readouterr().err
+    assert expected in err and "Traceback" not in err
     if code == 1:
         message = Path(job["OPT_ML_ROOT"]) / "output" / "message"
         assert expected in message.read_text()

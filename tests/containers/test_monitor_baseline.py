@@ -121,6 +121,7 @@ def job(wine, tmp_path: Path) -> dict[str, str]:  # type: ignore[no-untyped-def]
         "sagemaker_endpoint_name": "my-endpoint",
         "sagemaker_monitoring_schedule_name": "hourly",
         "MONITOR_MIN_ROWS": "50",
+        "dataset_format": '{"sagemakerCaptureJson": {"captureIndexNames": ["endpointInput"]}}',
     }
 
 
@@ -186,6 +187,7 @@ def test_records_outside_the_window_are_ignored_and_no_data_is_not_a_failure(job
     ("variable", "value", "code", "expected"),
     [
         ("start_time", "yesterday", 2, "start_time must be an ISO 8601 time"),
+        ("dataset_format", '{"csv": {"header": "true"}}', 2, "is not supported"),
         ("MONITOR_KS_ALPHA", "1.5", 2, "MONITOR_KS_ALPHA is out of range"),
         ("MONITOR_MIN_ROWS", "many", 2, "MONITOR_MIN_ROWS must be a whole number"),
         ("baseline_statistics", "/nowhere/statistics.json", 1, "cannot read baseline_statistics"),

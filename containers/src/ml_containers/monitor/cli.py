@@ -58,6 +58,17 @@ def thresholds_from(env: Mapping[str, str]) -> Thresholds:
     return Thresholds(**values)
 
 
+def check_format(env: Mapping[str, str]) -> None:
+    """Only endpoint capture is read (``sagemakerCaptureJson``); a batch transform schedule's
+    CSV/JSON/Parquet ``dataset_format`` is refused by name rather than misread."""
+    raw = (env.get("dataset_format") or "").strip()
+    if raw and "sagemakerCaptureJson" not in raw:
+        raise SettingError(
+            f"dataset_format {raw!r} is not supported: this job reads endpoint data capture "
+            '({"sagemakerCaptureJson": ...}); monitor a real-time endpoint'
+        )
+
+
 def window_from(env: Mapping[str, str]) -> tuple[datetime | None, datetime | None]:
     bounds = []
     for variable in ("start_time", "end_time"):
@@ -132,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     env = dict(os.environ)
     try:
+        check_format(env)
         thresholds_from(env)
         window_from(env)
     except SettingError as exc:

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 import re
+from fnmatch import fnmatchcase
 from typing import Any
 
 import pytest
+from iam_policy_audit import policy_documents
 from terraform_harness import ENVIRONMENTS, REPO_ROOT, TERRAFORM_DIR
 from test_terraform_plan import of_type
 
@@ -236,6 +238,31 @@ def test_prod_locks_the_artifacts_bucket_in_governance_mode_without_replacing_it
     ]
     changes = plans["prod"]["applied"]["resource_changes"]
     assert all(c["change"]["actions"] == ["no-op"] for c in changes if c["type"] == "aws_s3_bucket")
+
+
+# What would let a principal of the stack defeat Object Lock or erase versions.
+LOCK_DEFEATING_ACTIONS = (
+    "s3:BypassGovernanceRetention",
+    "s3:DeleteObjectVersion",
+    "s3:PutObjectRetention",
+    "s3:PutObjectLegalHold",
+    "s3:PutBucketObjectLockConfiguration",
+)
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_no_policy_lets_anyone_bypass_governance_or_erase_versions(
+    plans: dict, environment: str
+) -> None:
+    found = []
+    for document in policy_documents(_applied(plans, environment)):
+        for statement in _list(document.document.get("Statement")):
+            if statement.get("Effect") != "Allow":
+                continue
+            for pattern in _list(statement.get("Action")):
+                hits = [a for a in LOCK_DEFEATING_ACTIONS if fnmatchcase(a, str(pattern))]
+                found += [f"{document.address}: {pattern} allows {a}" for a in hits]
+    assert found == []
 
 
 def test_noncurrent_versions_outlive_the_recovery_window_everywhere(plans: dict) -> None:

@@ -56,6 +56,7 @@ from orchestrator.backends.polling import PollSettings
 from orchestrator.pipeline import PipelineDefinition
 from orchestrator.settings.endpoint import EndpointSettings
 from orchestrator.settings.environment import EnvironmentConfig
+from orchestrator.settings.monitoring import monitor_environment
 from orchestrator.settings.stack_outputs import StackOutputs
 
 
@@ -374,6 +375,9 @@ def aws_backend(
         session.client("sts", region_name=outputs.region, config=client_config())
     )
     check_account(identity, config.account_id, config.name)  # before anything else
+    from orchestrator.backends.aws.monitoring_schedule import MonitoredEndpointManager
+
+    monitoring = monitor_environment(config.monitoring)  # the drift schedule's thresholds
     kms_keys = {
         outputs.data_bucket: outputs.data_kms_key_arn,
         outputs.artifacts_bucket: outputs.artifacts_kms_key_arn,
@@ -383,7 +387,9 @@ def aws_backend(
         outputs=outputs,
         pipelines=AwsPipelineRunner(clients, outputs),
         registry=AwsModelRegistry(clients.sagemaker),
-        endpoints=AwsEndpointManager(clients, runtime, outputs, endpoint_settings(config, outputs)),
+        endpoints=MonitoredEndpointManager(
+            clients, runtime, outputs, endpoint_settings(config, outputs), monitoring
+        ),
         transformer=AwsBatchTransformer(clients, outputs, config),
         artifacts=S3ArtifactStore(s3, kms_keys),
         images=AwsImageSource(repository_images(ecr), outputs.ecr_repository_url, config.name),

@@ -34,7 +34,9 @@ locals {
   serving_logs     = concat(var.serving_log_group_arns, [for arn in var.serving_log_group_arns : "${arn}:log-stream:*"])
   sagemaker_domain = "sagemaker.amazonaws.com"
   transform_arn    = "${local.sagemaker_arn}:transform-job/${lower(var.name_prefix)}-transform-*"
-  alarm_arn        = "${local.arn_prefix}:cloudwatch:${var.region}:${var.account_id}:alarm"
+  # The endpoint's Model Monitor schedule, <endpoint_name>-drift (backends/aws/monitoring_schedule.py).
+  drift_schedule_arn = "${local.sagemaker_arn}:monitoring-schedule/${lower(var.endpoint_name)}-drift"
+  alarm_arn          = "${local.arn_prefix}:cloudwatch:${var.region}:${var.account_id}:alarm"
   # The stack's endpoint alarms are all named <endpoint_name>-... (modules/monitoring).
   project_alarms_arn = "${local.alarm_arn}:${var.endpoint_name}-*"
   # Target-tracking alarms Application Auto Scaling creates for the endpoint's variant.
@@ -484,6 +486,23 @@ resource "aws_iam_policy" "orchestrator_serving" {
         Action   = ["cloudwatch:DeleteAlarms", "cloudwatch:PutMetricAlarm"]
         Resource = [local.scaling_alarms_arn]
       },
+      {
+        # The endpoint's drift schedule (orchestrator/backends/aws/monitoring_schedule.py): its
+        # monitor job runs as the jobs role, in the project VPC, with the project keys.
+        Sid       = "ConvergeDriftScheduleInProjectVpcWithProjectKeys"
+        Effect    = "Allow"
+        Action    = ["sagemaker:CreateMonitoringSchedule", "sagemaker:UpdateMonitoringSchedule"]
+        Resource  = [local.drift_schedule_arn]
+        Condition = merge(local.job_network_condition, local.job_encryption_condition)
+      },
+      {
+        # AddTags: CreateMonitoringSchedule carries Tags.
+        Sid      = "FollowDriftSchedule"
+        Effect   = "Allow"
+        Action   = ["sagemaker:AddTags", "sagemaker:DescribeMonitoringSchedule"]
+        Resource = [local.drift_schedule_arn]
+      },
+      local.pass_execution_role,
       {
         Sid       = "PassServingRoleToSageMakerOnly"
         Effect    = "Allow"

@@ -28,6 +28,12 @@ from moto_extensions.list_pipeline_execution_steps import _list_pipeline_executi
 from moto_extensions.list_pipeline_executions import _list_pipeline_executions
 from moto_extensions.list_service_quotas import _list_service_quotas, clear_quotas, set_quota
 from moto_extensions.mixed_endpoint import mix_endpoint
+from moto_extensions.monitoring_schedule import (
+    _create_monitoring_schedule,
+    _describe_monitoring_schedule,
+    _update_monitoring_schedule,
+    schedules,
+)
 from moto_extensions.rerun_pipeline_execution import (
     _retry_pipeline_execution,
     _start_pipeline_execution,
@@ -57,6 +63,7 @@ __all__ = [
     "lag_new_models",
     "mix_endpoint",
     "sagemaker_patched",
+    "schedules",
     "script_execution",
     "set_alarm_state",
     "set_quota",
@@ -83,6 +90,9 @@ def sagemaker_patched() -> Iterator[None]:
             "describe_pipeline_execution": _describe_pipeline_execution,
             "retry_pipeline_execution": _retry_pipeline_execution,
             "start_pipeline_execution": _start_pipeline_execution,
+            "create_monitoring_schedule": _create_monitoring_schedule,
+            "describe_monitoring_schedule": _describe_monitoring_schedule,
+            "update_monitoring_schedule": _update_monitoring_schedule,
         }.items():
             stack.enter_context(mock.patch.object(SageMakerResponse, name, function, create=True))
         stack.enter_context(

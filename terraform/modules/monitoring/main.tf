@@ -1,7 +1,9 @@
 # What tells the team that something is wrong: KMS-encrypted log groups with a retention per
 # environment, one encrypted SNS alert topic, endpoint alarms (5XX and 4XX rates, p99 model
 # latency, CPU and memory), an EventBridge rule for failed pipeline executions, a monthly cost
-# budget with threshold notifications, and a dashboard of the same signals.
+# budget with threshold notifications, and a dashboard of the same signals plus disk, the serving
+# container's business metrics, drift and pipeline executions. Drift alarm and Logs Insights
+# queries: observability.tf.
 
 locals {
   topic_name                  = "${var.name_prefix}-alerts"
@@ -380,7 +382,92 @@ resource "aws_cloudwatch_dashboard" "this" {
             [for alarm in aws_cloudwatch_metric_alarm.endpoint_error_rate : alarm.arn],
             [aws_cloudwatch_metric_alarm.model_latency_p99.arn],
             [for alarm in aws_cloudwatch_metric_alarm.endpoint_utilization : alarm.arn],
+            [aws_cloudwatch_metric_alarm.model_drift.arn],
           )
+        }
+      },
+      {
+        # SageMaker reports instance metrics per variant, averaged over its instances.
+        type = "metric", x = 0, y = 12, width = 12, height = 6
+        properties = {
+          title   = "Disk (% of the instance volume)"
+          region  = var.region
+          stat    = "Average"
+          period  = 300
+          metrics = [["/aws/sagemaker/Endpoints", "DiskUtilization", "EndpointName", var.endpoint_name, "VariantName", var.variant_name]]
+        }
+      },
+      {
+        type = "metric", x = 12, y = 12, width = 12, height = 6
+        properties = {
+          title  = "Requests and rows (serving container, EMF)"
+          region = var.region
+          stat   = "Sum"
+          period = 300
+          metrics = [
+            [var.serving_metrics_namespace, "Requests", "EndpointName", var.endpoint_name, "VariantName", var.variant_name],
+            [var.serving_metrics_namespace, "Rows", "EndpointName", var.endpoint_name, "VariantName", var.variant_name],
+            [var.serving_metrics_namespace, "MaxRowsPerRequest", "EndpointName", var.endpoint_name, "VariantName", var.variant_name, { stat = "Maximum" }],
+          ]
+        }
+      },
+      {
+        type = "metric", x = 0, y = 18, width = 12, height = 6
+        properties = {
+          title  = "Predicted classes"
+          region = var.region
+          period = 300
+          metrics = [[{
+            expression = "SEARCH('{${var.serving_metrics_namespace},EndpointName,VariantName,PredictedClass} MetricName=\"Predictions\" EndpointName=\"${var.endpoint_name}\"', 'Sum', 300)"
+            id         = "classes"
+          }]]
+        }
+      },
+      {
+        type = "metric", x = 12, y = 18, width = 12, height = 6
+        properties = {
+          title  = "Score histogram (predictions per bucket)"
+          region = var.region
+          period = 300
+          metrics = [[{
+            expression = "SEARCH('{${var.serving_metrics_namespace},EndpointName,VariantName,ScoreBucket} MetricName=\"ScoreCount\" EndpointName=\"${var.endpoint_name}\"', 'Sum', 300)"
+            id         = "buckets"
+          }]]
+        }
+      },
+      {
+        type = "metric", x = 0, y = 24, width = 12, height = 6
+        properties = {
+          title  = "Drift (hourly check)"
+          region = var.region
+          stat   = "Maximum"
+          period = 3600
+          metrics = [
+            [local.drift_namespace, "drift_detected", "Endpoint", var.endpoint_name, "MonitoringSchedule", local.drift_schedule_name],
+            [local.drift_namespace, "drifted_features", "Endpoint", var.endpoint_name, "MonitoringSchedule", local.drift_schedule_name],
+          ]
+        }
+      },
+      {
+        type = "metric", x = 12, y = 24, width = 12, height = 6
+        properties = {
+          title  = "Pipeline executions"
+          region = var.region
+          stat   = "Sum"
+          period = 3600
+          metrics = [
+            for metric in ["ExecutionStarted", "ExecutionSucceeded", "ExecutionFailed", "ExecutionStopped"] :
+            ["AWS/Sagemaker/ModelBuildingPipeline", metric, "PipelineName", var.pipeline_name]
+          ]
+        }
+      },
+      {
+        type = "log", x = 0, y = 30, width = 24, height = 6
+        properties = {
+          title  = "Slowest requests (last period)"
+          region = var.region
+          view   = "table"
+          query  = "SOURCE '${local.endpoint_log_group}' | ${replace(trimspace(local.log_queries["slowest-requests"].query), "\n", " ")}"
         }
       },
     ]

@@ -44,3 +44,13 @@ output "dashboard_name" {
   description = "Name of the CloudWatch dashboard."
   value       = aws_cloudwatch_dashboard.this.dashboard_name
 }
+
+output "drift_alarm_name" {
+  description = "Name of the alarm on the drift schedule's drift_detected metric (notifies the alert topic)."
+  value       = aws_cloudwatch_metric_alarm.model_drift.alarm_name
+}
+
+output "log_query_names" {
+  description = "Names of the Logs Insights query definitions (errors by endpoint, a request id across logs, slowest requests)."
+  value       = [for query in aws_cloudwatch_query_definition.this : query.name]
+}

@@ -147,3 +147,36 @@ variable "tags" {
   description = "Tags added to every resource."
   default     = {}
 }
+
+variable "serving_metrics_namespace" {
+  type        = string
+  description = "CloudWatch namespace of the serving container's EMF metrics (SERVE_METRICS_NAMESPACE; the container's default is MLOps/Serving): latency and errors per request, prediction class counts, score buckets, rows per request."
+  default     = "MLOps/Serving"
+
+  validation {
+    condition     = length(var.serving_metrics_namespace) >= 1 && length(var.serving_metrics_namespace) <= 255 && !startswith(var.serving_metrics_namespace, "AWS/")
+    error_message = "serving_metrics_namespace must be 1-255 characters and must not start with AWS/ (reserved for AWS services)."
+  }
+}
+
+variable "drift_alarm_evaluation_periods" {
+  type        = number
+  description = "Hourly drift checks in a row that must report drift_detected >= 1 before the drift alarm notifies the alert topic."
+  default     = 1
+
+  validation {
+    condition     = var.drift_alarm_evaluation_periods >= 1 && var.drift_alarm_evaluation_periods <= 24 && floor(var.drift_alarm_evaluation_periods) == var.drift_alarm_evaluation_periods
+    error_message = "drift_alarm_evaluation_periods must be a whole number of hourly checks from 1 to 24."
+  }
+}
+
+variable "sagemaker_job_log_group_names" {
+  type        = list(string)
+  description = "SageMaker's account-wide job log groups the Logs Insights queries also search (a request id or an error across the pipeline's jobs), whether or not this stack owns them."
+  default     = ["/aws/sagemaker/ProcessingJobs", "/aws/sagemaker/TrainingJobs", "/aws/sagemaker/TransformJobs"]
+
+  validation {
+    condition     = alltrue([for name in var.sagemaker_job_log_group_names : startswith(name, "/aws/sagemaker/")])
+    error_message = "sagemaker_job_log_group_names must name SageMaker log groups (/aws/sagemaker/...)."
+  }
+}

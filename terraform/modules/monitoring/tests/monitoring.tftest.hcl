@@ -83,3 +83,86 @@ run "rejects_a_retention_cloudwatch_does_not_accept" {
 
   expect_failures = [var.log_retention_days]
 }
+
+# Issue #19: the drift alarm watches the metric the monitor container publishes (docs/monitoring.md:
+# drift_detected in /aws/sagemaker/Endpoints/data-metrics, dimensions Endpoint and
+# MonitoringSchedule = <endpoint>-drift) and pages through the alert topic; the dashboard shows
+# disk, the serving container's business metrics, drift and pipeline executions; three Logs
+# Insights queries per environment.
+run "drift_alarm_dashboard_and_queries" {
+  command = apply
+
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.model_drift.namespace == "/aws/sagemaker/Endpoints/data-metrics" &&
+      aws_cloudwatch_metric_alarm.model_drift.metric_name == "drift_detected" &&
+      aws_cloudwatch_metric_alarm.model_drift.dimensions == tomap({ Endpoint = "mlops-demo-test-endpoint", MonitoringSchedule = "mlops-demo-test-endpoint-drift" }) &&
+      aws_cloudwatch_metric_alarm.model_drift.threshold == 1 &&
+      aws_cloudwatch_metric_alarm.model_drift.period == 3600 &&
+      contains(aws_cloudwatch_metric_alarm.model_drift.alarm_actions, aws_sns_topic.alerts.arn)
+    )
+    error_message = "The drift alarm must watch drift_detected >= 1 of the endpoint's hourly schedule and notify the alert topic."
+  }
+
+  assert {
+    condition     = !startswith(aws_cloudwatch_metric_alarm.model_drift.alarm_name, "${var.endpoint_name}-")
+    error_message = "The drift alarm must not be named <endpoint>-*: a deploy without alarm_names rolls back on every alarm with that prefix."
+  }
+
+  assert {
+    condition = length(setsubtract(
+      ["DiskUtilization", "Requests", "Rows", "drift_detected", "ExecutionFailed", "Invocations", "ModelLatency", "CPUUtilization", "MemoryUtilization"],
+      flatten([for widget in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : [for metric in try(widget.properties.metrics, []) : [for part in metric : part if can(tostring(part))]]])
+    )) == 0
+    error_message = "The dashboard must chart invocations, latency, CPU, memory, disk, the business metrics, drift and pipeline executions."
+  }
+
+  assert {
+    condition = length([
+      for widget in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : widget
+      if can(regex("PredictedClass|ScoreBucket", jsonencode(widget)))
+    ]) == 2
+    error_message = "The dashboard must show the predicted classes and the score histogram."
+  }
+
+  assert {
+    condition = (
+      toset([for query in aws_cloudwatch_query_definition.this : query.name]) == toset(["mlops-demo-test/errors-by-endpoint", "mlops-demo-test/request-id", "mlops-demo-test/slowest-requests"]) &&
+      contains(aws_cloudwatch_query_definition.this["request-id"].log_group_names, "/aws/sagemaker/ProcessingJobs") &&
+      contains(aws_cloudwatch_query_definition.this["request-id"].log_group_names, var.log_group_names.endpoint) &&
+      tolist(aws_cloudwatch_query_definition.this["slowest-requests"].log_group_names) == tolist([var.log_group_names.endpoint]) &&
+      strcontains(aws_cloudwatch_query_definition.this["slowest-requests"].query_string, "sort Latency desc")
+    )
+    error_message = "Each environment needs the errors-by-endpoint, request-id (across the endpoint's and the jobs' groups) and slowest-requests queries."
+  }
+}
+
+run "rejects_an_aws_namespace_for_the_serving_metrics" {
+  command = plan
+
+  variables {
+    serving_metrics_namespace = "AWS/SageMaker"
+  }
+
+  expect_failures = [var.serving_metrics_namespace]
+}
+
+run "rejects_a_drift_alarm_longer_than_a_day" {
+  command = plan
+
+  variables {
+    drift_alarm_evaluation_periods = 25
+  }
+
+  expect_failures = [var.drift_alarm_evaluation_periods]
+}
+
+run "rejects_a_query_group_outside_sagemaker" {
+  command = plan
+
+  variables {
+    sagemaker_job_log_group_names = ["/other/app"]
+  }
+
+  expect_failures = [var.sagemaker_job_log_group_names]
+}

@@ -139,6 +139,7 @@ module "replication" {
   source_bucket_names               = { for purpose in local.replicated_buckets : purpose => module.storage.versioned_bucket_names[purpose] }
   source_kms_key_arns               = { for purpose in local.replicated_buckets : purpose => module.kms.key_arns[purpose] }
   object_lock                       = var.object_lock
+  time_control                      = var.replication.time_control
   key_user_arns                     = var.orchestrator_principal_arns
   key_administration_actions        = module.kms.key_administration_actions
   noncurrent_version_retention_days = var.noncurrent_version_retention_days

@@ -275,11 +275,12 @@ variable "promotion_reader_principal_arns" {
 
 variable "replication" {
   type = object({
-    enabled = bool
-    region  = optional(string)
-    buckets = optional(list(string), ["data", "artifacts"])
+    enabled      = bool
+    region       = optional(string)
+    buckets      = optional(list(string), ["data", "artifacts"])
+    time_control = optional(bool, false)
   })
-  description = "Cross-region replication (modules/replication, docs/dr.md): every new object version and delete marker of the listed buckets (data, artifacts) is replicated to a replica bucket in `region`, encrypted with a key of that region. Off by default; on in prod."
+  description = "Cross-region replication (modules/replication, docs/dr.md): every new object version and delete marker of the listed buckets (data, artifacts) is replicated to a replica bucket in `region`, encrypted with a key of that region; time_control adds S3 Replication Time Control (15-minute SLA, extra cost). Off by default; on in prod."
   default     = { enabled = false }
 
   validation {

@@ -36,6 +36,9 @@ class ReplicationSettings(StrictModel):
     enabled: bool = False
     region: str | None = Field(None, description="The replica region; not the stack's region.")
     buckets: list[ReplicatedBucket] = Field(default_factory=_both_buckets, min_length=1)
+    time_control: bool = Field(
+        False, description="S3 Replication Time Control: 15-minute SLA, extra cost per GB."
+    )
 
     @field_validator("region")
     @classmethod

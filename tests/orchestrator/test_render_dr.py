@@ -52,6 +52,7 @@ def test_dr_is_off_unless_the_file_turns_it_on() -> None:
             "enabled": False,
             "region": None,
             "buckets": ["data", "artifacts"],
+            "time_control": False,
         }
         assert values["object_lock"] == {"enabled": False, "retention_days": 30}
         assert values["backup"]["enabled"] is False
@@ -63,6 +64,7 @@ def test_prod_replicates_locks_and_backs_up() -> None:
         "enabled": True,
         "region": "eu-central-1",
         "buckets": ["data", "artifacts"],
+        "time_control": False,
     }
     assert values["object_lock"] == {"enabled": True, "retention_days": 30}
     assert values["backup"] == {
@@ -77,7 +79,8 @@ def test_prod_replicates_locks_and_backs_up() -> None:
 def test_the_root_module_declares_the_dr_variables_as_typed_optional_objects() -> None:
     declared = declared_variables(TERRAFORM)
     assert describe_type(declared["replication"].type) == (
-        "object({buckets = optional(list(string)), enabled = bool, region = optional(string)})"
+        "object({buckets = optional(list(string)), enabled = bool, region = optional(string), "
+        "time_control = optional(bool)})"
     )
     assert describe_type(declared["object_lock"].type) == (
         "object({enabled = bool, retention_days = optional(number)})"
@@ -96,12 +99,18 @@ def test_one_bucket_and_a_named_state_bucket_render(envdir: Path) -> None:
         envdir,
         "staging",
         {
-            "replication": {"enabled": True, "region": "us-east-1", "buckets": ["artifacts"]},
+            "replication": {
+                "enabled": True,
+                "region": "us-east-1",
+                "buckets": ["artifacts"],
+                "time_control": True,
+            },
             "backup": {"enabled": True, "state_bucket_name": "my-state", "retention_days": 7},
         },
     )
     values = rendered(envdir, "staging")
     assert values["replication"]["buckets"] == ["artifacts"]
+    assert values["replication"]["time_control"] is True
     assert values["backup"]["state_bucket_name"] == "my-state"
     assert values["backup"]["retention_days"] == 7
 

@@ -95,6 +95,7 @@ def test_prod_replicates_data_and_artifacts_with_sse_kms_and_delete_markers(plan
         assert criteria["sse_kms_encrypted_objects"] == [{"status": "Enabled"}], bucket
         (destination,) = rule["destination"]
         assert destination["encryption_configuration"][0]["replica_kms_key_id"]
+        assert destination["replication_time"] == [] and destination["metrics"] == []  # no RTC
     # Which key and bucket: the references Terraform resolved.
     module = _module_config(plans, "prod", "replication")
     expressions = _config_resource(module, "aws_s3_bucket_replication_configuration.this")

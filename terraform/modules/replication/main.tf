@@ -378,6 +378,33 @@ resource "aws_s3_bucket_replication_configuration" "this" {
       encryption_configuration {
         replica_kms_key_id = aws_kms_key.replica.arn
       }
+
+      # Replication Time Control needs replication metrics with the same 15-minute threshold
+      # (Amazon S3 User Guide, "Meeting compliance requirements with S3 Replication Time
+      # Control").
+      dynamic "replication_time" {
+        for_each = var.time_control ? [15] : []
+
+        content {
+          status = "Enabled"
+
+          time {
+            minutes = replication_time.value
+          }
+        }
+      }
+
+      dynamic "metrics" {
+        for_each = var.time_control ? [15] : []
+
+        content {
+          status = "Enabled"
+
+          event_threshold {
+            minutes = metrics.value
+          }
+        }
+      }
     }
   }
 

@@ -88,6 +88,17 @@ variable "object_lock" {
   }
 }
 
+variable "time_control" {
+  type        = bool
+  description = "S3 Replication Time Control: S3 replicates 99.99% of new objects within 15 minutes (its SLA) and publishes replication metrics with a 15-minute threshold; costs extra per GB. Off: most objects replicate within minutes, without a guarantee."
+  default     = false
+
+  validation {
+    condition     = var.time_control == true || var.time_control == false
+    error_message = "time_control must be true or false."
+  }
+}
+
 variable "key_user_arns" {
   type        = list(string)
   description = "Principals that may read the replica buckets and use the replica key (their bucket and key policies name them): the orchestrator's principals, which read the replicas in a recovery (orchestrator restore --artifacts-map, data copies)."

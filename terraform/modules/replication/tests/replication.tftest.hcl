@@ -75,8 +75,31 @@ run "replicas_are_hardened_and_replication_covers_kms_objects_and_delete_markers
   }
 
   assert {
+    condition     = alltrue([for config in aws_s3_bucket_replication_configuration.this : length(one(one(config.rule).destination).replication_time) == 0])
+    error_message = "No Replication Time Control unless asked for (it costs extra)."
+  }
+
+  assert {
     condition     = contains([for s in jsondecode(aws_iam_role_policy.replication.policy).Statement : s.Sid], "ReadSourceObjectLock")
     error_message = "With Object Lock the role reads the source's retention and legal hold."
+  }
+}
+
+run "time_control_adds_the_15_minute_sla_and_its_metrics" {
+  command = plan
+
+  variables {
+    time_control = true
+  }
+
+  assert {
+    condition = alltrue([
+      for config in aws_s3_bucket_replication_configuration.this :
+      one(one(one(config.rule).destination).replication_time).status == "Enabled" &&
+      one(one(one(one(config.rule).destination).replication_time).time).minutes == 15 &&
+      one(one(one(config.rule).destination).metrics).status == "Enabled"
+    ])
+    error_message = "Replication Time Control: 15 minutes, with replication metrics enabled."
   }
 }
 

@@ -4,6 +4,11 @@
 #
 # - S3 in AWS Backup needs versioning on the bucket (AWS Backup Developer Guide, "Amazon S3
 #   backups", prerequisites); orchestrator bootstrap enables it on the state bucket.
+# - The selection names the bucket by ARN, so the account's per-region service opt-in for S3
+#   (aws_backup_region_settings, one per account and region, not managed here) does not
+#   matter: "If a resource type is explicitly assigned to a backup plan, such as Amazon S3 ...
+#   it will be included in the backup even if the opt-in is not enabled" (AWS Backup API
+#   Reference, UpdateRegionSettings).
 # - The service role: AWS Backup documents the managed policies
 #   AWSBackupServiceRolePolicyForS3Backup and AWSBackupServiceRolePolicyForS3Restore for S3
 #   (AWS Backup Developer Guide, "Amazon S3 backups", "Permissions"; AWS Managed Policy

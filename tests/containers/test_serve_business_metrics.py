@@ -188,3 +188,35 @@ def test_the_app_counts_answered_requests_only(
     assert (events[0]["Requests"], events[0]["Rows"]) == (2, 8)
     assert sum(e.get("Predictions", 0) for e in events) == 8
     assert sum(e.get("ScoreCount", 0) for e in events) == 8
+
+
+@pytest.mark.slow
+def test_a_real_server_flushes_on_its_timer_and_at_shutdown(
+    built: BuiltBundle, tmp_path: Path
+) -> None:
+    import time
+
+    import httpx
+    from serve_helpers import ServerProcess
+
+    env = {"SERVE_ENDPOINT_NAME": "ep", "SERVE_METRICS_INTERVAL": "1"}
+    server = ServerProcess(built.directory, tmp_path, workers=1, env=env).wait_ready()
+    row = ",".join(map(repr, built.raw_rows[0])).encode()
+    try:
+        for _ in range(5):
+            answer = httpx.post(f"{server.url}/invocations", content=row,
+                                headers={"Content-Type": "text/csv"})  # fmt: skip
+            assert answer.status_code == 200
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not _summaries(server.log_lines()):
+            time.sleep(0.2)
+        assert [s["Requests"] for s in _summaries(server.log_lines())] == [5]  # the timer
+        httpx.post(f"{server.url}/invocations", content=row, headers={"Content-Type": "text/csv"})
+    finally:
+        server.stop()
+    assert [s["Requests"] for s in _summaries(server.log_lines())] == [5, 1]  # at shutdown
+
+
+def _summaries(lines: list[str]) -> list[dict[str, Any]]:
+    events = [orjson.loads(line) for line in lines if line.startswith("{")]
+    return [e for e in events if "Requests" in e and e.get("EndpointName") == "ep"]

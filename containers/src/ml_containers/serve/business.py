@@ -4,8 +4,9 @@ dimensioned by ``EndpointName`` and ``VariantName``.
 
 Unlike the per-request line of :mod:`.emf`, these are aggregated in the worker and written at most
 once per ``SERVE_METRICS_INTERVAL`` seconds (a timer on the worker's event loop, started by the
-first request after a flush, so an idle worker writes nothing and never wakes up), plus once at
-exit. A request adds a few integer increments; the lines cost nothing per request.
+first request after a flush, so an idle worker writes nothing and never wakes up), plus once when
+the worker stops (``worker.py``'s shutdown; ``atexit`` outside a worker). A request adds a few
+integer increments; the lines cost nothing per request.
 
 EMF (CloudWatch User Guide, "Specification: Embedded metric format",
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html):

@@ -121,6 +121,9 @@ class BalancedServer(Server):
         capture = getattr(self.config.app, "capture", None)
         if capture is not None:
             capture.flush()
+        business = getattr(self.config.app, "business", None)  # the business metrics, likewise
+        if business is not None:
+            business.flush()
 
 
 class ServingWorker(UvicornWorker):

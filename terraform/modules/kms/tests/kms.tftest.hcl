@@ -73,3 +73,50 @@ run "rejects_out_of_range_deletion_window" {
 
   expect_failures = [var.deletion_window_days]
 }
+
+# Replication: the role may decrypt only the replicated buckets' objects, only through S3 in
+# this region; a key whose bucket is not replicated (logs, or data when only artifacts is)
+# gets no such statement.
+run "the_replication_role_decrypts_only_its_buckets_objects_through_s3" {
+  command = plan
+
+  variables {
+    replication_role_arn           = "arn:aws:iam::123456789012:role/mlops-demo-test-s3-replication"
+    replication_source_bucket_arns = { artifacts = "arn:aws:s3:::mlops-demo-test-artifacts-123456789012" }
+  }
+
+  assert {
+    condition = one([
+      for statement in jsondecode(aws_kms_key.this["artifacts"].policy).Statement : statement
+      if statement.Sid == "ReplicationRoleDecryptsSourceObjects"
+      ]) == {
+      Sid       = "ReplicationRoleDecryptsSourceObjects"
+      Effect    = "Allow"
+      Principal = { AWS = "arn:aws:iam::123456789012:role/mlops-demo-test-s3-replication" }
+      Action    = "kms:Decrypt"
+      Resource  = "*"
+      Condition = {
+        StringEquals = { "kms:ViaService" = "s3.eu-west-1.amazonaws.com" }
+        StringLike   = { "kms:EncryptionContext:aws:s3:arn" = ["arn:aws:s3:::mlops-demo-test-artifacts-123456789012", "arn:aws:s3:::mlops-demo-test-artifacts-123456789012/*"] }
+      }
+    }
+    error_message = "The artifacts key lets the replication role decrypt its bucket's objects through S3 only."
+  }
+
+  assert {
+    condition = alltrue([
+      for purpose in ["data", "logs"] : !contains([for s in jsondecode(aws_kms_key.this[purpose].policy).Statement : s.Sid], "ReplicationRoleDecryptsSourceObjects")
+    ])
+    error_message = "Keys of buckets that are not replicated name no replication role."
+  }
+}
+
+run "rejects_replicated_buckets_without_a_role" {
+  command = plan
+
+  variables {
+    replication_source_bucket_arns = { data = "arn:aws:s3:::mlops-demo-test-data-123456789012" }
+  }
+
+  expect_failures = [var.replication_source_bucket_arns]
+}

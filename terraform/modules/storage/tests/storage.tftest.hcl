@@ -110,6 +110,11 @@ run "buckets_are_secure_by_default" {
     condition     = alltrue([for bucket in aws_s3_bucket.this : bucket.force_destroy == false])
     error_message = "force_destroy must default to false."
   }
+
+  assert {
+    condition     = length(aws_s3_bucket_object_lock_configuration.artifacts) == 0 && output.object_lock == null
+    error_message = "Object Lock is off unless asked for (it can never be turned off again)."
+  }
 }
 
 run "force_destroy_is_a_deliberate_switch" {
@@ -133,4 +138,45 @@ run "rejects_a_name_prefix_that_makes_bucket_names_too_long" {
   }
 
   expect_failures = [var.name_prefix]
+}
+
+# Object Lock: governance mode on the artifacts bucket only, enabled through the configuration
+# resource (S3 accepts it on an existing versioned bucket) and never through the bucket's own
+# object_lock_enabled, which would replace the bucket.
+run "object_lock_locks_the_artifacts_bucket_in_governance_mode" {
+  command = plan
+
+  variables {
+    object_lock = { enabled = true, retention_days = 30 }
+  }
+
+  assert {
+    condition     = length(aws_s3_bucket_object_lock_configuration.artifacts) == 1 && aws_s3_bucket_object_lock_configuration.artifacts[0].bucket == "mlops-demo-test-artifacts-123456789012"
+    error_message = "Exactly the artifacts bucket is locked."
+  }
+
+  assert {
+    condition = (
+      aws_s3_bucket_object_lock_configuration.artifacts[0].object_lock_enabled == "Enabled" &&
+      one(one(aws_s3_bucket_object_lock_configuration.artifacts[0].rule).default_retention).mode == "GOVERNANCE" &&
+      one(one(aws_s3_bucket_object_lock_configuration.artifacts[0].rule).default_retention).days == 30
+    )
+    error_message = "Governance mode with the environment's retention."
+  }
+
+  assert {
+    condition     = output.object_lock == { mode = "GOVERNANCE", days = 30 }
+    error_message = "The module reports the lock it applied."
+  }
+}
+
+run "object_lock_is_refused_with_force_destroy" {
+  command = plan
+
+  variables {
+    force_destroy = true
+    object_lock   = { enabled = true }
+  }
+
+  expect_failures = [var.object_lock]
 }

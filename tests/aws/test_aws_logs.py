@@ -149,3 +149,39 @@ def test_cli_reads_the_latest_execution_and_the_endpoint(
     assert [json.loads(x)["request_id"] for x in capsys.readouterr().out.splitlines()] == ["abc-1"]
     assert cli(envdir, "logs", "--endpoint", "nope", *flags) == 2
     assert f"pass --endpoint {PREFIX}-endpoint" in capsys.readouterr().err
+
+
+class _Jobs:
+    """DescribeProcessingJob as SageMaker answers a name in its ARN's (lowercased) form: with
+    the name as created. moto looks names up case-sensitively, so this one call is stubbed."""
+
+    class exceptions:
+        ResourceNotFound = KeyError
+
+    def describe_processing_job(self, ProcessingJobName: str) -> dict[str, str]:
+        assert ProcessingJobName == "pipelines-x1y2-preprocess-abcd"
+        return {"ProcessingJobName": "pipelines-x1y2-Preprocess-AbCd"}
+
+
+@pytest.mark.usefixtures("moto")
+def test_a_pipeline_job_is_read_by_its_name_as_created_not_its_arn_s() -> None:
+    from test_cli_aws import stack_outputs
+
+    logs = boto3.client("logs", region_name=REGION)
+    group = "/aws/sagemaker/ProcessingJobs"
+    _put(
+        logs,
+        group,
+        "pipelines-x1y2-Preprocess-AbCd/algo-1",
+        ["mixed case"],
+        int(time.time() * 1000),
+    )
+    reader = AwsLogReader(logs, stack_outputs(), _Jobs())
+    arn = f"{ARN}:processing-job/pipelines-x1y2-preprocess-abcd"
+    execution = ExecutionSummary(
+        id="e", pipeline="p", status="Succeeded",
+        steps=(StepSummary("Preprocess", "Processing", "Succeeded", job_arn=arn),),
+    )  # fmt: skip
+    sources = reader.execution_sources(execution)
+    assert sources[0].prefix == "pipelines-x1y2-Preprocess-AbCd/"
+    assert [e.message for e in reader.read(sources, None, None).events] == ["mixed case"]

@@ -395,6 +395,6 @@ def aws_backend(
         images=AwsImageSource(repository_images(ecr), outputs.ecr_repository_url, config.name),
         serves_after_run=False,
         work_dir=Path.cwd() / ".mlops" / "aws" / config.name,
-        logs=AwsLogReader(logs, outputs),
+        logs=AwsLogReader(logs, outputs, clients.sagemaker),
         identity=identity,
     )

@@ -5,8 +5,9 @@ CloudWatch"): processing jobs to ``/aws/sagemaker/ProcessingJobs``, training job
 ``/aws/sagemaker/TrainingJobs`` and transform jobs to ``/aws/sagemaker/TransformJobs``, in streams
 named ``<job name>/<host>...``; an endpoint to ``/aws/sagemaker/Endpoints/<endpoint name>``. The
 groups come from the stack's ``log_group_names`` output. An execution's jobs come from its steps'
-metadata (ListPipelineExecutionSteps, read by the pipeline runner): a tuning step's training jobs
-are named ``<tuning job>-<nnn>-<id>``, so the tuning job's name is their common stream prefix.
+metadata (ListPipelineExecutionSteps, read by the pipeline runner), each job's exact name from
+Describe*Job (ARNs lowercase it; streams do not); a tuning step's training jobs are named
+``<tuning job>-<nnn>-<id>``, so the tuning job's name is their common stream prefix.
 
 Reads are FilterLogEvents over every page (``nextToken``); the cursor keeps, per source, the
 newest timestamp seen and the ids of the events at it, so a follow-up read starts at that
@@ -17,6 +18,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
 
 from orchestrator.backends.aws.clients import aws_errors
 from orchestrator.backends.logs import LogBatch, LogEvent, LogSource, request_id_of
@@ -41,10 +44,29 @@ DEFAULT_GROUPS = {
 MAX_PAGES = 1000  # a guard against a token that never ends, far above any real read
 
 
+# ARN resource type -> (Describe* operation, its name parameter and answer key).
+DESCRIBE = {
+    "processing-job": ("describe_processing_job", "ProcessingJobName"),
+    "training-job": ("describe_training_job", "TrainingJobName"),
+    "hyper-parameter-tuning-job": (
+        "describe_hyper_parameter_tuning_job",
+        "HyperParameterTuningJobName",
+    ),
+    "transform-job": ("describe_transform_job", "TransformJobName"),
+}
+
+
 class AwsLogReader:
-    def __init__(self, logs: Any, outputs: StackOutputs, page_size: int | None = None) -> None:
+    def __init__(
+        self,
+        logs: Any,
+        outputs: StackOutputs,
+        sagemaker: Any = None,
+        page_size: int | None = None,
+    ) -> None:
         self.logs = logs
         self.outputs = outputs
+        self.sagemaker = sagemaker  # finds a job's exact name (its log streams' prefix)
         self.page_size = page_size  # FilterLogEvents' limit (None: the service's, 10,000)
 
     def _group(self, key: str) -> str:
@@ -59,9 +81,30 @@ class AwsLogReader:
             key = JOB_LOG_GROUPS.get(kind)
             if key is None or not name:
                 continue
+            name = self._job_name(kind, name)
             prefix = f"{name}-" if kind == "hyper-parameter-tuning-job" else f"{name}/"
             sources.append(LogSource(step.name, self._group(key), prefix))
         return sources
+
+    def _job_name(self, kind: str, arn_name: str) -> str:
+        """The job's name as created: SageMaker lowercases names in ARNs, but a job's log
+        streams carry its name as given (a pipeline's jobs have the step's name in theirs).
+        Describe* accepts the ARN's form, as the SageMaker Python SDK's
+        ``ProcessingJob.from_processing_arn`` relies on. A job Describe* no longer knows keeps
+        the ARN's form."""
+        if self.sagemaker is None:
+            return arn_name
+        operation, key = DESCRIBE[kind]
+        with aws_errors(f"describe the {kind} {arn_name}"):
+            try:
+                answer = getattr(self.sagemaker, operation)(**{key: arn_name})
+            except self.sagemaker.exceptions.ResourceNotFound:
+                return arn_name
+            except ClientError as exc:  # moto and some APIs answer ValidationException
+                if exc.response.get("Error", {}).get("Code") != "ValidationException":
+                    raise
+                return arn_name
+        return str(answer.get(key) or arn_name)
 
     def endpoint_sources(self, endpoint: str) -> list[LogSource]:
         ours = self.outputs.endpoint_name

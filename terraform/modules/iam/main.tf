@@ -368,6 +368,14 @@ resource "aws_iam_policy" "orchestrator" {
         ]
         Resource = [local.pipeline_arn, "${local.pipeline_arn}/execution/*"]
       },
+      {
+        # `orchestrator logs --execution`: a step's job by its name as created (ARNs lowercase
+        # it, log streams do not). Pipeline job names carry no project prefix to scope by.
+        Sid      = "ReadStepJobNames"
+        Effect   = "Allow"
+        Action   = ["sagemaker:DescribeHyperParameterTuningJob", "sagemaker:DescribeProcessingJob", "sagemaker:DescribeTrainingJob"]
+        Resource = local.job_resources
+      },
       local.pass_execution_role,
       {
         Sid       = "PassPipelineRoleToSageMakerOnly"

@@ -62,6 +62,15 @@ def sources_for(backend: Backend, target: LogTarget) -> tuple[str, list[LogSourc
     return f"execution {execution.id}", backend.logs.execution_sources(execution)
 
 
+def refresher(backend: Backend, target: LogTarget) -> Callable[[], list[LogSource]] | None:
+    """For ``--follow`` on an execution: its sources found again (its steps, by id, even when
+    asked for ``latest``); None for an endpoint, whose sources do not change."""
+    if target.execution is None:
+        return None
+    execution_id = find_execution(backend, target.execution).id
+    return lambda: backend.logs.execution_sources(backend.pipelines.describe(execution_id))
+
+
 def default_since(target: LogTarget) -> datetime | None:
     return datetime.now(UTC) - DEFAULT_ENDPOINT_SINCE if target.endpoint is not None else None
 
@@ -76,15 +85,20 @@ def read_logs(
     follow: bool = False,
     interval: float = 5.0,
     timeout: float | None = None,
+    refresh: Callable[[], list[LogSource]] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> int:
-    """Print the events (``emit``) and, following, keep reading; the number of events."""
+    """Print the events (``emit``) and, following, keep reading; the number of events.
+    ``refresh`` (following a running execution) finds the sources again before each read, so
+    a step that starts later is read too; the cursor carries over for the sources seen before."""
     deadline = None if timeout is None else clock() + timeout
     cursor: dict[str, Any] | None = None
     told: set[str] = set()
     count = 0
     while True:
+        if refresh is not None and cursor is not None:
+            sources = refresh()
         batch = backend.logs.read(sources, since, cursor)
         cursor = batch.cursor
         for source in batch.missing:

@@ -190,3 +190,23 @@ def test_a_rewritten_file_is_read_again(tmp_path: Path) -> None:
     os.utime(path)
     again = reader.read(source, None, first.cursor)
     assert [e.message for e in again.events] == ["new"]
+
+
+def test_following_an_execution_picks_up_a_step_that_starts_later(
+    environments: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    logs = environments.parent / "state" / "state" / "executions" / "abc123" / "logs"
+
+    def later_step() -> None:
+        time.sleep(0.3)
+        (logs / "Evaluate.log").write_text("auc=0.98\n")
+
+    writer = threading.Thread(target=later_step)
+    writer.start()
+    code, out, err = _run(
+        capsys, "logs", "--environments-dir", str(environments), "--execution", "latest",
+        "--follow", "--poll-interval", "0.1", "--timeout", "1",
+    )  # fmt: skip
+    writer.join()
+    assert code == 0, err
+    assert out.count("[Evaluate] auc=0.98") == 1 and out.count("[Preprocess] reading data") == 1

@@ -68,6 +68,7 @@ class AwsLogReader:
         self.outputs = outputs
         self.sagemaker = sagemaker  # finds a job's exact name (its log streams' prefix)
         self.page_size = page_size  # FilterLogEvents' limit (None: the service's, 10,000)
+        self._names: dict[str, str] = {}  # a job's name never changes: described once
 
     def _group(self, key: str) -> str:
         return str(self.outputs.log_group_names.get(key) or DEFAULT_GROUPS[key])
@@ -94,6 +95,11 @@ class AwsLogReader:
         the ARN's form."""
         if self.sagemaker is None:
             return arn_name
+        if f"{kind}/{arn_name}" not in self._names:
+            self._names[f"{kind}/{arn_name}"] = self._describe_name(kind, arn_name)
+        return self._names[f"{kind}/{arn_name}"]
+
+    def _describe_name(self, kind: str, arn_name: str) -> str:
         operation, key = DESCRIBE[kind]
         with aws_errors(f"describe the {kind} {arn_name}"):
             try:

@@ -69,6 +69,7 @@ def logs(args: argparse.Namespace) -> int:
         default_since,
         parse_since,
         read_logs,
+        refresher,
         sources_for,
     )
 
@@ -93,14 +94,17 @@ def logs(args: argparse.Namespace) -> int:
 
     with context.backend(args) as backend:
         what, sources = sources_for(backend, target)
-        if not sources:
+        refresh = refresher(backend, target) if args.follow else None
+        if not sources and refresh is None:
             say(f"{what}: no logs (no step ran a job, or nothing was served yet)")
             return 0
-        say(f"{what}: " + ", ".join(sorted({s.describe() for s in sources})))
+        if sources:
+            say(f"{what}: " + ", ".join(sorted({s.describe() for s in sources})))
         try:
             count = read_logs(
                 backend, sources, since, emit, say,
                 follow=args.follow, interval=args.poll_interval, timeout=args.timeout,
+                refresh=refresh,
             )  # fmt: skip
         except KeyboardInterrupt:
             say("stopped")

@@ -4,9 +4,14 @@ files) and on AWS (SageMaker's CloudWatch Logs groups), once or followed."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from orchestrator.cli import options
 from orchestrator.cli.registry import command
+
+if TYPE_CHECKING:
+    from orchestrator.backends.logs import LogEvent
 
 DEFAULT_FOLLOW_INTERVAL = 5.0
 
@@ -58,9 +63,6 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     arguments=_arguments,
 )
 def logs(args: argparse.Namespace) -> int:
-    import sys
-
-    from orchestrator.backends.logs import LogEvent
     from orchestrator.cli import context
     from orchestrator.cli.console import say
     from orchestrator.errors import UserError
@@ -78,20 +80,7 @@ def logs(args: argparse.Namespace) -> int:
     target = LogTarget(execution=args.execution, endpoint=args.endpoint)
     since = parse_since(args.since) if args.since else default_since(target)
 
-    def emit(event: LogEvent) -> None:
-        if args.output == "json":
-            import orjson
-
-            sys.stdout.write(orjson.dumps(event.to_dict()).decode() + "\n")
-        else:
-            when = (
-                event.timestamp.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-                if event.timestamp
-                else "-"
-            )
-            sys.stdout.write(f"{when} [{event.source}] {event.message}\n")
-        sys.stdout.flush()
-
+    emit = _printer(args.output)
     with context.backend(args) as backend:
         what, sources = sources_for(backend, target)
         refresh = refresher(backend, target) if args.follow else None
@@ -112,3 +101,21 @@ def logs(args: argparse.Namespace) -> int:
     if not args.follow and count == 0:
         say(f"{what}: no events" + (f" since {since.isoformat()}" if since else ""))
     return 0
+
+
+def _printer(output: str) -> Callable[[LogEvent], None]:
+    """One event per line on stdout, flushed: JSON (``--output json``) or ``time [source] text``."""
+    import sys
+
+    def emit(event: LogEvent) -> None:
+        if output == "json":
+            import orjson
+
+            sys.stdout.write(orjson.dumps(event.to_dict()).decode() + "\n")
+        else:
+            stamp = event.timestamp
+            when = stamp.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z" if stamp else "-"
+            sys.stdout.write(f"{when} [{event.source}] {event.message}\n")
+        sys.stdout.flush()
+
+    return emit

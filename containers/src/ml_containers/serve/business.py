@@ -227,7 +227,11 @@ class BusinessMetrics:
         for name, count in zip(self.classes or (), self.class_counts, strict=False):
             if count:
                 out.append(
-                    self._line(stamp, {"PredictedClass": name}, {"Predictions": ("Count", count)})
+                    self._line(
+                        stamp,
+                        {"PredictedClass": name[:_NAME_LIMIT]},
+                        {"Predictions": ("Count", count)},
+                    )
                 )
         for name, count in zip(self.bucket_names, self.bucket_counts, strict=True):
             if count:

@@ -1,22 +1,20 @@
 """The Endpoints page's data: what serves (the live config, its variants and weights), latency
 and errors of the last hour, the deployment history (``endpoint history``'s events, rollbacks
-marked), and drift reports, which do not exist yet (model monitoring is issue #19)."""
+marked), and the drift reports ``orchestrator monitor run`` wrote (``drift.py``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from orchestrator.backends.aws.monitoring_schedule import schedule_name
 from orchestrator.backends.base import Backend
 from orchestrator.flows import history
 from orchestrator.settings.environment import EnvironmentConfig
 from orchestrator.ui import charts
 from orchestrator.ui.aws_endpoint import endpoint_metrics, live_config
+from orchestrator.ui.drift import drift_reports
 from orchestrator.ui.local_metrics import local_endpoint_metrics
 
-MONITORING_NOTE = (
-    "no monitoring yet: the platform does not produce drift reports (model monitoring is issue "
-    "#19), so there is nothing to show here"
-)
 LOCAL_LIVE_NOTE = (
     "a local endpoint lives only as long as the command that started it (`orchestrator run`, "
     "`orchestrator endpoint serve`); this UI does not start one"
@@ -107,5 +105,7 @@ def endpoints_page(backend: Backend, config: EnvironmentConfig) -> dict[str, Any
         "metrics": metrics,
         "charts": _charts(metrics) if metrics else [],
         "history": _history(backend),
-        "monitoring": {"available": False, "note": MONITORING_NOTE},
+        "monitoring": drift_reports(
+            config, schedule_name(backend.outputs) if backend.name == "aws" else None
+        ),
     }

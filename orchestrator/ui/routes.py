@@ -10,11 +10,11 @@ from urllib.parse import parse_qsl, urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from orchestrator.backends.model_registry import ApprovalStatus
-from orchestrator.ui import endpoints, executions, models
+from orchestrator.ui import drift, endpoints, executions, models
 from orchestrator.ui.errors import BadRequest, error_response
 
 Build = Callable[[Request], dict[str, Any]]
@@ -94,6 +94,16 @@ async def plot(request: Request) -> Response:
     return Response(body, media_type="image/png", headers={"cache-control": "no-store"})
 
 
+async def drift_page(request: Request) -> Response:
+    """One ``monitor run`` report's own HTML page (drift.py serves only its stamped folders)."""
+    _, config = _ctx(request)
+    try:
+        body = await run_in_threadpool(drift.report_page, config, request.path_params["stamp"])
+    except Exception as exc:
+        return error_response(request, exc)
+    return HTMLResponse(body, headers={"cache-control": "no-store"})
+
+
 async def _form(request: Request) -> dict[str, str]:
     kind = request.headers.get("content-type", "").split(";")[0].strip()
     body = await request.body()
@@ -154,6 +164,7 @@ def routes() -> list[Route]:
     )
     found += page("/endpoints", "endpoints.html", lambda r: endpoints.endpoints_page(*_ctx(r)))
     found.append(Route("/models/{version}/plots/{name}", plot, methods=["GET"]))
+    found.append(Route("/endpoints/drift/{stamp}", drift_page, methods=["GET"]))
     for prefix in ("", "/api"):
         found.append(
             Route(f"{prefix}/models/{{version}}/approve", change("Approved"), methods=["POST"])

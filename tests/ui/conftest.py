@@ -5,6 +5,7 @@ Debian's chromium driven by Playwright (no browser download)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
-from e2e_support import BIN, lean_environments, run_json
+from e2e_support import BIN, lean_environments, run_json, run_program
 
 CHROMIUM = Path(os.environ.get("MLOPS_CHROMIUM", "/usr/bin/chromium"))
 SERVER_START_SECONDS = 30
@@ -28,6 +29,7 @@ class UiRun:
     environments: Path
     first: dict  # `run --output json` of the first run
     second: dict
+    drift: dict  # `monitor run --output json` over the runs' captured requests
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +40,16 @@ def ui_run(tmp_path_factory: pytest.TempPathFactory) -> UiRun:
     second = run_json(
         environments, "run", "--parameter", "ModelApprovalStatus=PendingManualApproval", cwd=folder
     )
-    return UiRun(folder, environments, first, second)
+    # The runs' own test requests were captured: enough for a verdict at 10 rows. Either verdict
+    # will do (exit 0 no drift, 1 drift): the pages must show the one `monitor run` printed.
+    done = run_program(
+        "orchestrator", "monitor", "run", "--env", "local", "--environments-dir", environments,
+        "--set", "monitoring.min_rows=10", "--output", "json", cwd=folder,
+    )  # fmt: skip
+    assert done.returncode in (0, 1), done.stderr
+    drift = json.loads(done.stdout)
+    assert drift["status"] == ("ok", "drift")[done.returncode]
+    return UiRun(folder, environments, first, second, drift)
 
 
 def start_ui(

@@ -24,11 +24,17 @@ from orchestrator.ui.endpoints import endpoints_page
 
 def test_no_endpoint_yet_is_said_and_cloudwatch_metrics_are_read(tmp_path: Path) -> None:
     with aws_on_moto(tmp_path) as backend:
-        page = endpoints_page(backend, cast(EnvironmentConfig, SimpleNamespace(name="dev")))
+        config = SimpleNamespace(name="dev", state_dir=tmp_path / "state")
+        page = endpoints_page(backend, cast(EnvironmentConfig, config))
         assert page["live"]["status"] is None
         assert "does not exist yet" in page["live"]["note"]
         assert page["metrics"] is None and page["history"] == []
-        assert "no monitoring yet" in page["monitoring"]["note"]
+        monitoring = page["monitoring"]  # the schedule deploy converges, no report here yet
+        assert monitoring["schedule"] == f"{backend.outputs.endpoint_name}-drift"
+        assert (
+            monitoring["reports"] == []
+            and "orchestrator monitor run --env dev" in (monitoring["note"])
+        )
 
         cloudwatch = boto3.client("cloudwatch", region_name=backend.endpoints.clients.region)
         at = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=5)

@@ -104,7 +104,7 @@ def test_executions_step_graph_model_plots_approve(page: Page, ui_url: str, ui_r
     assert second["status_reason"] == "reviewed the plots in the UI test"
 
 
-def test_compare_and_endpoints_pages(page: Page, ui_url: str) -> None:
+def test_compare_and_endpoints_pages(page: Page, ui_url: str, ui_run: UiRun) -> None:
     page.goto(f"{ui_url}/models")
     page.get_by_role("button", name="Compare").click()
     expect(page).to_have_url(re.compile(r"/models/compare\?a=1&b=2$"))
@@ -112,7 +112,7 @@ def test_compare_and_endpoints_pages(page: Page, ui_url: str) -> None:
     check_and_shoot(page, "compare")
 
     page.get_by_role("link", name="Endpoints").click()
-    expect(page.locator("#monitoring")).to_contain_text("no monitoring yet")
+    expect(page.locator("#monitoring")).to_contain_text(ui_run.drift["status"])
     expect(page.get_by_role("figure").first).to_be_visible()
     check_and_shoot(page, "endpoints")
 

@@ -67,7 +67,15 @@ def test_each_page_has_a_json_twin_with_the_clis_data(ui_run: UiRun, ui_url: str
     endpoints = get(ui_url, "/api/endpoints").json()
     assert [e["version"] for e in endpoints["history"]] == [1, 1]
     assert endpoints["metrics"]["requests_total"] >= 1  # the runs' own test requests
-    assert "no monitoring yet" in endpoints["monitoring"]["note"]
+    monitoring = endpoints["monitoring"]  # the report `monitor run` wrote, as it printed it
+    [report] = monitoring["reports"]
+    assert monitoring["available"] and monitoring["schedule"] is None  # local: no schedule
+    assert report["status"] == ui_run.drift["status"] and report["rows"] == ui_run.drift["rows"]
+    assert report["version"] == ui_run.drift["model"]["version"]
+    assert report["start"] == ui_run.drift["window"]["start"]
+    page = get(ui_url, report["url"])
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "mean radius" in page.text  # the report's own page, per feature
     compare = get(ui_url, "/api/models/compare?a=1&b=2").json()
     assert {m["metric"] for m in compare["metrics"]} >= {"auc", "accuracy"}
 
@@ -85,6 +93,8 @@ def test_each_page_has_a_json_twin_with_the_clis_data(ui_run: UiRun, ui_url: str
         ("/api/models/compare?a=1", 400, "b must be a version number"),
         ("/api/models?dataset=../x", 400, "../x"),
         ("/api/nothing", 404, "/api/nothing"),
+        ("/endpoints/drift/20240101T000000Z", 404, "20240101T000000Z"),
+        ("/endpoints/drift/..%2F..%2Fregistry.sqlite", 404, "registry.sqlite"),
     ],
 )
 def test_bad_requests_are_4xx_json_naming_the_problem(

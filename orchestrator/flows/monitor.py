@@ -113,12 +113,25 @@ def served_package(
     return resolve(backend, None, group, purpose="monitored")
 
 
+def baseline_uris(package: ModelPackage) -> list[str | None]:
+    """Where the package's baseline is: the URIs the local registry keeps, else beside the
+    ModelQuality report (evaluation.json), where Evaluate wrote them, which is where a SageMaker
+    package's DriftCheckBaselines point too."""
+    folder = package.metrics_uri.rpartition("/")[0] if package.metrics_uri else None
+    return [
+        package.metadata.get(key) or (f"{folder}/{file}" if folder else None)
+        for key, file in (
+            (names.BASELINE_STATISTICS_KEY, names.BASELINE_STATISTICS_FILE),
+            (names.BASELINE_CONSTRAINTS_KEY, names.BASELINE_CONSTRAINTS_FILE),
+        )
+    ]
+
+
 def baseline_of(backend: Backend, package: ModelPackage) -> tuple[dict[str, Any], dict[str, Any]]:
     """The package's baseline ``statistics.json`` and ``constraints.json``."""
     documents = []
-    for key in (names.BASELINE_STATISTICS_KEY, names.BASELINE_CONSTRAINTS_KEY):
-        uri = package.metadata.get(key)
-        if not uri:
+    for uri in baseline_uris(package):
+        if not uri or not backend.artifacts.exists(uri):
             raise UserError(
                 f"version {package.version} of {package.group} has no drift baseline (it was "
                 "registered before Evaluate wrote one): run the pipeline again "
@@ -171,7 +184,12 @@ def monitor_run(
     report["capture"] = where
     folder = request.report_dir or config.state_dir / "monitoring" / config.name / _stamp(now)
     report["report_dir"] = str(folder)
-    write_report(report, statistics_of_window(statistics, window), folder)
+    try:
+        write_report(report, statistics_of_window(statistics, window), folder)
+    except OSError as exc:
+        raise UserError(
+            f"cannot write the report to {folder}: {exc}; pass another --report"
+        ) from None
     return report
 
 

@@ -170,7 +170,6 @@ def refused(capsys: pytest.CaptureFixture[str], environments: Path, *argv: str) 
     ("argv", "expected"),
     [
         (["--env", "nowhere"], "nowhere"),
-        (["--env", "dev"], "monitor run reads capture locally only so far"),
         (["--since", "last tuesday"], "--since 'last tuesday' is neither a duration"),
         (["--set", "monitoring.ks_alpha=2"], "ks_alpha"),
         (["--set", "monitoring.window=3"], "monitoring.window"),

@@ -25,6 +25,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         "--version", type=int, help="the model version whose baseline to use (default: served)"
     )
     options.dataset(parser)
+    options.stack(parser)
     parser.add_argument(
         "--report",
         type=Path,
@@ -43,17 +44,10 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 def monitor_run(args: argparse.Namespace) -> int:
     from orchestrator.cli import context
     from orchestrator.cli.console import show
-    from orchestrator.errors import UserError
     from orchestrator.flows import history
     from orchestrator.flows import monitor as flow
 
     config = context.environment(args)
-    if config.backend == "aws":
-        raise UserError(
-            f"monitor run reads capture locally only so far; environment {config.name}'s "
-            "endpoint is monitored by the scheduled `monitor` job on AWS (docs/monitoring.md). "
-            "Use --env local, or read that job's constraint_violations.json"
-        )
     request = flow.MonitorRequest(args.since, args.until, args.version, args.dataset, args.report)
     with context.backend(args, config) as backend:
         report = flow.monitor_run(backend, config, request, history.now())

@@ -91,6 +91,7 @@ def thresholds(settings: MonitoringSettings) -> Thresholds:
         chi2_alpha=settings.chi2_alpha,
         min_rows=settings.min_rows,
         bins=settings.bins,
+        completeness_drop=settings.completeness_drop,
     )
 
 

@@ -30,6 +30,13 @@ class MonitoringSettings(StrictModel):
         100, ge=1, le=10_000_000, description="Fewer captured rows: no verdict (exit 2 locally)."
     )
     bins: int = Field(10, ge=2, le=100, description="PSI bins of numeric features (quantiles).")
+    completeness_drop: float = Field(
+        0.1,
+        gt=0,
+        lt=1,
+        description="A feature's share of missing values may exceed the baseline's by this much "
+        "(the baseline's training rows were imputed, so it sees none).",
+    )
     default_window_hours: int = Field(
         24, ge=1, le=24 * 90, description="The window `monitor run` reads without --since."
     )
@@ -44,4 +51,5 @@ def monitor_environment(settings: MonitoringSettings) -> dict[str, str]:
         "MONITOR_CHI2_ALPHA": repr(settings.chi2_alpha),
         "MONITOR_MIN_ROWS": str(settings.min_rows),
         "MONITOR_BINS": str(settings.bins),
+        "MONITOR_COMPLETENESS_DROP": repr(settings.completeness_drop),
     }

@@ -107,6 +107,7 @@ def test_monitoring_settings_defaults_and_the_containers_variables() -> None:
         "MONITOR_CHI2_ALPHA": "0.01",
         "MONITOR_MIN_ROWS": "500",
         "MONITOR_BINS": "10",
+        "MONITOR_COMPLETENESS_DROP": "0.1",
     }
     from ml_containers.monitor.cli import thresholds_from
 

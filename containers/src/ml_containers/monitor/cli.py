@@ -34,6 +34,7 @@ THRESHOLD_VARIABLES = {
     "MONITOR_CHI2_ALPHA": ("chi2_alpha", float),
     "MONITOR_MIN_ROWS": ("min_rows", int),
     "MONITOR_BINS": ("bins", int),
+    "MONITOR_COMPLETENESS_DROP": ("completeness_drop", float),
 }
 
 
@@ -52,7 +53,7 @@ def thresholds_from(env: Mapping[str, str]) -> Thresholds:
         except ValueError:
             what = "a whole number" if kind is int else "a number"
             raise SettingError(f"{variable} must be {what}, got {raw!r}") from None
-        if value <= 0 or (name.endswith("alpha") and value >= 1):
+        if value <= 0 or (name.endswith(("alpha", "drop")) and value >= 1):
             raise SettingError(f"{variable} is out of range: {raw!r}")
         values[name] = value
     return Thresholds(**values)

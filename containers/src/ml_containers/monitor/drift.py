@@ -41,7 +41,7 @@ class Thresholds:
     chi2_alpha: float = 0.01
     min_rows: int = 100
     bins: int = 10
-    completeness_drop: float = 0.05
+    completeness_drop: float = 0.1
 
 
 @dataclass

@@ -154,6 +154,16 @@ output "paging_alarm_names" {
   value       = module.monitoring.alarm_names
 }
 
+output "observability" {
+  description = "Where to look (docs/monitoring.md): the dashboard, the alarm on the drift schedule's drift_detected metric, the schedule the orchestrator gives the endpoint, and the Logs Insights query definitions. Read by people; not part of the orchestrator's required contract."
+  value = {
+    dashboard_name      = module.monitoring.dashboard_name
+    drift_alarm_name    = module.monitoring.drift_alarm_name
+    drift_schedule_name = "${local.endpoint_name}-drift"
+    log_query_names     = module.monitoring.log_query_names
+  }
+}
+
 output "promotion_reader_role_arn" {
   description = "The role the next environment assumes to promote this stack's models (orchestrator promote --from-role-arn); null when promotion_reader_principal_arns is empty."
   value       = module.iam.promotion_reader_role_arn

@@ -99,8 +99,8 @@ def served_package(
     backend: Backend, config: EnvironmentConfig, version: int | None, dataset: str | None
 ) -> ModelPackage:
     """``--version`` of the dataset's group; else the version the deployment history says
-    serves; else the latest Approved version (a local endpoint leaves no history when started
-    by ``run`` or ``endpoint serve``)."""
+    serves (``run`` and ``deploy`` record it); else the latest Approved version
+    (``endpoint serve`` records nothing)."""
     group = dataset_group(backend, config, dataset)
     if version is not None or dataset is not None:
         return resolve(backend, version, group, purpose="monitored")

@@ -68,13 +68,14 @@ def test_monitor_finds_no_drift_then_exactly_the_shifted_feature(trained: Path) 
     shift_at = columns.index(SHIFTED)
     picker = random.Random(19)
     with Serving(folder, environments) as url, httpx.Client(timeout=10) as client:
+        earlier = captured_records(folder)  # the run's own requests (its scoring, its deploys)
         start = now()
         send(client, url, [picker.choice(rows) for _ in range(500)])
-        wait_for_capture(folder, 500)
+        wait_for_capture(folder, earlier + 500)
         middle = now()
         shifted = [shifted_row(picker.choice(rows), shift_at) for _ in range(500)]
         send(client, url, shifted)
-        wait_for_capture(folder, 1000)
+        wait_for_capture(folder, earlier + 1000)
         end = now()
 
     quiet = monitor(environments, folder, start, middle, folder / "quiet")
@@ -183,13 +184,16 @@ def send(client: httpx.Client, url: str, rows: list[list[str]]) -> None:
         assert answer.status_code == 200, answer.text
 
 
+def captured_records(folder: Path) -> int:
+    files = (folder / "state" / "store").glob("*/data-capture/**/*.jsonl")
+    return sum(len(path.read_text().splitlines()) for path in files)
+
+
 def wait_for_capture(folder: Path, records: int) -> None:
     """Capture is buffered for about a second; wait until the worker has appended it."""
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
-        found = sum(
-            len(p.read_text().splitlines()) for p in (folder / "state" / "store").rglob("*.jsonl")
-        )
+        found = captured_records(folder)
         if found >= records:
             return
         time.sleep(0.2)

@@ -203,3 +203,15 @@ def test_serve_refuses_a_bad_capture_setting_with_exit_2(bundle_dir: Path) -> No
     )  # fmt: skip
     assert done.returncode == 2
     assert "DATA_CAPTURE_PERCENT must be 0-100" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_window_past_max_rows_is_judged_on_a_uniform_sample(tmp_path: Path) -> None:
+    writer = capture(tmp_path)
+    for number in range(1000):
+        writer.record(b"text/csv", str(number).encode(), b"text/csv", b"1\n")
+    writer.flush()
+    window = read_window(capture_files(tmp_path), ["x"], ["_prediction"], max_rows=100)
+    assert (window.rows, window.rows_seen) == (100, 1000)
+    kept = [int(v) for v in window.columns["x"]]
+    assert len(set(kept)) == 100 and len(window.columns["_prediction"]) == 100
+    assert 300 < sum(kept) / 100 < 700  # from the whole window, not its first rows

@@ -97,6 +97,7 @@ def analyze(
         },
         "records": window.records,
         "rows": window.rows,
+        "rows_seen": max(window.rows_seen, window.rows),
         "undecodable_records": window.undecodable,
         "thresholds": asdict(thresholds),
         "drifted_features": [f.name for f in features if f.drifted],

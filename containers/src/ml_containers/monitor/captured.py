@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ from typing import Any
 import numpy as np
 import orjson
 
+MAX_ROWS = 200_000  # beyond this a window is judged on a uniform sample (bounded memory)
 PREDICTION = "_prediction"  # the predicted label (classification) or value (regression)
 SCORE = "_score"  # binary classification: the positive (last) class's probability
 
@@ -34,7 +36,9 @@ class CapturedWindow:
     """The window's rows as columns of raw values, and what could not be read."""
 
     columns: dict[str, list[Any]]
-    rows: int = 0
+    rows: int = 0  # rows kept (a uniform sample of rows_seen beyond max_rows)
+    rows_seen: int = 0
+    max_rows: int = MAX_ROWS
     records: int = 0
     undecodable: int = 0
     narrow_rows: int = 0
@@ -42,6 +46,21 @@ class CapturedWindow:
     first: datetime | None = None
     last: datetime | None = None
     files: list[str] = field(default_factory=list)
+    rng: random.Random = field(default_factory=lambda: random.Random(19), repr=False)
+
+    def add(self, values: dict[str, Any]) -> None:
+        """Keep a row; past ``max_rows``, reservoir sampling (algorithm R) keeps a uniform
+        sample of every row seen, so memory stays bounded whatever the window's traffic."""
+        self.rows_seen += 1
+        if self.rows < self.max_rows:
+            for name, value in values.items():
+                self.columns[name].append(value)
+            self.rows += 1
+            return
+        slot = self.rng.randrange(self.rows_seen)
+        if slot < self.max_rows:
+            for name, value in values.items():
+                self.columns[name][slot] = value
 
 
 def parse_time(text: str) -> datetime:
@@ -64,10 +83,11 @@ def read_window(
     outputs: Sequence[str],
     start: datetime | None = None,
     end: datetime | None = None,
+    max_rows: int = MAX_ROWS,
 ) -> CapturedWindow:
     """The rows captured in ``[start, end)`` from ``files``: the input ``features`` (in request
     order) and the prediction columns named in ``outputs`` (:data:`PREDICTION`, :data:`SCORE`)."""
-    window = CapturedWindow(columns={name: [] for name in [*features, *outputs]})
+    window = CapturedWindow(columns={name: [] for name in [*features, *outputs]}, max_rows=max_rows)
     for path in files:
         window.files.append(str(path))
         with open(path, "rb") as handle:
@@ -106,13 +126,12 @@ def _add_record(
             else:
                 window.wide_rows += 1
             continue
-        for name, value in zip(features, row, strict=True):
-            window.columns[name].append(value)
+        values = dict(zip(features, row, strict=True))
         if PREDICTION in outputs:
-            window.columns[PREDICTION].append(prediction[0])
+            values[PREDICTION] = prediction[0]
         if SCORE in outputs:
-            window.columns[SCORE].append(prediction[1])
-        window.rows += 1
+            values[SCORE] = prediction[1]
+        window.add(values)
 
 
 def _payload(section: dict[str, Any]) -> tuple[str, bytes]:

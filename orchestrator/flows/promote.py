@@ -22,7 +22,8 @@ from orchestrator.backends.model_registry import ModelPackage, RegistryError
 from orchestrator.data.identity import model_group_name
 from orchestrator.errors import OperationFailed, UserError
 from orchestrator.flows.models import dataset_group, ensure_dataset_group, resolve
-from orchestrator.flows.promote_artifacts import copy_artifacts, wanted
+from orchestrator.flows.monitor import baseline_uris
+from orchestrator.flows.promote_artifacts import BASELINE_KEYS, copy_artifacts, to_copy, wanted
 from orchestrator.images.copy import Endpoint, copy_image, has_manifest
 from orchestrator.images.reference import BadImageReference, split_reference
 from orchestrator.settings.environment import EnvironmentConfig
@@ -88,6 +89,9 @@ def lineage(
     """The target package's CustomerMetadataProperties: the source's, pointed at the copies,
     plus where it came from."""
     metadata = {k: copied.get(v, v) for k, v in package.metadata.items()}
+    for key, uri in zip(BASELINE_KEYS, baseline_uris(package), strict=True):
+        if uri in copied:  # the copied baseline, found by monitor run and the AWS registry
+            metadata[key] = copied[uri]
     metadata.update(
         {
             PROMOTED_FROM: package.arn,
@@ -135,7 +139,7 @@ def plan(
     missing = [uri for uri in wanted(package).values() if not source.artifacts.exists(uri)]
     if missing:
         raise OperationFailed(f"the source package points at objects that are gone: {missing}")
-    copies = {uri: f"{prefix}{name}/" for name, uri in wanted(package).items()}
+    copies = {uri: f"{prefix}{name}/" for name, uri in to_copy(source, package).items()}
     return {**summary, "action": "would-create", "target": None,
             "approval_status": approval_status(target_config),
             "image": registries[1].repository.pinned(digest),

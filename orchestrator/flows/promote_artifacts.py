@@ -1,7 +1,9 @@
 """The objects a promoted package points at, copied from the source's store into the target's
 and checked there.
 
-What is copied: the model artifact, the evaluation report (ModelQuality statistics), the dataset
+What is copied: the model artifact, the evaluation report (ModelQuality statistics), the drift
+baseline (``statistics.json``/``constraints.json``, when the version has one: ``monitor run``
+and the target's Model Monitor schedule judge the promoted model against it), the dataset
 schema and the held-out rows ``endpoint-test`` sends (lineage ``test_data``: ``batch.csv`` and
 ``labels.csv``). Each goes under ``<prefix><name>/`` of the target's artifacts bucket through
 the target's ``ArtifactStore``, which writes with SSE-KMS and the target stack's key as every
@@ -25,10 +27,13 @@ from pathlib import Path
 from orchestrator.backends.base import Backend
 from orchestrator.backends.model_registry import ModelPackage
 from orchestrator.errors import OperationFailed
+from orchestrator.flows.monitor import baseline_uris
+from orchestrator.pipeline import names
 
 Progress = Callable[[str], None]
 CHUNK_BYTES = 1 << 20
 LINEAGE_OBJECTS = ("test_data", "schema_uri")  # lineage entries naming objects to copy
+BASELINE_KEYS = (names.BASELINE_STATISTICS_KEY, names.BASELINE_CONSTRAINTS_KEY)
 
 
 def wanted(package: ModelPackage) -> dict[str, str]:
@@ -40,6 +45,15 @@ def wanted(package: ModelPackage) -> dict[str, str]:
     if package.metrics_uri:
         found["evaluation"] = package.metrics_uri
     return found
+
+
+def baseline(source: Backend, package: ModelPackage) -> dict[str, str]:
+    """metadata key -> source URI of the version's drift baseline; empty for a version registered
+    before Evaluate wrote one (its promotion is monitored by nothing, as at the source)."""
+    found = dict(zip(BASELINE_KEYS, baseline_uris(package), strict=True))
+    if all(uri and source.artifacts.exists(uri) for uri in found.values()):
+        return {key: uri for key, uri in found.items() if uri}
+    return {}
 
 
 def _sha256(path: Path) -> str:
@@ -83,13 +97,25 @@ def copy_one(source: Backend, target: Backend, uri: str, prefix: str, name: str,
     return target_uri
 
 
+def to_copy(source: Backend, package: ModelPackage) -> dict[str, str]:
+    """name -> source URI: what :func:`wanted` names, and the drift baseline when there is one
+    (``baseline_statistics``, ``baseline_constraints``)."""
+    objects = wanted(package)
+    for key, uri in baseline(source, package).items():
+        objects[key.removeprefix("drift_")] = uri
+    return objects
+
+
 def copy_artifacts(
     source: Backend, target: Backend, package: ModelPackage, prefix: str, progress: Progress
 ) -> dict[str, str]:
     """Copy and check what the package points at; source URI -> target URI."""
     copied: dict[str, str] = {}
+    objects = to_copy(source, package)
+    if not set(objects) & {"baseline_statistics", "baseline_constraints"}:
+        progress(f"{package.arn} has no drift baseline to copy: the target will not monitor it")
     with tempfile.TemporaryDirectory(prefix="promote-") as work:
-        for name, uri in wanted(package).items():
+        for name, uri in objects.items():
             copied[uri] = copy_one(source, target, uri, prefix, name, Path(work))
             progress(f"copied {uri} -> {copied[uri]} (checksums match)")
     return copied

@@ -37,6 +37,10 @@ READER = f"arn:aws:iam::{DEV_ACCOUNT}:role/mlops-demo-dev-promotion-reader"
 MODEL = b"model-bytes" * 100
 
 
+BASELINE_STATISTICS = b'{"version": 0.0, "dataset": {"item_count": 2}, "features": []}'
+BASELINE_CONSTRAINTS = b'{"version": 0.0, "features": []}'
+
+
 def prefix(environment: str) -> str:
     return f"mlops-demo-{environment}"
 
@@ -124,6 +128,7 @@ class World:
         test_data_slash: bool = True,
         auc: float = 0.99,
         held_out: tuple[bytes, bytes] = (b"1,2\n", b"benign\n"),
+        baseline: bool = False,
     ) -> str:
         """An evaluated dev version, registered as the pipeline registers one (its Register
         step records test_data as Preprocess's output URI, without a final slash)."""
@@ -135,6 +140,9 @@ class World:
             "runs/schema/schema.yaml": (self.tmp / "dev.schema.yaml").read_bytes(),
             "runs/evaluation/evaluation.json": b'{"metrics": {}}',
         }  # fmt: skip
+        if baseline:  # Evaluate writes the drift baseline beside its report
+            objects["runs/evaluation/statistics.json"] = BASELINE_STATISTICS
+            objects["runs/evaluation/constraints.json"] = BASELINE_CONSTRAINTS
         for key, body in objects.items():
             s3.put_object(Bucket=artifacts, Key=key, Body=body)
         text, digest, _ = manifest_for("dev-image")
@@ -239,6 +247,42 @@ def test_promote_copies_the_model_its_data_and_its_image_into_staging_with_linea
     assert labels["Body"].read() == b"benign\n"
     _, digest, _ = manifest_for("dev-image")
     assert container["Image"] == f"{world.registries['staging'].host}/{prefix('staging')}@{digest}"
+
+
+def test_the_drift_baseline_travels_with_the_model_so_the_target_can_monitor_it(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.dev_package(baseline=True)
+    assert world.promote("--from-role-arn", READER) == 0
+    capsys.readouterr()
+    (staging,) = world.packages("staging")
+    artifacts = f"{prefix('staging')}-artifacts-{STAGING_ACCOUNT}"
+    copied = f"s3://{artifacts}/promoted/{DEV_ACCOUNT}/{prefix('dev')}-models-breast-cancer/v1/"
+    quality = staging["DriftCheckBaselines"]["ModelDataQuality"]  # where the schedule reads it
+    assert quality["Statistics"]["S3Uri"] == f"{copied}baseline_statistics/statistics.json"
+    assert quality["Constraints"]["S3Uri"] == f"{copied}baseline_constraints/constraints.json"
+    s3 = boto3.client("s3")
+    for source, uri in ((BASELINE_STATISTICS, quality["Statistics"]["S3Uri"]),
+                        (BASELINE_CONSTRAINTS, quality["Constraints"]["S3Uri"])):  # fmt: skip
+        assert s3.get_object(Bucket=artifacts, Key=uri.split("/", 3)[3])["Body"].read() == source
+    lineage = staging["CustomerMetadataProperties"]  # what monitor run looks up first
+    assert lineage["drift_baseline_statistics"] == quality["Statistics"]["S3Uri"]
+
+    assert world.promote(to="prod", source="staging") == 0  # and on, from the staging copy
+    (prod,) = world.packages("prod")
+    uri = prod["DriftCheckBaselines"]["ModelDataQuality"]["Statistics"]["S3Uri"]
+    assert uri.startswith(f"s3://{prefix('prod')}-artifacts-") and uri.endswith("statistics.json")
+
+
+def test_a_version_without_a_baseline_is_promoted_without_one_and_says_so(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.dev_package()
+    assert world.promote("--from-role-arn", READER, "--output", "table") == 0
+    out, err = capsys.readouterr()
+    assert "no drift baseline to copy" in out + err
+    (staging,) = world.packages("staging")
+    assert "DriftCheckBaselines" not in staging
 
 
 def test_a_second_promote_finds_the_first_and_writes_nothing(

@@ -42,6 +42,7 @@ from orchestrator.backends.model_registry import (
     check_transition,
 )
 from orchestrator.backends.recovery import StatusChange
+from orchestrator.pipeline import names
 
 METRIC_PREFIX = "metric:"
 # SageMaker's limit on CustomerMetadataProperties entries (metrics and metadata together).
@@ -125,6 +126,9 @@ class AwsModelRegistry:
             }
         if customer:
             request["CustomerMetadataProperties"] = customer
+        drift = _drift_baselines(metadata or {})
+        if drift:
+            request["DriftCheckBaselines"] = drift
         with aws_errors(f"register a model version in {group}"):
             arn = self.sagemaker.create_model_package(**request)["ModelPackageArn"]
             return _package(self.sagemaker.describe_model_package(ModelPackageName=arn))
@@ -245,6 +249,22 @@ def _version_arn(group_arn: str, group: str, version: int) -> str:
     """A version's ARN from its group's: SageMaker writes resource names in ARNs lowercase."""
     prefix = group_arn.split(":model-package-group/", 1)[0]
     return f"{prefix}:model-package/{group.lower()}/{version}"
+
+
+def _drift_baselines(metadata: dict[str, str]) -> dict[str, Any] | None:
+    """DriftCheckBaselines.ModelDataQuality from the baseline the metadata names (a promoted or
+    restored version's copy), as the pipeline's Register step sets it: the Model Monitor
+    schedule (monitoring_schedule.py) reads the served package's baseline there."""
+    statistics = metadata.get(names.BASELINE_STATISTICS_KEY)
+    constraints = metadata.get(names.BASELINE_CONSTRAINTS_KEY)
+    if not (statistics and constraints):
+        return None
+    return {
+        "ModelDataQuality": {
+            "Statistics": {"ContentType": "application/json", "S3Uri": statistics},
+            "Constraints": {"ContentType": "application/json", "S3Uri": constraints},
+        }
+    }
 
 
 def _customer_metadata(metrics: dict[str, float], metadata: dict[str, str]) -> dict[str, str]:

@@ -34,6 +34,7 @@ COMMANDS = [
     "promote",
     "backup",  # issue 22: disaster recovery (docs/dr.md)
     "restore",
+    "recover",
     "data",
     "ui",  # issue 21: web pages (docs/ui.md)
 ]

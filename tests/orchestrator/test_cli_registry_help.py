@@ -11,7 +11,8 @@ model version gained ``--dataset`` when each dataset got its own model package g
 ``deploy`` gained ``--replace-schema`` with it; ``endpoint history`` and ``rollback --to`` came
 with the deployment history, and the ``endpoint`` group's help names both of its commands;
 ``bootstrap`` (issue 17) is new, listed before ``infra``; ``backup``, ``restore`` and ``data
-restore`` (issue 22, disaster recovery) are new, listed last.
+restore`` (issue 22, disaster recovery) are new, listed last; ``recover`` (issue 22: the
+region restore as one command) follows ``restore``.
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ TOP_LEVEL = {
     "promote": "copy an Approved model into the next environment",
     "backup": "back up the model registry, pipeline definition and deployment history (docs/dr.md)",
     "restore": "re-create the model registry and deployment history from a backup",
+    "recover": "re-create the environment in another region from a backup, redeploy and verify "
+    "it (docs/dr.md)",
     "data": "data in the environment's buckets: point-in-time restore",
     "ui": "web pages for executions, models and endpoints (JSON twins under /api)",
 }
@@ -179,6 +182,19 @@ FLAGS = {
     ],
     "backup": [*COMMON, "--to", "--with-artifacts", *STACK],
     "restore": [*COMMON, "--from", "--dry-run", "--artifacts-map", "--images-map", *STACK],
+    "recover": [
+        *COMMON,
+        "--region",
+        "--from",
+        "--artifacts-map",
+        "--images-map",
+        "--dry-run",
+        *STACK,
+        "--skip-preflight",
+        "--approve-plan",
+        "--auto-approve",
+        *WAITING,
+    ],
     "data restore": [*COMMON, "--prefix", "--to-time", "--dry-run", *STACK],
     "ui": ["--env", "--environments-dir", "--set", "--host", "--port", "--dataset", *STACK],
 }

@@ -27,6 +27,7 @@ MODULES = (
     "promote",
     "backup",
     "restore",
+    "recover",
     "data",
     "ui",
 )

@@ -42,6 +42,19 @@ def check_region(config: EnvironmentConfig, region: str) -> None:
         )
 
 
+def primary_source(source: EnvironmentSource | None) -> EnvironmentSource | None:
+    """The environment file as the primary region has it: the operator's ``--set`` flags but
+    R's zones (checked against R, not the primary's region, in :func:`recovery_environment`).
+    ``--set region=`` is refused: ``--region`` names the region."""
+    if source is None:
+        return None
+    keys = [text.partition("=")[0].strip() for text in source.overrides]
+    if "region" in keys:
+        raise UserError("recover takes the region from --region; drop --set region=...")
+    kept = tuple(t for t, k in zip(source.overrides, keys, strict=True) if k != ZONES)
+    return EnvironmentSource(source.directory, kept)
+
+
 def recovery_overrides(config: EnvironmentConfig, region: str, given: tuple[str, ...]) -> list[str]:
     """The ``--set`` flags that make ``config`` region ``region``'s (the operator's own win)."""
     keys = {text.partition("=")[0].strip() for text in given}

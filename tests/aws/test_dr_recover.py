@@ -25,6 +25,7 @@ from orchestrator.backends.aws.clients import AwsClients
 from orchestrator.cli import main
 from orchestrator.dr import provenance
 from orchestrator.dr.registry_restore import fields
+from orchestrator.errors import UserError
 from orchestrator.settings.stack_outputs import StackOutputs
 
 B = "us-west-2"
@@ -266,3 +267,107 @@ def test_the_local_environment_has_no_region_to_recover_into(
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "local uses the local backend and has no region" in err and "Traceback" not in err
+
+
+# -- the environment for region R, its maps and its state: no AWS needed -----------------------
+REPO = Path(__file__).resolve().parents[2]
+
+
+def prod_source(*overrides: str) -> Any:
+    from orchestrator.settings.overrides import EnvironmentSource
+
+    return EnvironmentSource(REPO / "environments", overrides)
+
+
+def test_region_r_gets_its_zones_and_no_replication_into_itself() -> None:
+    from orchestrator.dr import recovery
+    from orchestrator.settings.environment import load_environment
+
+    config = load_environment("prod", prod_source())
+    target, sets = recovery.recovery_environment(config, prod_source(), "eu-central-1")
+    assert target.region == "eu-central-1" and target.terraform is not None
+    assert target.terraform.network.availability_zones == [
+        "eu-central-1a", "eu-central-1b", "eu-central-1c",
+    ]  # fmt: skip
+    assert not target.terraform.dr.replication.enabled
+    assert sets == ["region=eu-central-1",
+                    "terraform.network.availability_zones=[eu-central-1a, eu-central-1b, "
+                    "eu-central-1c]", "terraform.dr.replication.enabled=false"]  # fmt: skip
+
+
+def test_the_artifacts_map_defaults_to_the_replicas_in_region_r() -> None:
+    from orchestrator.dr import recovery
+    from orchestrator.dr.manifest import Source
+    from orchestrator.settings.environment import load_environment
+
+    config = load_environment("prod", prod_source())
+    source = Source(backend="aws", account_id="111122223333", region="eu-west-1",
+                    project="mlops-demo", artifacts_bucket="mlops-demo-prod-artifacts-111122223333",
+                    data_bucket="mlops-demo-prod-data-111122223333",
+                    model_package_group_name="g", pipeline_name="p", endpoint_name="e")  # fmt: skip
+    images = (("a/", "b/"),)
+    maps = recovery.default_maps(config, source, "eu-central-1", (), images)
+    assert dict(maps.artifacts) == {
+        "s3://mlops-demo-prod-data-111122223333/": "s3://mlops-demo-prod-data-replica-111122223333/",
+        "s3://mlops-demo-prod-artifacts-111122223333/":
+            "s3://mlops-demo-prod-artifacts-replica-111122223333/",
+    }  # fmt: skip
+    with pytest.raises(UserError, match="recover needs --artifacts-map"):
+        recovery.default_maps(config, source, "us-east-2", (), images)  # no replica there
+    with pytest.raises(UserError, match=r"--images-map 111122223333\.dkr\.ecr\.eu-west-1"):
+        recovery.default_maps(config, source, "eu-central-1", (), ())
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        (("terraform.network.availability_zones=[us-east-1a, us-east-1b]",),
+         "terraform.network.availability_zones: ['us-east-1a', 'us-east-1b'] are not in region "
+         "eu-central-1"),
+        (("region=eu-central-1",), "recover takes the region from --region"),
+    ],
+    ids=["zones-that-do-not-fit", "set-region"],
+)  # fmt: skip
+def test_bad_zones_or_a_set_region_exit_2_by_name(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, overrides: tuple[str, ...], expected: str
+) -> None:
+    argv = ["recover", "--env", "prod", "--region", "eu-central-1", "--from", str(tmp_path)]
+    for text in overrides:
+        argv += ["--set", text]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert expected in err and "Traceback" not in err
+
+
+def test_region_r_never_shares_the_primary_state(tmp_path: Path) -> None:
+    from orchestrator.flows import recover_stack
+    from orchestrator.settings.environment import load_environment
+
+    config = load_environment("prod", prod_source("region=eu-central-1",
+        "terraform.network.availability_zones=[eu-central-1a, eu-central-1b]",
+        "terraform.dr.replication.enabled=false"))  # fmt: skip
+    (tmp_path / "backends").mkdir()
+    with pytest.raises(UserError, match=r"orchestrator bootstrap --env prod --set region=eu-c"):
+        recover_stack.check_backend(config, "eu-west-1", tmp_path)
+    primary = 'bucket = "state-111122223333"\nkey = "mlops/prod/terraform.tfstate"\n'
+    (tmp_path / "backends" / "prod.s3.tfbackend").write_text(primary)
+    ours = tmp_path / "backends" / "prod.eu-central-1.s3.tfbackend"
+    ours.write_text(primary + 'region = "eu-central-1"\n')
+    with pytest.raises(UserError, match="names the same state"):
+        recover_stack.check_backend(config, "eu-west-1", tmp_path)
+    ours.write_text(primary.replace("prod/", "prod/eu-central-1/"))
+    assert recover_stack.check_backend(config, "eu-west-1", tmp_path) == ours
+
+
+def test_a_dry_run_without_outputs_prints_the_terraform_commands(
+    drill: Drill, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = drill.recover(*drill.maps, "--dry-run")
+    del argv[argv.index("--stack-outputs") : argv.index("--stack-outputs") + 2]
+    with calls_made() as calls:
+        assert main(argv) == 0
+    summary, _ = outcome(capsys)
+    assert writes(calls) == [] and drill.registry[B].list_groups() == []
+    lines = summary["steps"]["terraform"]["would_run"]
+    assert "-backend-config=backends/dev.us-west-2.s3.tfbackend" in lines[1]
+    assert summary["steps"]["verify"]["would_run"].startswith("orchestrator endpoint-test")

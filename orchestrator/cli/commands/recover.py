@@ -51,10 +51,12 @@ def recover(args: argparse.Namespace) -> int:
     from orchestrator.cli import context
     from orchestrator.cli.console import say, show
     from orchestrator.dr import mapping
+    from orchestrator.dr.recovery import primary_source
     from orchestrator.flows.recover import RecoverOptions, StepFailed
     from orchestrator.flows.recover import recover as run_recover
+    from orchestrator.settings.environment import load_environment
 
-    config = context.environment(args)
+    config = load_environment(args.env, primary_source(args.environments_dir))
     recover_options = RecoverOptions(
         region=args.region,
         backup=args.source,

@@ -60,9 +60,15 @@ class RecoverOptions:
 
 
 class StepFailed(OperationFailed):
-    def __init__(self, step: str, message: str, resume: str, code: int) -> None:
+    """A step failed: exit 1 (2 for a user mistake found that late), naming the step, the
+    command to resume with, and carrying the summary of the steps so far."""
+
+    def __init__(
+        self, step: str, message: str, resume: str, code: int, summary: dict[str, Any]
+    ) -> None:
         super().__init__(f"step {step} failed: {message}. Resume with: {resume}")
         self.exit_code = code
+        self.summary = {**summary, "failed_step": step, "resume": resume, "error": message}
 
 
 @dataclass
@@ -232,7 +238,8 @@ def _guard(run: Recovery, step: str, action: Callable[[], _T], resume: str | Non
     except (OperationFailed, UserError) as exc:
         run.summary["failed_step"] = step
         run.summary["resume"] = resume or run.resume()
-        raise StepFailed(step, str(exc).rstrip("."), run.summary["resume"], exc.exit_code) from None
+        message, resume = str(exc).rstrip("."), run.summary["resume"]
+        raise StepFailed(step, message, resume, exc.exit_code, run.summary) from None
 
 
 def _remap_dataset(run: Recovery, maps: Maps) -> None:
@@ -327,7 +334,7 @@ def _deploy_and_verify(run: Recovery, backend: Backend, folder: Path, manifest: 
                                       "problems": problems, "passed": not problems}  # fmt: skip
     if problems:
         run.summary["failed_step"], run.summary["resume"] = "verify", commands["verify"]
-        raise StepFailed("verify", "; ".join(problems), commands["verify"], 1)
+        raise StepFailed("verify", "; ".join(problems), commands["verify"], 1, run.summary)
 
 
 def _backed_up_metric(

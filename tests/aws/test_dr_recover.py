@@ -252,7 +252,11 @@ def test_a_failed_step_exits_1_naming_the_command_to_resume_from(
 ) -> None:
     """Nothing queued: moto's endpoint answers its placeholder, which is no prediction."""
     assert main(drill.recover(*drill.maps)) == 1
-    _, err = outcome(capsys)
+    summary, err = outcome(capsys)
+    assert (
+        summary["failed_step"] == "verify" and summary["steps"]["deploy"]["model"] == f"{GROUP} v3"
+    )
+    assert summary["resume"].startswith("orchestrator endpoint-test --env dev")
     assert "step verify failed: the endpoint's answer is not serve's JSON" in err
     assert (
         f"Resume with: orchestrator endpoint-test --env dev --environments-dir {drill.envs}" in err
@@ -371,3 +375,24 @@ def test_a_dry_run_without_outputs_prints_the_terraform_commands(
     lines = summary["steps"]["terraform"]["would_run"]
     assert "-backend-config=backends/dev.us-west-2.s3.tfbackend" in lines[1]
     assert summary["steps"]["verify"]["would_run"].startswith("orchestrator endpoint-test")
+
+
+def test_the_pipeline_is_upserted_when_the_backup_is_of_this_commit(
+    drill: Drill, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HEAD is the backup's commit: the pipeline is built from this checkout and created in B,
+    running this commit's image (pushed to B's repository, as `image push` there would)."""
+    from orchestrator.images.source import source_tag
+
+    monkeypatch.setattr(provenance, "git_state", lambda: {"commit": OLD_COMMIT, "dirty": False})
+    put_image(boto3.client("ecr", region_name=B), "mlops-dev", source_tag(), seed="pipeline")
+    drill.answers([{"benign": 0.9, "malignant": 0.1}, {"benign": 0.2, "malignant": 0.8}])
+    assert main(drill.recover(*drill.maps)) == 0
+    summary, _ = outcome(capsys)
+    assert summary["steps"]["pipeline"] == {
+        "upserted": True, "pipeline": drill.b.pipeline_name, "action": "created"
+    }  # fmt: skip
+    described = boto3.client("sagemaker", region_name=B).describe_pipeline(
+        PipelineName=drill.b.pipeline_name
+    )
+    assert drill.b.artifacts_bucket in described["PipelineDefinition"]

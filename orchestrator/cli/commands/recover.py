@@ -70,8 +70,8 @@ def recover(args: argparse.Namespace) -> int:
     try:
         summary, code = run_recover(config, recover_options, say)
     except StepFailed as failed:
-        if args.output == "json":
-            show(args.output, {"error": str(failed)}, [])
+        if args.output == "json":  # the steps so far, then the error on stderr as always
+            show(args.output, failed.summary, [])
         raise
     show(args.output, summary, _pairs(summary))
     return code

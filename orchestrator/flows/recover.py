@@ -183,6 +183,10 @@ def _terraform(run: Recovery) -> bool:
         from orchestrator.infra.stack import stack_outputs
 
         stack_outputs(run.config, stack.outputs_file)  # refuses another region's outputs
+        if stack.preflight:  # what deploy checks without a plan, before anything changes
+            from orchestrator.preflight.gate import preflight_gate
+
+            preflight_gate(run.config)
         run.outputs_file = stack.outputs_file
         run.step("terraform", f"skipped: {o.region}'s outputs from {stack.outputs_file}")
         run.summary["steps"]["terraform"] = {"skipped": True, "outputs": str(run.outputs_file)}

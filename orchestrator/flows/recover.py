@@ -59,16 +59,22 @@ class RecoverOptions:
     environments: EnvironmentSource | None = None
 
 
-class StepFailed(OperationFailed):
-    """A step failed: exit 1 (2 for a user mistake found that late), naming the step, the
-    command to resume with, and carrying the summary of the steps so far."""
+class StepError(Exception):
+    """A step stopped, naming the step and the command to resume with, and carrying the
+    summary of the steps so far."""
 
-    def __init__(
-        self, step: str, message: str, resume: str, code: int, summary: dict[str, Any]
-    ) -> None:
+    def __init__(self, step: str, message: str, resume: str, summary: dict[str, Any]) -> None:
         super().__init__(f"step {step} failed: {message}. Resume with: {resume}")
-        self.exit_code = code
         self.summary = {**summary, "failed_step": step, "resume": resume, "error": message}
+
+
+class StepFailed(StepError, OperationFailed):
+    """Exit 1: the step's work failed."""
+
+
+class StepRefused(StepError, UserError):
+    """Exit 2: a user mistake only this step could find (an unreviewed plan, an image the
+    region's repository lacks)."""
 
 
 @dataclass
@@ -243,7 +249,8 @@ def _guard(run: Recovery, step: str, action: Callable[[], _T], resume: str | Non
         run.summary["failed_step"] = step
         run.summary["resume"] = resume or run.resume()
         message, resume = str(exc).rstrip("."), run.summary["resume"]
-        raise StepFailed(step, message, resume, exc.exit_code, run.summary) from None
+        kind = StepRefused if isinstance(exc, UserError) else StepFailed
+        raise kind(step, message, resume, run.summary) from None
 
 
 def _remap_dataset(run: Recovery, maps: Maps) -> None:
@@ -338,7 +345,7 @@ def _deploy_and_verify(run: Recovery, backend: Backend, folder: Path, manifest: 
                                       "problems": problems, "passed": not problems}  # fmt: skip
     if problems:
         run.summary["failed_step"], run.summary["resume"] = "verify", commands["verify"]
-        raise StepFailed("verify", "; ".join(problems), commands["verify"], 1, run.summary)
+        raise StepFailed("verify", "; ".join(problems), commands["verify"], run.summary)
 
 
 def _backed_up_metric(

@@ -74,7 +74,7 @@ class Drill:
             where = {} if outputs.region == "us-east-1" else {
                 "CreateBucketConfiguration": {"LocationConstraint": outputs.region}}  # fmt: skip
             for bucket in (outputs.data_bucket, outputs.artifacts_bucket):
-                s3.create_bucket(Bucket=bucket, **where)  # type: ignore[arg-type]
+                s3.create_bucket(Bucket=bucket, **where)
         self.registry = {r: AwsModelRegistry(boto3.client("sagemaker", region_name=r))
                          for r in (REGION, B)}  # fmt: skip
         self.maps = [
@@ -396,3 +396,69 @@ def test_the_pipeline_is_upserted_when_the_backup_is_of_this_commit(
         PipelineName=drill.b.pipeline_name
     )
     assert drill.b.artifacts_bucket in described["PipelineDefinition"]
+
+
+# -- the terraform step: the provider-free stand-in stack, real Terraform core ------------------
+@pytest.fixture
+def staging(drill: Drill, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """staging.yaml in moto's account (reading A's dataset), a backup of it, and the stand-in
+    stack with staging's primary backend and region B's own."""
+    import shutil
+    import sys
+
+    import yaml
+
+    sys.path.insert(0, str(REPO / "tests" / "orchestrator"))
+    from test_terraform_runner import NO_TERRAFORM_PATH, write_stack
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", NO_TERRAFORM_PATH)
+    shipped = yaml.safe_load((REPO / "environments" / "staging.yaml").read_text())
+    shipped.update(region=REGION, account_id=ACCOUNT, project="mlops",
+                   dataset=yaml.safe_load((drill.envs / "dev.yaml").read_text())["dataset"],
+                   endpoint={"require_alarms": False})  # fmt: skip
+    shipped["terraform"]["network"]["availability_zones"] = [f"{REGION}a", f"{REGION}b"]
+    (drill.envs / "staging.yaml").write_text(yaml.safe_dump(shipped, sort_keys=False))
+    stack = write_stack(tmp_path / "stack", account=ACCOUNT)
+    state = tmp_path / "state"
+    (stack / "backends" / "staging.s3.tfbackend").write_text(f'path = "{state}/staging"\n')
+    (stack / "backends" / f"staging.{B}.s3.tfbackend").write_text(f'path = "{state}/{B}"\n')
+    backup = tmp_path / "staging-backup"
+    shutil.copytree(drill.backup, backup)
+    manifest = backup / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"environment": "dev"', '"environment": '
+                                                     '"staging"'))  # fmt: skip
+    ecr = boto3.client("ecr", region_name=B)
+    create_repository(ecr, "mlops")  # the stand-in stack's repository and artifacts bucket
+    boto3.client("s3", region_name=B).create_bucket(
+        Bucket=f"mlops-staging-artifacts-{ACCOUNT}",
+        CreateBucketConfiguration={"LocationConstraint": B},
+    )
+    put_image(ecr, "mlops", "abc123", seed="recovered")
+    return stack, backup
+
+
+def test_staging_applies_region_b_only_from_a_reviewed_plan(
+    drill: Drill, staging: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    stack, backup = staging
+    argv = ["recover", "--env", "staging", "--environments-dir", str(drill.envs), "--region", B,
+            "--from", str(backup), "--terraform-dir", str(stack), "--skip-preflight", *FAST,
+            *drill.maps[:4], "--images-map",
+            f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/mlops-dev={ACCOUNT}.dkr.ecr.{B}."
+            "amazonaws.com/mlops"]  # fmt: skip
+    assert main([*argv, "--auto-approve"]) == 2
+    assert "--auto-approve is refused for staging" in capsys.readouterr().err
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    plan = Path.cwd() / ".mlops" / "terraform" / f"staging-{B}" / f"staging-{B}.tfplan"
+    assert f"recover again with --approve-plan {plan}" in err and plan.is_file()
+    assert not (stack.parent / "state" / B).exists() and drill.registry[B].list_groups() == []
+    drill.answers([{"benign": 0.9, "malignant": 0.1}, {"benign": 0.2, "malignant": 0.8}])
+    assert main([*argv, "--approve-plan", str(plan), "--output", "json"]) == 0
+    summary, _ = outcome(capsys)
+    outputs = json.loads(Path(summary["steps"]["terraform"]["outputs"]).read_text())
+    assert outputs["region"]["value"] == B and (stack.parent / "state" / B).exists()
+    assert not (stack.parent / "state" / "staging").exists()  # the primary's state untouched
+    assert summary["steps"]["deploy"]["model"] == "mlops-staging-models-breast-cancer v3"
+    assert summary["steps"]["verify"]["passed"]

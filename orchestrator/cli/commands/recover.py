@@ -52,7 +52,7 @@ def recover(args: argparse.Namespace) -> int:
     from orchestrator.cli.console import say, show
     from orchestrator.dr import mapping
     from orchestrator.dr.recovery import primary_source
-    from orchestrator.flows.recover import RecoverOptions, StepFailed
+    from orchestrator.flows.recover import RecoverOptions, StepError
     from orchestrator.flows.recover import recover as run_recover
     from orchestrator.settings.environment import load_environment
 
@@ -69,7 +69,7 @@ def recover(args: argparse.Namespace) -> int:
     )
     try:
         summary, code = run_recover(config, recover_options, say)
-    except StepFailed as failed:
+    except StepError as failed:
         if args.output == "json":  # the steps so far, then the error on stderr as always
             show(args.output, failed.summary, [])
         raise

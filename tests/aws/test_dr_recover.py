@@ -213,6 +213,11 @@ def test_dry_run_prints_every_step_and_changes_nothing(
     assert writes(calls) == [] and drill.registry[B].list_groups() == []
     assert summary["steps"]["deploy"]["would_run"].startswith("orchestrator deploy --env dev")
     assert "would run orchestrator endpoint-test" in err
+    table = drill.recover(*drill.maps, "--dry-run")
+    del table[table.index("--output") : table.index("--output") + 2]
+    assert main(table) == 0
+    printed = capsys.readouterr().out
+    assert "would register 4 versions" in printed and "orchestrator deploy --env dev" in printed
 
 
 def other_environment(drill: Drill) -> None:

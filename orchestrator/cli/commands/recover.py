@@ -84,13 +84,17 @@ def _pairs(summary: dict[str, Any]) -> list[tuple[str, Any]]:
         ("dry run", summary["dry_run"]),
     ]
     for name, step in summary["steps"].items():
-        pairs.append((name, step.get("would_run") or _said(name, step)))
+        would = step.get("would_run")
+        if isinstance(would, list):
+            would = "; ".join(would)
+        pairs.append((name, would or _said(name, step, summary["dry_run"])))
     return pairs
 
 
-def _said(name: str, step: dict[str, Any]) -> str:
+def _said(name: str, step: dict[str, Any], dry_run: bool) -> str:
     if name == "restore":
-        return f"{sum(len(g['register']) for g in step['groups'])} versions registered"
+        count = sum(len(g["register"]) for g in step["groups"])
+        return f"would register {count} versions" if dry_run else f"{count} versions registered"
     if name == "verify":
         return (
             f"passed: {step['metric']} {step['measured']:.4f} (backup {step['backed_up_metric']})"

@@ -20,7 +20,9 @@ Steps, each printed as it starts, each one call into an existing flow:
 
 A failed step is exit 1 naming the step and the command to resume from (restore keeps identical
 versions and deploy converges, so running ``recover`` again with R's ``--stack-outputs`` is
-safe). ``dry_run`` prints every step's commands and calls and changes nothing.
+safe); a user mistake only a later step can see (an unreviewed plan, an image R's repository
+lacks) is exit 2 with the same naming. ``dry_run`` prints every step's commands and calls and
+changes nothing.
 """
 
 from __future__ import annotations
@@ -112,6 +114,8 @@ class Recovery:
         for text in given.overrides if given else ():
             words += ["--set", text]
         stack = f" --stack-outputs {self.outputs_file}" if self.outputs_file else ""
+        if not stack and o.stack.module_dir is not None:  # terraform runs again: the same module
+            stack = f" --terraform-dir {o.stack.module_dir}"
         return (f"orchestrator recover {shlex.join(words)} --region {o.region} --from "
                 f"{o.backup}{stack} {' '.join(maps)}").rstrip()  # fmt: skip
 

@@ -29,7 +29,7 @@ from orchestrator.backends.model_registry import ModelPackage, RegistryError
 from orchestrator.errors import UserError
 from orchestrator.flows import history
 from orchestrator.flows.models import dataset_group, resolve
-from orchestrator.pipeline import names
+from orchestrator.flows.monitor_locations import baseline_uris, reports_dir
 from orchestrator.settings.capture import hour_prefixes, variant_prefix
 from orchestrator.settings.environment import EnvironmentConfig
 from orchestrator.settings.monitoring import MonitoringSettings
@@ -114,20 +114,6 @@ def served_package(
     return resolve(backend, None, group, purpose="monitored")
 
 
-def baseline_uris(package: ModelPackage) -> list[str | None]:
-    """Where the package's baseline is: the URIs the local registry keeps, else beside the
-    ModelQuality report (evaluation.json), where Evaluate wrote them, which is where a SageMaker
-    package's DriftCheckBaselines point too."""
-    folder = package.metrics_uri.rpartition("/")[0] if package.metrics_uri else None
-    return [
-        package.metadata.get(key) or (f"{folder}/{file}" if folder else None)
-        for key, file in (
-            (names.BASELINE_STATISTICS_KEY, names.BASELINE_STATISTICS_FILE),
-            (names.BASELINE_CONSTRAINTS_KEY, names.BASELINE_CONSTRAINTS_FILE),
-        )
-    ]
-
-
 def baseline_of(backend: Backend, package: ModelPackage) -> tuple[dict[str, Any], dict[str, Any]]:
     """The package's baseline ``statistics.json`` and ``constraints.json``."""
     documents = []
@@ -183,7 +169,7 @@ def monitor_run(
     report["environment"] = config.name
     report["model"] = {"group": package.group, "version": package.version, "arn": package.arn}
     report["capture"] = where
-    folder = request.report_dir or config.state_dir / "monitoring" / config.name / _stamp(now)
+    folder = request.report_dir or reports_dir(config) / _stamp(now)
     report["report_dir"] = str(folder)
     try:
         write_report(report, statistics_of_window(statistics, window), folder)

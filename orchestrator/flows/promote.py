@@ -22,7 +22,7 @@ from orchestrator.backends.model_registry import ModelPackage, RegistryError
 from orchestrator.data.identity import model_group_name
 from orchestrator.errors import OperationFailed, UserError
 from orchestrator.flows.models import dataset_group, ensure_dataset_group, resolve
-from orchestrator.flows.monitor import baseline_uris
+from orchestrator.flows.monitor_locations import baseline_uris
 from orchestrator.flows.promote_artifacts import BASELINE_KEYS, copy_artifacts, to_copy, wanted
 from orchestrator.images.copy import Endpoint, copy_image, has_manifest
 from orchestrator.images.reference import BadImageReference, split_reference

@@ -27,7 +27,7 @@ from pathlib import Path
 from orchestrator.backends.base import Backend
 from orchestrator.backends.model_registry import ModelPackage
 from orchestrator.errors import OperationFailed
-from orchestrator.flows.monitor import baseline_uris
+from orchestrator.flows.monitor_locations import baseline_uris
 from orchestrator.pipeline import names
 
 Progress = Callable[[str], None]

@@ -1,6 +1,6 @@
 """The Endpoints page's drift reports: the ``orchestrator monitor run`` reports kept in the
-state folder (``<state>/monitoring/<env>/<UTC stamp>/``, ``flows/monitor.py``), newest first,
-each linked to its HTML page.
+state folder (``flows.monitor_locations.reports_dir``: ``<state>/monitoring/<env>/<UTC stamp>/``),
+newest first, each linked to its HTML page.
 
 Why only those: a report is what ``monitor run`` wrote, so the page shows the same verdicts the
 CLI printed and adds no second source of truth. On AWS the Model Monitor schedule
@@ -12,20 +12,16 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 from ml_containers.monitor.outputs import HTML_FILE, REPORT_FILE
 
+from orchestrator.flows.monitor_locations import reports_dir
 from orchestrator.settings.environment import EnvironmentConfig
 from orchestrator.ui.errors import NotFound
 
 SHOWN = 10
 STAMP = re.compile(r"^\d{8}T\d{6}Z$")  # flows.monitor's folder names; nothing else is served
-
-
-def _folder(config: EnvironmentConfig) -> Path:
-    return config.state_dir / "monitoring" / config.name
 
 
 def _summary(stamp: str, report: dict[str, Any]) -> dict[str, Any]:
@@ -46,7 +42,7 @@ def _summary(stamp: str, report: dict[str, Any]) -> dict[str, Any]:
 def drift_reports(config: EnvironmentConfig, schedule: str | None) -> dict[str, Any]:
     """The newest reports (a report that cannot be read is listed with its error);
     ``schedule``: the AWS endpoint's Model Monitor schedule, None locally."""
-    folder = _folder(config)
+    folder = reports_dir(config)
     stamps = sorted(
         (p.name for p in folder.iterdir() if STAMP.match(p.name) and (p / REPORT_FILE).is_file())
         if folder.is_dir()
@@ -73,7 +69,7 @@ def drift_reports(config: EnvironmentConfig, schedule: str | None) -> dict[str, 
 
 def report_page(config: EnvironmentConfig, stamp: str) -> str:
     """One report's HTML page, as ``monitor run`` wrote it (self-contained, no scripts)."""
-    path = _folder(config) / stamp / HTML_FILE
+    path = reports_dir(config) / stamp / HTML_FILE
     if not STAMP.match(stamp) or not path.is_file():
-        raise NotFound(f"no drift report {stamp!r} in {_folder(config)}")
+        raise NotFound(f"no drift report {stamp!r} in {reports_dir(config)}")
     return str(path.read_text())

@@ -23,7 +23,7 @@ from orchestrator.data.identity import model_group_name
 from orchestrator.errors import OperationFailed, UserError
 from orchestrator.flows.models import dataset_group, ensure_dataset_group, resolve
 from orchestrator.flows.monitor_locations import baseline_uris
-from orchestrator.flows.promote_artifacts import BASELINE_KEYS, copy_artifacts, to_copy, wanted
+from orchestrator.flows.promote_artifacts import BASELINE_COPIES, copy_artifacts, to_copy, wanted
 from orchestrator.images.copy import Endpoint, copy_image, has_manifest
 from orchestrator.images.reference import BadImageReference, split_reference
 from orchestrator.settings.environment import EnvironmentConfig
@@ -89,7 +89,7 @@ def lineage(
     """The target package's CustomerMetadataProperties: the source's, pointed at the copies,
     plus where it came from."""
     metadata = {k: copied.get(v, v) for k, v in package.metadata.items()}
-    for key, uri in zip(BASELINE_KEYS, baseline_uris(package), strict=True):
+    for key, uri in zip(BASELINE_COPIES, baseline_uris(package), strict=True):
         if uri in copied:  # the copied baseline, found by monitor run and the AWS registry
             metadata[key] = copied[uri]
     metadata.update(

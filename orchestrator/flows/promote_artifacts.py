@@ -33,7 +33,11 @@ from orchestrator.pipeline import names
 Progress = Callable[[str], None]
 CHUNK_BYTES = 1 << 20
 LINEAGE_OBJECTS = ("test_data", "schema_uri")  # lineage entries naming objects to copy
-BASELINE_KEYS = (names.BASELINE_STATISTICS_KEY, names.BASELINE_CONSTRAINTS_KEY)
+# the drift baseline's metadata keys -> the folder each copy goes in
+BASELINE_COPIES = {
+    names.BASELINE_STATISTICS_KEY: "baseline_statistics",
+    names.BASELINE_CONSTRAINTS_KEY: "baseline_constraints",
+}
 
 
 def wanted(package: ModelPackage) -> dict[str, str]:
@@ -50,7 +54,7 @@ def wanted(package: ModelPackage) -> dict[str, str]:
 def baseline(source: Backend, package: ModelPackage) -> dict[str, str]:
     """metadata key -> source URI of the version's drift baseline; empty for a version registered
     before Evaluate wrote one (its promotion is monitored by nothing, as at the source)."""
-    found = dict(zip(BASELINE_KEYS, baseline_uris(package), strict=True))
+    found = dict(zip(BASELINE_COPIES, baseline_uris(package), strict=True))
     if all(uri and source.artifacts.exists(uri) for uri in found.values()):
         return {key: uri for key, uri in found.items() if uri}
     return {}
@@ -99,11 +103,9 @@ def copy_one(source: Backend, target: Backend, uri: str, prefix: str, name: str,
 
 def to_copy(source: Backend, package: ModelPackage) -> dict[str, str]:
     """name -> source URI: what :func:`wanted` names, and the drift baseline when there is one
-    (``baseline_statistics``, ``baseline_constraints``)."""
-    objects = wanted(package)
-    for key, uri in baseline(source, package).items():
-        objects[key.removeprefix("drift_")] = uri
-    return objects
+    (named by ``BASELINE_COPIES``)."""
+    drift = baseline(source, package)
+    return {**wanted(package), **{BASELINE_COPIES[key]: uri for key, uri in drift.items()}}
 
 
 def copy_artifacts(
@@ -112,7 +114,7 @@ def copy_artifacts(
     """Copy and check what the package points at; source URI -> target URI."""
     copied: dict[str, str] = {}
     objects = to_copy(source, package)
-    if not set(objects) & {"baseline_statistics", "baseline_constraints"}:
+    if not set(objects) & set(BASELINE_COPIES.values()):
         progress(f"{package.arn} has no drift baseline to copy: the target will not monitor it")
     with tempfile.TemporaryDirectory(prefix="promote-") as work:
         for name, uri in objects.items():

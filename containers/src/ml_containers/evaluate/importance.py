@@ -52,13 +52,14 @@ def permutation_importance(
         features, labels = features[rows], labels[rows]
     baseline = scalar_metrics(problem_type, labels, predict(features))[gate.metric]
     found: list[tuple[float, float, str]] = []
+    shuffled = np.array(features, copy=True)  # one copy; each column is put back after its turn
     for column, name in enumerate(feature_names):
         worsening = []
-        shuffled = np.array(features, copy=True)
         for _ in range(REPEATS):
             shuffled[:, column] = rng.permutation(features[:, column])
             value = scalar_metrics(problem_type, labels, predict(shuffled))[gate.metric]
             worsening.append(_worsening(gate, baseline, value))
+        shuffled[:, column] = features[:, column]
         found.append(
             (round(float(np.mean(worsening)), 6), round(float(np.std(worsening)), 6), name)
         )

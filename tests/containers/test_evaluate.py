@@ -252,6 +252,36 @@ def test_a_skops_bundle_is_evaluated_like_an_xgboost_one(tmp_path):
     assert report["metrics"]["macro_f1"]["value"] == pytest.approx(expected)
 
 
+def lay_out_test_parts(root: Path, test: Split, cut: int) -> list[Path]:
+    """The test split as preprocess on three hosts writes it: host 0 the first ``cut`` rows,
+    host 1 none (an empty part), host 2 the rest; their concatenation is ``test``."""
+    folder = root / "processing/input/test"
+    (folder / "test.csv").unlink()
+    first = Split(test.features[:cut], test.labels[:cut], {})
+    rest = Split(test.features[cut:], test.labels[cut:], {})
+    (folder / "test-part-00001.csv").write_bytes(b"")
+    return [
+        write_labeled_csv(folder / "test-part-00002.csv", rest),
+        write_labeled_csv(folder / "test-part-00000.csv", first),
+    ]
+
+
+def test_a_test_split_in_parts_from_several_hosts_is_read_whole_and_in_order(
+    models, evaluated, tmp_path
+):
+    data, model_dir = models["breast_cancer"]
+    root = lay_out_processing_job(tmp_path, model_dir, data.test)
+    lay_out_test_parts(root, data.test, cut=40)
+    result = run_program("evaluate", root)
+    assert result.returncode == 0, result.stderr
+    report = json.loads((root / "processing/evaluation/evaluation.json").read_text())
+    _, single = evaluated["breast_cancer"]
+    # every row, in the one-file order: the same figures (feature importance samples rows by
+    # position, so a reordered or shortened split would move it)
+    assert report["metrics"] == single["metrics"]
+    assert report["feature_importance"] == single["feature_importance"]
+
+
 # -- failures --------------------------------------------------------------------------------
 
 
@@ -279,6 +309,21 @@ def test_missing_test_split_fails(models, tmp_path):
     root = lay_out_processing_job(tmp_path, model_dir, data.test)
     (root / "processing/input/test/test.csv").unlink()
     _fails(root, "holds no test.csv")
+
+
+def test_a_test_split_in_both_forms_fails_naming_the_folder(models, tmp_path):
+    data, model_dir = models["diabetes"]
+    root = lay_out_processing_job(tmp_path, model_dir, data.test)
+    lay_out_test_parts(root, data.test, cut=10)
+    write_labeled_csv(root / "processing/input/test/test.csv", data.test)
+    _fails(root, "processing/input/test holds both test.csv and 3 test-part-*.csv")
+
+
+def test_a_test_split_in_neither_form_fails_saying_what_is_there(models, tmp_path):
+    data, model_dir = models["diabetes"]
+    root = lay_out_processing_job(tmp_path, model_dir, data.test)
+    (root / "processing/input/test/test.csv").rename(root / "processing/input/test/rows.csv")
+    _fails(root, "holds no test.csv and no test-part-*.csv (found: rows.csv)")
 
 
 def test_wrong_width_test_split_fails(models, tmp_path):

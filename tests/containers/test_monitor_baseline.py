@@ -21,6 +21,7 @@ from ml_containers.evaluate.baseline import (
 )
 from ml_containers.monitor.statistics import category_counts, sketch_values
 from ml_containers.serve.capture import capture_record
+from ml_containers.train.failure import JobFailure
 from ml_containers.train.labeled_csv import LabeledData
 
 from tests.containers.serve_helpers import build_bundle
@@ -102,6 +103,49 @@ def test_without_a_train_input_the_test_split_stands_in(wine, tmp_path: Path) ->
     test = LabeledData(features=features[:20], labels=np.zeros(20))
     rows, source = baseline_rows(tmp_path / "absent", test, built.bundle)
     assert source == "test" and rows.shape[0] == 20
+
+
+def _write_rows(path: Path, features: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    labels = np.zeros((features.shape[0], 1))
+    if features.shape[0]:
+        np.savetxt(path, np.hstack([labels, features]), delimiter=",", fmt="%.9g")
+    else:
+        path.write_bytes(b"")  # a host whose part holds no rows
+
+
+def test_the_train_split_of_several_preprocessing_hosts_is_read_whole_in_order(  # type: ignore[no-untyped-def]
+    wine, tmp_path: Path
+) -> None:
+    built, features = wine
+    features = features.astype(np.float32)
+    test = LabeledData(features=features[:3], labels=np.zeros(3))
+    # two preprocessing hosts x two training hosts: train-part-HHHHH-KKKKK.csv; host 1's first
+    # part is empty
+    cut = features.shape[0] // 3
+    blocks = {
+        "train-part-00000-00000.csv": features[:cut],
+        "train-part-00000-00001.csv": features[cut : 2 * cut],
+        "train-part-00001-00000.csv": features[:0],
+        "train-part-00001-00001.csv": features[2 * cut :],
+    }
+    for name in reversed(blocks):  # written out of order: the reader sorts by name
+        _write_rows(tmp_path / "train" / name, blocks[name])
+    rows, source = baseline_rows(tmp_path / "train", test, built.bundle)
+    assert source == "train"
+    np.testing.assert_array_equal(rows, features)
+
+
+def test_a_train_input_in_both_forms_or_neither_fails_naming_it(wine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    built, features = wine
+    test = LabeledData(features=features[:3], labels=np.zeros(3))
+    _write_rows(tmp_path / "both" / "train.csv", features)
+    _write_rows(tmp_path / "both" / "train-part-00000-00000.csv", features)
+    with pytest.raises(JobFailure, match=r"both holds both train\.csv and 1 train-part-"):
+        baseline_rows(tmp_path / "both", test, built.bundle)
+    _write_rows(tmp_path / "other" / "rows.csv", features)
+    with pytest.raises(JobFailure, match=r"holds no train.csv .*\(found: rows.csv\)"):
+        baseline_rows(tmp_path / "other", test, built.bundle)
 
 
 # -- the monitor entry point (Model Monitor's bring-your-own-container contract) ---------------

@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 from ml_containers.bundle import load_bundle, read_manifest
 from ml_containers.schema import OBJECTIVES, ProblemType
+from ml_containers.train.channels import channel_files
+from ml_containers.train.labeled_csv import read_labeled_csv
 from sklearn import metrics as skm
 from test_train_support import (
     PreparedDataset,
@@ -222,6 +224,57 @@ def test_empty_channel_fails(prepared, tmp_path):
     root = lay_out_training_job(tmp_path, prepared["diabetes"])
     (root / "input/data/validation/validation.csv").write_text("")
     _fails(root, "the validation channel has no data rows")
+
+
+def _validation_in_parts(root: Path, data: PreparedDataset, cut: int) -> Path:
+    """The validation channel as two preprocessing hosts write it: host 0's part, then host 1's
+    empty one; and with ``cut`` < all rows, host 0's rows split over hosts 0 and 2."""
+    folder = root / "input/data/validation"
+    (folder / "validation.csv").unlink()
+    split = data.validation
+    write_labeled_csv(
+        folder / "validation-part-00000.csv",
+        type(split)(split.features[:cut], split.labels[:cut], {}),
+    )
+    (folder / "validation-part-00001.csv").write_bytes(b"")
+    if cut < split.labels.size:
+        write_labeled_csv(
+            folder / "validation-part-00002.csv",
+            type(split)(split.features[cut:], split.labels[cut:], {}),
+        )
+    return folder
+
+
+@pytest.mark.parametrize("cut", [None, 25], ids=["two-hosts", "three-hosts"])
+def test_every_validation_part_is_read_in_name_order(prepared, tmp_path, monkeypatch, cut):
+    data = prepared["breast_cancer"]
+    root = lay_out_training_job(tmp_path, data)
+    folder = _validation_in_parts(root, data, cut or data.validation.labels.size)
+    monkeypatch.setenv("SM_CHANNEL_VALIDATION", str(folder))
+    files = channel_files("validation")
+    assert [f.name for f in files] == sorted(p.name for p in folder.iterdir())
+    read = read_labeled_csv(files, data.validation.features.shape[1], "the validation channel")
+    np.testing.assert_array_equal(read.labels, data.validation.labels)
+    np.testing.assert_allclose(read.features, data.validation.features, rtol=1e-6)
+
+
+def test_training_on_validation_parts_reports_the_one_file_metric(prepared, trained, tmp_path):
+    data = prepared["breast_cancer"]
+    root = lay_out_training_job(tmp_path, data)
+    _validation_in_parts(root, data, 25)
+    result = run_program("train", root, env={"TRAINING_JOB_NAME": "job-breast_cancer"})
+    assert result.returncode == 0, result.stderr
+    regex = OBJECTIVES[data.schema.problem_type].tuning_metric_regex
+    [single] = re.findall(regex, trained["breast_cancer"][1])
+    [parts] = re.findall(regex, result.stdout)
+    assert float(parts) == pytest.approx(float(single), rel=1e-6)
+
+
+def test_a_validation_channel_in_both_forms_fails_naming_it(prepared, tmp_path):
+    data = prepared["diabetes"]
+    root = lay_out_training_job(tmp_path, data)
+    write_labeled_csv(root / "input/data/validation/validation-part-00000.csv", data.validation)
+    _fails(root, "channel 'validation'", "holds both validation.csv and 1 validation-part-*.csv")
 
 
 def test_wrong_width_names_expected_column_count(prepared, tmp_path):

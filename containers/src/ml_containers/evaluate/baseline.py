@@ -10,8 +10,10 @@ comes back as its imputed value (the median, the most frequent category): the ba
 completeness is 1 (docs/monitoring.md). The capture records raw requests, which is why the
 baseline must be raw too.
 
-Without a ``train`` input (an older pipeline definition) the test split stands in, and the
-statistics say so under ``dataset.source``.
+The train input holds ``train.csv``, ``train-part-KKKKK.csv`` per training host, or
+``train-part-HHHHH-KKKKK.csv`` per preprocessing and training host; all of its parts are read, in
+name order (``ml_containers.split_layout``). Without a ``train`` input (an older pipeline
+definition) the test split stands in, and the statistics say so under ``dataset.source``.
 """
 
 from __future__ import annotations
@@ -32,9 +34,12 @@ from ..monitor.statistics import (
     string_column,
 )
 from ..schema import ColumnType, ProblemType
+from ..split_layout import SplitLayoutError, split_files
+from ..train.failure import JobFailure
 from ..train.labeled_csv import LabeledData, data_files, read_labeled_csv
 
 TRAIN_INPUT = "/opt/ml/processing/input/train"
+TRAIN_SPLIT = "train"
 STATISTICS_FILE = "statistics.json"
 CONSTRAINTS_FILE = "constraints.json"
 MAX_ROWS = 100_000  # a seeded sample beyond this: statistics converge long before
@@ -49,9 +54,12 @@ def baseline_rows(
     train_input: Path, test: LabeledData, bundle: ModelBundle
 ) -> tuple[np.ndarray, str]:
     """The transformed rows the baseline describes, and which split they are."""
-    files = data_files(train_input) if train_input.is_dir() else []
-    if not files:
+    if not (train_input.is_dir() and data_files(train_input)):
         return _sample(test.features), "test"
+    try:
+        files = split_files(train_input, TRAIN_SPLIT)
+    except SplitLayoutError as exc:
+        raise JobFailure(f"the train input (the drift baseline's rows): {exc}") from None
     width = len(bundle.manifest.feature_names)
     return _sample(read_labeled_csv(files, width, "the train split").features), "train"
 

@@ -1,9 +1,11 @@
 """The evaluation job's two inputs: the model tarball a training job produced and the test split.
 
 Processing jobs mount ``/opt/ml/processing/input/model/model.tar.gz`` (the training job's
-artifact) and ``/opt/ml/processing/input/test/test.csv`` (label first, no header, transformed by
-the same preprocess run). The tarball comes from storage we do not fully trust, so it is unpacked
-with :func:`ml_containers.bundle.safe_extract`, which refuses links and escaping paths.
+artifact) and ``/opt/ml/processing/input/test/``: ``test.csv``, or ``test-part-HHHHH.csv`` per
+host of a preprocess job on several hosts, read in name order (``ml_containers.split_layout``);
+label first, no header, transformed by the same preprocess run. The tarball comes from storage
+we do not fully trust, so it is unpacked with :func:`ml_containers.bundle.safe_extract`, which
+refuses links and escaping paths.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from pathlib import Path
 from .. import paths
 from ..bundle import MANIFEST_FILE, MODEL_TAR, BundleError, ModelBundle, load_bundle, safe_extract
 from ..schema import SchemaError
+from ..split_layout import SplitLayoutError, split_files
 from ..train.failure import JobFailure
-from ..train.labeled_csv import LabeledData, check_labels, data_files, read_labeled_csv
+from ..train.labeled_csv import LabeledData, check_labels, read_labeled_csv
 
 MODEL_INPUT = "/opt/ml/processing/input/model"
 TEST_INPUT = "/opt/ml/processing/input/test"
+TEST_SPLIT = "test"
 TEST_FILE = "test.csv"
 
 
@@ -53,13 +57,10 @@ def read_test_split(test_input: Path, bundle: ModelBundle) -> LabeledData:
             f"the test input {test_input} does not exist; give the processing job an input with "
             f"destination {TEST_INPUT} holding {TEST_FILE} from preprocess"
         )
-    named = test_input / TEST_FILE
-    files = [named] if named.is_file() else data_files(test_input)
-    if not files:
-        raise JobFailure(
-            f"the test input {test_input} holds no {TEST_FILE}; point it at the test output of "
-            "preprocess"
-        )
+    try:
+        files = split_files(test_input, TEST_SPLIT)
+    except SplitLayoutError as exc:
+        raise JobFailure(f"the test input: {exc}") from None
     data = read_labeled_csv(files, len(bundle.manifest.feature_names), "the test split")
     check_labels(data.labels, bundle.schema, "the test split")
     return data

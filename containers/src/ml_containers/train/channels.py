@@ -4,7 +4,9 @@ SageMaker mounts each channel at ``/opt/ml/input/data/<name>`` (``SM_CHANNEL_<NA
 it) and describes them in ``inputdataconfig.json``. ``train`` needs three: ``train`` and
 ``validation`` (label-first CSVs from preprocess) and ``transform`` (``transform.json`` +
 ``schema.json``, the preprocessing bundle). A missing, empty or non-CSV channel fails here, before
-any data is read, with the channel named.
+any data is read, with the channel named. A data channel's every file is read, in name order:
+``<name>.csv`` or the parts ``<name>-part-*.csv`` (one per training host, or per preprocessing
+and training host), never both (``ml_containers.split_layout``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from .. import paths
 from ..schema import SCHEMA_FILE_NAMES, DatasetSchema, SchemaError, load_schema
+from ..split_layout import SplitLayoutError, check_one_form
 from ..transform import TRANSFORM_FILE, FittedTransform
 from .failure import JobFailure
 from .labeled_csv import data_files
@@ -96,6 +99,10 @@ def channel_files(name: str, allow_empty: bool = False) -> list[Path]:
             f"channel {name!r} is empty: {directory} holds no files; check that the channel's S3 "
             "prefix points at the output of preprocess"
         )
+    try:
+        check_one_form((p.name for p in files), name, f"channel {name!r} ({directory})")
+    except SplitLayoutError as exc:
+        raise JobFailure(str(exc)) from None
     return files
 
 

@@ -1,7 +1,8 @@
 """``orchestrator endpoint-test``: does the deployment answer as its evaluation said it would?
 
 The serving version recorded where its held-out rows are (``test_data``: Preprocess's
-``batch.csv`` and the row-aligned ``labels.csv``, the split Evaluate scored). The test sends
+``batch.csv`` and the row-aligned ``labels.csv``, or their parts from several preprocessing
+hosts, read by ``orchestrator/heldout.py``; the split Evaluate scored). The test sends
 those rows to the endpoint in CSV requests, computes the version's gate metric from the answers
 with the same metric code Evaluate runs, and passes when it is within the environment's
 tolerance of the registered value and the p99 request latency is within its budget. A model
@@ -32,6 +33,7 @@ from orchestrator.errors import OperationFailed, UserError
 from orchestrator.flows.deploy import serve
 from orchestrator.flows.models import GroupChoice, resolve
 from orchestrator.flows.pipeline import read_dataset_schema
+from orchestrator.heldout import read_held_out
 from orchestrator.settings.endpoint import EndpointTestSettings
 
 
@@ -146,14 +148,9 @@ def _held_out(
             f"{package.group} v{package.version} records no test_data (registered before "
             "versions recorded their held-out rows); train a new version with `orchestrator run`"
         )
-    prefix = prefix.rstrip("/")
-    rows = backend.artifacts.read_bytes(f"{prefix}/batch.csv").decode().splitlines()
-    labels = backend.artifacts.read_bytes(f"{prefix}/labels.csv").decode().splitlines()
-    if len(rows) != len(labels) or not rows:
-        raise OperationFailed(
-            f"{prefix}: batch.csv has {len(rows)} rows and labels.csv {len(labels)}; the "
-            "held-out set is damaged"
-        )
+    rows, labels = read_held_out(backend, prefix)  # one file or a part per preprocessing host
+    if not rows:
+        raise OperationFailed(f"{prefix.rstrip('/')}: holds no held-out rows; the set is damaged")
     ids = len(schema.id_columns)
     features = [",".join(next(csv.reader([row]))[ids:]) if ids else row for row in rows]
     return features[:limit], labels[:limit]

@@ -5,11 +5,13 @@ What is copied: the model artifact, the evaluation report (ModelQuality statisti
 baseline (``statistics.json``/``constraints.json``, when the version has one: ``monitor run``
 and the target's Model Monitor schedule judge the promoted model against it), the dataset
 schema and the held-out rows ``endpoint-test`` sends (lineage ``test_data``: ``batch.csv`` and
-``labels.csv``). Each goes under ``<prefix><name>/`` of the target's artifacts bucket through
-the target's ``ArtifactStore``, which writes with SSE-KMS and the target stack's key as every
-upload of the orchestrator does. An object keeps its file name; a prefix keeps its files' paths
-and its URI keeps its shape (with or without the final ``/``), so whatever reads the lineage
-reads the copy as it read the original.
+``labels.csv``, or every ``batch-part-*``/``labels-part-*`` pair of a multi-host Preprocess; a
+set whose files do not pair up is refused before it is copied, ``orchestrator/heldout.py``, so
+nothing is registered). Each goes under ``<prefix><name>/`` of the target's artifacts bucket
+through the target's ``ArtifactStore``, which writes with SSE-KMS and the target stack's key as
+every upload of the orchestrator does. An object keeps its file name; a prefix keeps its files'
+paths and its URI keeps its shape (with or without the final ``/``), so whatever reads the
+lineage reads the copy as it read the original.
 
 Checked after the copy: every file is read back from the target and its SHA-256 compared with
 what was read from the source. That costs a second download, and proves what the target's roles
@@ -28,11 +30,13 @@ from orchestrator.backends.base import Backend
 from orchestrator.backends.model_registry import ModelPackage
 from orchestrator.errors import OperationFailed
 from orchestrator.flows.monitor_locations import baseline_uris
+from orchestrator.heldout import held_out_pairs
 from orchestrator.pipeline import names
 
 Progress = Callable[[str], None]
 CHUNK_BYTES = 1 << 20
-LINEAGE_OBJECTS = ("test_data", "schema_uri")  # lineage entries naming objects to copy
+HELD_OUT = "test_data"  # the lineage entry naming Preprocess's batch output
+LINEAGE_OBJECTS = (HELD_OUT, "schema_uri")  # lineage entries naming objects to copy
 # the drift baseline's metadata keys -> the folder each copy goes in
 BASELINE_COPIES = {
     names.BASELINE_STATISTICS_KEY: "baseline_statistics",
@@ -83,6 +87,8 @@ def copy_one(source: Backend, target: Backend, uri: str, prefix: str, name: str,
     the source URI's final ``/`` or none."""
     local, check = work / "source" / name, work / "check" / name
     files = source.artifacts.download(uri, local)
+    if name == HELD_OUT and not _is_object(uri, files, local):
+        held_out_pairs(local, files, uri)  # a damaged set is refused, not copied
     if _is_object(uri, files, local):
         target_uri = f"{prefix}{name}/{files[0].name}"
         target.artifacts.publish(files[0], target_uri)

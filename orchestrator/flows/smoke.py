@@ -21,6 +21,7 @@ from orchestrator.backends.polling import PollSettings
 from orchestrator.data.identity import model_group_name
 from orchestrator.errors import OperationFailed, UserError
 from orchestrator.flows.deploy import serve
+from orchestrator.heldout import write_held_out_rows
 from orchestrator.pipeline import names
 from orchestrator.settings.environment import EnvironmentConfig
 
@@ -73,14 +74,14 @@ def serve_and_score(
 
 
 def test_rows(backend: Backend, execution: ExecutionSummary) -> Path:
-    """The Preprocess step's raw test rows (``batch/batch.csv``), fetched into the work folder."""
+    """The Preprocess step's raw test rows as ``batch.csv`` in the work folder: its
+    ``batch/batch.csv``, or its parts from several hosts concatenated in order."""
     preprocess = execution.step(names.PREPROCESS)
     outputs = (preprocess.properties if preprocess else {}).get("ProcessingOutputConfig", {})
     for output in outputs.get("Outputs", []):
         if output["OutputName"] == "batch":
-            folder = backend.work_dir / execution.id
-            uri = output["S3Output"]["S3Uri"].rstrip("/") + "/batch.csv"
-            return backend.artifacts.download(uri, folder)[0]
+            target = backend.work_dir / execution.id / "batch.csv"
+            return write_held_out_rows(backend, output["S3Output"]["S3Uri"], target)
     raise UserError("the Preprocess step has no 'batch' output; the definition is not ours")
 
 

@@ -20,6 +20,7 @@ from orchestrator.backends.base import Backend, Progress
 from orchestrator.backends.model_registry import ModelPackage
 from orchestrator.backends.polling import PollSettings
 from orchestrator.errors import OperationFailed, UserError
+from orchestrator.heldout import read_held_out
 from orchestrator.recommend import procfs
 from orchestrator.recommend.measurements import MIB, EndpointMeasurement
 
@@ -27,19 +28,20 @@ WARM_UP_REQUESTS = 10
 
 
 def held_out_rows(backend: Backend, package: ModelPackage, schema: DatasetSchema) -> list[str]:
-    """The version's held-out rows (Preprocess's ``batch.csv``) without their ID columns."""
+    """The version's held-out rows (Preprocess's ``batch.csv``, or its parts from several
+    preprocessing hosts) without their ID columns."""
     prefix = package.metadata.get("test_data")
     if not prefix:
         raise UserError(
             f"{package.group} v{package.version} records no test_data (registered before "
             "versions recorded their held-out rows); train a new version with `orchestrator run`"
         )
-    text = backend.artifacts.read_bytes(f"{prefix.rstrip('/')}/batch.csv").decode()
+    stored, _ = read_held_out(backend, prefix)  # one file or a part per preprocessing host
     ids = len(schema.id_columns)
-    rows = [",".join(next(csv.reader([r]))[ids:]) if ids else r for r in text.splitlines()]
+    rows = [",".join(next(csv.reader([r]))[ids:]) if ids else r for r in stored]
     rows = [r for r in rows if r]
     if not rows:
-        raise OperationFailed(f"{prefix}batch.csv holds no rows; the held-out set is damaged")
+        raise OperationFailed(f"{prefix} holds no held-out rows; the held-out set is damaged")
     return rows
 
 

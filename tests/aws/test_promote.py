@@ -372,3 +372,52 @@ def test_a_registry_failure_halfway_registers_nothing(
     assert "intact" in capsys.readouterr().err
     assert world.packages("staging") == []
     assert OCI_MANIFEST  # the image format the made-up image uses
+
+
+HOST_PARTS = {  # a Preprocess on two hosts: host 1's parts are empty
+    "batch-part-00000.csv": b"1,2\n3,4\n",
+    "labels-part-00000.csv": b"benign\nmalignant\n",
+    "batch-part-00001.csv": b"",
+    "labels-part-00001.csv": b"",
+}
+
+
+def held_out_in_parts(world: World, parts: dict[str, bytes]) -> None:
+    """The dev version's held-out rows as a multi-host Preprocess writes them."""
+    s3 = session_of(DEV_ACCOUNT).client("s3")
+    artifacts = f"{prefix('dev')}-artifacts-{DEV_ACCOUNT}"
+    s3.delete_objects(
+        Bucket=artifacts,
+        Delete={"Objects": [{"Key": "runs/batch/batch.csv"}, {"Key": "runs/batch/labels.csv"}]},
+    )
+    for name, body in parts.items():
+        s3.put_object(Bucket=artifacts, Key=f"runs/batch/{name}", Body=body)
+
+
+def test_held_out_rows_in_parts_are_copied_part_by_part(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.dev_package(test_data_slash=False)
+    held_out_in_parts(world, HOST_PARTS)
+    assert world.promote("--from-role-arn", READER) == 0
+    capsys.readouterr()
+    (package,) = world.packages("staging")
+    copied = package["CustomerMetadataProperties"]["test_data"]
+    artifacts = f"{prefix('staging')}-artifacts-{STAGING_ACCOUNT}"
+    key = copied.split("/", 3)[3]
+    listed = boto3.client("s3").list_objects_v2(Bucket=artifacts, Prefix=f"{key}/")["Contents"]
+    assert sorted(o["Key"].removeprefix(f"{key}/") for o in listed) == sorted(HOST_PARTS)
+    for name, body in HOST_PARTS.items():
+        got = boto3.client("s3").get_object(Bucket=artifacts, Key=f"{key}/{name}")["Body"].read()
+        assert got == body
+
+
+def test_held_out_parts_that_do_not_pair_up_are_refused_and_nothing_registered(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.dev_package()
+    held_out_in_parts(world, {k: v for k, v in HOST_PARTS.items() if k != "labels-part-00001.csv"})
+    assert world.promote("--from-role-arn", READER) == 1
+    err = capsys.readouterr().err
+    assert "batch-part-00001.csv has no partner" in err and "runs/batch" in err
+    assert world.packages("staging") == []

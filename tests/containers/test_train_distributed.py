@@ -12,7 +12,7 @@ import subprocess
 import time
 
 import pytest
-from ml_containers.train.distributed import SINGLE_HOST, read_cluster
+from ml_containers.cluster import SINGLE_HOST, read_cluster
 from ml_containers.train.failure import JobFailure
 from test_train_support import BIN_DIR, lay_out_training_job, prepare
 

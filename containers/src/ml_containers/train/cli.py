@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .. import paths
+from ..cluster import SINGLE_HOST, Cluster, collective, global_sum, read_cluster, start_tracker
 from ..schema import DatasetSchema, ProblemType
 from ..transform import FittedTransform
 from .booster import build_matrices, fit
@@ -29,7 +30,6 @@ from .channels import (
     read_input_data_config,
     sharded_channels,
 )
-from .distributed import SINGLE_HOST, Cluster, collective, global_sum, read_cluster, start_tracker
 from .failure import JobFailure, run_job
 from .hyperparameters import TrainingConfig, parse_hyperparameters
 from .labeled_csv import (

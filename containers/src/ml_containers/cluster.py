@@ -1,7 +1,9 @@
-"""Training on several hosts: SageMaker's hosts plus XGBoost's own collective, nothing else.
+"""A job on several hosts: SageMaker's hosts plus XGBoost's own collective, nothing else.
 
-SageMaker starts the same container on every instance of a training job and describes the
-cluster in ``/opt/ml/input/config/resourceconfig.json`` (``current_host``, ``hosts``). The first
+Training and processing jobs use it alike (preprocess exchanges its global decisions through it,
+:mod:`ml_containers.preprocess.distributed`). SageMaker starts the same container on every
+instance of a job and describes the cluster in ``resourceconfig.json`` (training:
+``/opt/ml/input/config/``, processing: ``/opt/ml/config/``; ``current_host``, ``hosts``). The first
 host in sorted order (``algo-1``) runs XGBoost's collective tracker
 (``xgboost.tracker.RabitTracker``); every host, the first included, joins it with
 ``xgboost.collective.CommunicatorContext`` under a task id equal to its index in ``hosts``, so
@@ -35,8 +37,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import paths
-from .failure import JobFailure
+from . import paths
+from .train.failure import JobFailure
 
 DEFAULT_PORT = 9099  # SageMaker's XGBoost container's tracker port
 PORT_ENV = "COLLECTIVE_TRACKER_PORT"
@@ -76,8 +78,14 @@ class Cluster:
 SINGLE_HOST = Cluster(("algo-1",), "algo-1")
 
 
+def processing_resource_config_file() -> Path:
+    """Where SageMaker describes a processing job's cluster (``/opt/ml/config/``)."""
+    return paths.opt_ml("config", "resourceconfig.json")
+
+
 def read_cluster(path: Path | None = None) -> Cluster:
-    """The cluster ``resourceconfig.json`` describes; one host when the file is absent."""
+    """The cluster ``resourceconfig.json`` describes (default: a training job's); one host when
+    the file is absent."""
     path = path or paths.resource_config_file()
     if not path.is_file():
         return SINGLE_HOST
@@ -211,3 +219,16 @@ def global_sum(cluster: Cluster, values: np.ndarray) -> np.ndarray:
     from xgboost import collective as coll
 
     return np.asarray(coll.allreduce(np.ascontiguousarray(values), coll.Op.SUM))
+
+
+def all_gather(cluster: Cluster, value: Any) -> list[Any]:
+    """Every host's ``value``, in host order (``[value]`` on one host); call it on every host.
+    One XGBoost ``broadcast`` per host: values travel pickled, between the job's own hosts."""
+    if not cluster.distributed:
+        return [value]
+    from xgboost import collective as coll
+
+    return [
+        coll.broadcast(value if rank == cluster.rank else None, rank)
+        for rank in range(cluster.size)
+    ]

@@ -16,7 +16,7 @@ from ml_containers.preprocess import (
     check_header,
 )
 from ml_containers.preprocess.dedupe import SeenHashes, mark_duplicates, row_hashes
-from ml_containers.preprocess.pipeline import _FitFeeder
+from ml_containers.preprocess.fitfeed import FitFeeder
 from ml_containers.preprocess.split import StratifiedSplitter
 from ml_containers.schema import parse_schema
 from ml_containers.transform import TransformFitter
@@ -118,7 +118,7 @@ def test_fitted_transform_does_not_depend_on_how_rows_arrive(monkeypatch):
     }
     fitted = []
     for batch_sizes in ([1000], [7] * 142 + [6], [333, 1, 666]):
-        feeder = _FitFeeder(TransformFitter(schema, seed=5), block_rows=128)
+        feeder = FitFeeder(TransformFitter(schema, seed=5), block_rows=128)
         start = 0
         for size in batch_sizes:
             batch = {

@@ -4,7 +4,7 @@ split only and applied identically in training, evaluation and serving.
 It is persisted as plain JSON (never pickle), so a model artifact can be loaded from untrusted
 storage without executing anything, and it is applied with numpy alone so single-row serving
 stays cheap. Fitting streams: memory is bounded whatever the number of training rows (medians
-come from a fixed-size seeded reservoir sample).
+come from a fixed-size seeded sample), and fitters on several hosts merge exactly.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .bottom_k import BottomK
+from .mixing import mix64
 from .schema import ColumnType, DatasetSchema
 
 TRANSFORM_FILE = "transform.json"
@@ -26,59 +28,70 @@ RESERVOIR_SIZE = 100_000
 
 
 class NumericStats:
-    """Streaming statistics of one numeric column: count, sum, sum of squares, reservoir."""
+    """Statistics of one numeric column: count, sum and sum of squares per input file (added up
+    in file order at the end, so hosts holding different files add them exactly as one host
+    would) and a mergeable sample for the median (:class:`~ml_containers.bottom_k.BottomK`)."""
 
-    def __init__(self, rng: np.random.Generator) -> None:
-        self.count = 0
+    def __init__(self) -> None:
+        self.count = 0  # the current file's
         self.total = 0.0
         self.total_sq = 0.0
-        self.seen = 0
-        self.reservoir = np.empty(0, dtype=np.float64)
-        self._rng = rng
+        self.files: dict[int, tuple[int, float, float]] = {}
+        self.sample = BottomK(RESERVOIR_SIZE)
 
-    def update(self, values: np.ndarray) -> None:
-        values = values[~np.isnan(values)]
+    def update(self, values: np.ndarray, priorities: np.ndarray) -> None:
+        present = ~np.isnan(values)
+        values, priorities = values[present], priorities[present]
         if values.size == 0:
             return
         self.count += values.size
         self.total += float(values.sum())
         self.total_sq += float(np.square(values).sum())
-        # Reservoir sampling (algorithm R, vectorized per batch): bounded memory, exact when small.
-        room = RESERVOIR_SIZE - self.reservoir.size
-        if room > 0:
-            self.reservoir = np.concatenate([self.reservoir, values[:room]])
-            self.seen += min(room, values.size)
-            values = values[room:]
-        if values.size:
-            positions = self.seen + np.arange(1, values.size + 1)
-            slots = (self._rng.random(values.size) * positions).astype(np.int64)
-            keep = slots < RESERVOIR_SIZE
-            self.reservoir[slots[keep]] = values[keep]
-            self.seen += values.size
+        self.sample.add(priorities, values)
+
+    def end_file(self, index: int) -> None:
+        if self.count:
+            self.files[index] = (self.count, self.total, self.total_sq)
+        self.count, self.total, self.total_sq = 0, 0.0, 0.0
+
+    def absorb(self, other: NumericStats) -> None:
+        """Take in another host's statistics (files it read, its sample)."""
+        self.files.update(other.files)
+        self.sample.merge(other.sample)
 
     def result(self) -> dict[str, float]:
-        if self.count == 0:
+        count, total, total_sq = 0, 0.0, 0.0
+        for index in sorted(self.files):  # file order, whichever host read which file
+            file_count, file_total, file_total_sq = self.files[index]
+            count += file_count
+            total += file_total
+            total_sq += file_total_sq
+        if count == 0:
             return {"impute": 0.0, "mean": 0.0, "scale": 1.0}
-        mean = self.total / self.count
-        variance = max(self.total_sq / self.count - mean * mean, 0.0)
+        mean = total / count
+        variance = max(total_sq / count - mean * mean, 0.0)
         std = float(np.sqrt(variance))
         return {
-            "impute": float(np.median(self.reservoir)),
+            "impute": float(np.median(self.sample.values())),
             "mean": float(mean),
             "scale": std if std > 1e-12 else 1.0,
         }
 
 
 class TransformFitter:
-    """Accumulates training rows batch by batch, then yields a :class:`FittedTransform`."""
+    """Accumulates training rows batch by batch, then yields a :class:`FittedTransform`.
+
+    Rows come with a priority each (distinct per row; preprocess mixes the row's key hash with the
+    seed) that decides the median's sample, and are grouped by input file (:meth:`end_file`), so
+    fitters on several hosts can be merged (:meth:`absorb`) into exactly the fit one host makes.
+    Without priorities a row's position among the rows fed so far stands in for its key.
+    """
 
     def __init__(self, schema: DatasetSchema, seed: int = 0) -> None:
         self.schema = schema
-        rng = np.random.default_rng(seed)
+        self.seed = seed
         self._numeric = {
-            c.name: NumericStats(rng)
-            for c in schema.features
-            if c.type is not ColumnType.CATEGORICAL
+            c.name: NumericStats() for c in schema.features if c.type is not ColumnType.CATEGORICAL
         }
         self._counts = {
             c.name: np.zeros(len(c.categories or []), dtype=np.int64)
@@ -86,14 +99,18 @@ class TransformFitter:
             if c.type is ColumnType.CATEGORICAL
         }
         self.rows = 0
+        self._last_file = -1
 
-    def update(self, columns: Mapping[str, Any]) -> None:
+    def update(self, columns: Mapping[str, Any], priorities: np.ndarray | None = None) -> None:
         """Add a batch of validated training rows: numeric columns as float arrays (NaN = missing),
         categorical columns as arrays/lists of strings (None = missing)."""
         sizes = set()
         for name, stats in self._numeric.items():
             values = np.asarray(columns[name], dtype=np.float64)
-            stats.update(values)
+            if priorities is None:
+                positions = np.arange(self.rows, self.rows + values.size, dtype=np.uint64)
+                priorities = mix64(positions, self.seed)
+            stats.update(values, priorities)
             sizes.add(values.size)
         for column in self.schema.features:
             if column.type is ColumnType.CATEGORICAL:
@@ -105,7 +122,24 @@ class TransformFitter:
                 )
         self.rows += max(sizes) if sizes else 0
 
+    def end_file(self, index: int) -> None:
+        """The rows fed since the last call came from input file ``index`` (global file order)."""
+        for stats in self._numeric.values():
+            stats.end_file(index)
+        self._last_file = max(self._last_file, index)
+
+    def absorb(self, other: TransformFitter) -> None:
+        """Merge another host's fitter (it read other files); the result does not depend on the
+        order hosts are absorbed in."""
+        for name, stats in self._numeric.items():
+            stats.absorb(other._numeric[name])
+        for name, counts in self._counts.items():
+            counts += other._counts[name]
+        self.rows += other.rows
+        self._last_file = max(self._last_file, other._last_file)
+
     def finish(self) -> FittedTransform:
+        self.end_file(self._last_file + 1)  # rows fed without end_file form a last file
         columns: list[dict[str, Any]] = []
         for column in self.schema.features:
             if column.type is ColumnType.CATEGORICAL:

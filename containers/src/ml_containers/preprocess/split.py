@@ -15,26 +15,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..mixing import mix64
+
 TRAIN, VALIDATION, TEST = 0, 1, 2
 SPLIT_NAMES = ("train", "validation", "test")
-
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
-
-
-def _splitmix64(values: np.ndarray) -> np.ndarray:
-    z = values + _GOLDEN
-    z = (z ^ (z >> np.uint64(30))) * _MIX1
-    z = (z ^ (z >> np.uint64(27))) * _MIX2
-    return z ^ (z >> np.uint64(31))
 
 
 def uniform_per_row(row_indices: np.ndarray, seed: int) -> np.ndarray:
     """A reproducible uniform number in [0, 1) for each row index."""
-    with np.errstate(over="ignore"):
-        seed_key = _splitmix64(np.array([seed & 0xFFFFFFFFFFFFFFFF], dtype=np.uint64))[0]
-        mixed = _splitmix64(np.asarray(row_indices, dtype=np.uint64) ^ seed_key)
+    mixed = mix64(row_indices, seed)
     return (mixed >> np.uint64(11)).astype(np.float64) / float(1 << 53)
 
 
@@ -66,6 +55,11 @@ class StratifiedSplitter:
         self.test_fraction = test_fraction
         self.seen_per_class = np.zeros(num_classes, dtype=np.int64)
         self.offsets = uniform_per_row(np.arange(num_classes), seed ^ _CLASS_OFFSET_SALT)
+
+    def start_at(self, seen_per_class: np.ndarray) -> None:
+        """Continue as if ``seen_per_class`` accepted rows of each class came before (a host
+        starting a file that other hosts' files precede, :mod:`.distributed`)."""
+        self.seen_per_class = np.asarray(seen_per_class, dtype=np.int64).copy()
 
     def assign(self, labels: np.ndarray) -> np.ndarray:
         """Split codes for the next accepted rows, given their class indices."""

@@ -2,6 +2,10 @@
 
 Exit codes: 0 success; 1 the data, schema or settings make the job impossible (the reason is on
 stderr and in ``/opt/ml/output/message``); 2 bad command-line arguments (argparse's message).
+
+On several hosts (``/opt/ml/config/resourceconfig.json`` names more than one) the first host
+runs XGBoost's collective tracker and every host joins it, as training does
+(:mod:`ml_containers.cluster`); :mod:`.distributed` says what the hosts exchange.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from collections.abc import Sequence
 
 from .. import paths
 from ..cliargs import fraction, positive_int, seed
+from ..cluster import collective, processing_resource_config_file, read_cluster, start_tracker
 from ..schema import SchemaError
+from ..train.failure import JobFailure
 from .errors import PreprocessError, report_failure
 from .inputs import INPUT_DATA_DIR, INPUT_SCHEMA_DIR, OUTPUT_DIR
 from .pipeline import PreprocessConfig, run_preprocess
@@ -83,8 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         train_parts=args.train_parts,
     )
     try:
-        report = run_preprocess(config)
-    except (PreprocessError, SchemaError) as exc:
+        report = _run_on_cluster(config)
+    except (PreprocessError, SchemaError, JobFailure) as exc:
         report_failure(str(exc))
         return 1
     except OSError as exc:
@@ -100,6 +106,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     print(json.dumps(summary))
     return 0
+
+
+def _run_on_cluster(config: PreprocessConfig) -> dict:
+    """Run on this host of the job's cluster; the first of several hosts keeps the tracker up
+    until every host has left (or frees it at once after a failure)."""
+    cluster = read_cluster(processing_resource_config_file())
+    tracker = start_tracker(cluster)
+    try:
+        with collective(cluster):
+            report = run_preprocess(config, cluster)
+    except PreprocessError:
+        # Every host raises it together (the hosts share their scans' errors and check the same
+        # merged report), so the tracker waits for the others to leave as after a success: freed
+        # at once, a host still leaving would retry a tracker that is gone.
+        if tracker is not None:
+            tracker.close()
+        raise
+    except BaseException:
+        if tracker is not None:
+            tracker.abandon()  # a lost host must not keep this one waiting
+        raise
+    if tracker is not None:
+        tracker.close()
+    return report
 
 
 if __name__ == "__main__":

@@ -15,15 +15,18 @@ OUTPUT_DIR = "/opt/ml/processing/output"
 _SHOWN_COLUMNS = 40
 
 
-def find_input_files(directory: Path) -> list[Path]:
-    """Every ``*.csv`` below ``directory`` (S3 prefixes may nest), in a stable sorted order."""
+def find_input_files(directory: Path, required: bool = True) -> list[Path]:
+    """Every ``*.csv`` below ``directory`` (S3 prefixes may nest), in a stable sorted order.
+    ``required=False``: none is fine (one host of several may get no object of its input)."""
     if not directory.is_dir():
+        if not required:
+            return []
         raise PreprocessError(
             f"input directory {directory} does not exist; mount the data as a ProcessingInput "
             f"at {INPUT_DATA_DIR} (locally: put CSV files under $OPT_ML_ROOT/processing/input/data)"
         )
     files = sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix.lower() == ".csv")
-    if not files:
+    if not files and required:
         present = sorted(p.name for p in directory.rglob("*") if p.is_file())[:10]
         raise PreprocessError(
             f"no input files: no *.csv file under {directory} (found {present or 'nothing'}); "

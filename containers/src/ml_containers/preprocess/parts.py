@@ -5,6 +5,13 @@ split that is one object reaches one host only. With ``--train-parts K`` (K > 1)
 is written as ``train/train-part-00000.csv`` ... ``train-part-<K-1>.csv``: contiguous blocks of
 rows of sizes differing by at most one, so the parts concatenated in name order are byte for byte
 the ``train.csv`` one part gives. K = 1 keeps ``train/train.csv``.
+
+On P > 1 preprocessing hosts every host writes its own rows under names carrying its index H
+(five digits), since SageMaker uploads every host's output folder to the same prefix:
+``train/train-part-HHHHH-KKKKK.csv``, ``validation/validation-part-HHHHH.csv``,
+``test/test-part-HHHHH.csv``, ``batch/batch-part-HHHHH.csv`` with its row-aligned
+``batch/labels-part-HHHHH.csv`` and ``report/quarantine-part-HHHHH.csv``; ``report/report.json``
+and ``transform/`` are the same on every host. A split is its parts concatenated in name order.
 """
 
 from __future__ import annotations
@@ -18,10 +25,23 @@ import pyarrow.csv as pacsv
 SINGLE_NAME = "train.csv"
 
 
-def part_names(parts: int) -> list[str]:
+def part_names(parts: int, host: int = 0, hosts: int = 1) -> list[str]:
+    """The train split's file names on host ``host`` of ``hosts`` for ``parts`` training hosts."""
+    if hosts > 1:
+        return [f"train-part-{host:05d}-{k:05d}.csv" for k in range(parts)]
     if parts == 1:
         return [SINGLE_NAME]
     return [f"train-part-{k:05d}.csv" for k in range(parts)]
+
+
+def host_file(stem: str, host: int, hosts: int) -> str:
+    """``<stem>.csv`` on one host, ``<stem>-part-HHHHH.csv`` on host H of several."""
+    return f"{stem}.csv" if hosts == 1 else f"{stem}-part-{host:05d}.csv"
+
+
+def quarantine_files(hosts: int) -> str:
+    """Where rejected rows are, as a sentence fragment for messages."""
+    return "report/quarantine.csv" if hosts == 1 else "report/quarantine-part-*.csv"
 
 
 class PartWriter:

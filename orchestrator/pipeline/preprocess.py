@@ -43,7 +43,14 @@ def preprocess_step(
         ex.as_text(ex.parameter(names.TRAINING_INSTANCE_COUNT)),
     ]
     inputs = [
-        processing_input("data", ex.parameter(names.INPUT_DATA), names.PROCESSING_INPUT_DATA),
+        # Each host gets some of the data's objects (on one host: all of them), and the hosts
+        # agree on what only the whole input decides (docs/scaling.md); the schema is whole.
+        processing_input(
+            "data",
+            ex.parameter(names.INPUT_DATA),
+            names.PROCESSING_INPUT_DATA,
+            distribution="ShardedByS3Key",
+        ),
         processing_input("schema", ex.parameter(names.SCHEMA_URI), names.PROCESSING_INPUT_SCHEMA),
     ]
     job_outputs = [

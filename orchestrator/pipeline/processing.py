@@ -22,7 +22,10 @@ def cache_config(config: PipelineConfig) -> dict[str, Any]:
     return {"Enabled": True, "ExpireAfter": config.caching.expire_after}
 
 
-def processing_input(name: str, source: Any, local_path: str) -> dict[str, Any]:
+def processing_input(
+    name: str, source: Any, local_path: str, distribution: str = "FullyReplicated"
+) -> dict[str, Any]:
+    """One S3 prefix in File mode; ``ShardedByS3Key`` gives each host some of its objects."""
     return {
         "InputName": name,
         "S3Input": {
@@ -30,7 +33,7 @@ def processing_input(name: str, source: Any, local_path: str) -> dict[str, Any]:
             "LocalPath": local_path,
             "S3DataType": "S3Prefix",
             "S3InputMode": "File",
-            "S3DataDistributionType": "FullyReplicated",
+            "S3DataDistributionType": distribution,
             "S3CompressionType": "None",
         },
     }

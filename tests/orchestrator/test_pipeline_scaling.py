@@ -56,3 +56,19 @@ def test_preprocess_writes_one_train_part_per_training_host_from_the_same_parame
     (tune,) = steps_of_type(document, "Tuning")
     count = tune["Arguments"]["TrainingJobDefinition"]["ResourceConfig"]["InstanceCount"]
     assert count == {"Get": f"Parameters.{names.TRAINING_INSTANCE_COUNT}"}
+
+
+def test_preprocess_shards_its_data_and_keeps_the_schema_whole():
+    """The data input is ShardedByS3Key so N preprocessing hosts share the files; the schema
+    every host needs stays FullyReplicated; Evaluate's inputs stay whole."""
+    document = _definition()
+    preprocess, evaluate = steps_of_type(document, "Processing")
+    distribution = {
+        i["InputName"]: i["S3Input"]["S3DataDistributionType"]
+        for i in preprocess["Arguments"]["ProcessingInputs"]
+    }
+    assert distribution == {"data": "ShardedByS3Key", "schema": "FullyReplicated"}
+    assert {
+        i["S3Input"]["S3DataDistributionType"] for i in evaluate["Arguments"]["ProcessingInputs"]
+    } == {"FullyReplicated"}
+    assert validate_api_arguments(document) == []

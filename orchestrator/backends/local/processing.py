@@ -21,8 +21,10 @@ from orchestrator.backends.local.artifacts import ArtifactStore
 from orchestrator.backends.local.errors import ArtifactError, DefinitionError, StepFailed
 from orchestrator.backends.local.hosts import (
     check_distribution,
+    collective_environment,
     download_shard,
     first_failure,
+    free_port,
     host_log,
     host_names,
     host_root,
@@ -67,12 +69,17 @@ def run_processing(
     outputs = (arguments.get("ProcessingOutputConfig") or {}).get("Outputs") or []
     for index, root in enumerate(roots):
         _lay_out(step, arguments, store, root, index, count)
+    # The hosts of one job find its collective's tracker (the first host) on 127.0.0.1 at a port
+    # of their own, as training jobs do (preprocess exchanges through it, docs/scaling.md).
+    environment = {str(k): str(v) for k, v in (arguments.get("Environment") or {}).items()}
+    if count > 1:
+        environment |= collective_environment(free_port())
     commands = [
         HostCommand(
             [resolve_program(str(entrypoint[0]))]
             + [_container_argument(a, root) for a in entrypoint[1:]]
             + [_container_argument(a, root) for a in app.get("ContainerArguments") or []],
-            job_environment(root, arguments.get("Environment") or {}),
+            job_environment(root, environment),
             host_log(log_path, host, count),
             root,
             host if count > 1 else None,

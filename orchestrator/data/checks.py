@@ -27,32 +27,50 @@ class DataError(UserError):
 
 def check_data(path: Path, schema: DatasetSchema, rejection_threshold: float) -> CsvCheck:
     """Run preprocessing's own row checks; fail when the job would fail on them."""
-    try:
-        check = check_csv(path, schema)
-    except PreprocessError as exc:
-        raise DataError(f"{path} does not match its schema: {exc}") from None
+    return check_data_files([path], schema, rejection_threshold, path)
+
+
+def check_data_files(
+    paths: list[Path], schema: DatasetSchema, rejection_threshold: float, where: Path
+) -> CsvCheck:
+    """The checks over several CSV files taken together, as preprocessing reads them (``where``
+    names them in messages): each file's rows, then the rejection rate and the target's values
+    over all of them (one file may well hold a single class)."""
+    check = CsvCheck()
+    for path in paths:
+        try:
+            found = check_csv(path, schema)
+        except PreprocessError as exc:
+            raise DataError(f"{path} does not match its schema: {exc}") from None
+        check.rows_checked += found.rows_checked
+        check.rows_rejected += found.rows_rejected
+        check.reasons.update(found.reasons)
+        check.examples += found.examples[: max(0, 3 - len(check.examples))]
     if check.rows_checked == 0:
-        raise DataError(f"{path} has a header but no data rows; add rows to train on")
+        raise DataError(f"{where} has a header but no data rows; add rows to train on")
     if check.rejection_rate > rejection_threshold:
         reasons = ", ".join(f"{reason} ({count})" for reason, count in check.reasons.most_common(5))
         examples = "; ".join(check.examples[:3])
         raise DataError(
-            f"{path}: {check.rows_rejected} of {check.rows_checked} rows "
+            f"{where}: {check.rows_rejected} of {check.rows_checked} rows "
             f"({check.rejection_rate:.1%}) do not match schema {schema.name!r}, above the "
             f"rejection threshold {rejection_threshold:.1%}. Most common problems: {reasons}. "
             f"First examples: {examples}. Fix the data or the schema (types, ranges, "
             "categories), or raise pipeline.preprocess.rejection_threshold."
         )
-    check_target_values(path, schema)
+    counts: Counter[str] = Counter()
+    for path in paths:
+        counts.update(target_value_counts(path, schema))
+    check_target_counts(where, schema, counts)
     return check
 
 
-def check_target_values(path: Path, schema: DatasetSchema) -> None:
+def check_target_counts(path: Path, schema: DatasetSchema, counts: Counter[str]) -> None:
     """Fail when the target leaves nothing to learn: fewer than two classes present for
     classification, a single value for regression. The row checks pass such data (each row is
     fine on its own), and the job would only fail after preprocessing, or train a useless model.
-    Reads the target column alone, so it costs a fraction of the row checks."""
-    counts = target_value_counts(path, schema)
+    ``counts`` come from the target column alone (of one file or several), a fraction of the
+    row checks' cost."""
     target = schema.target.name
     if schema.problem_type.is_classification:
         present = [c for c in schema.classes if counts.get(c)]

@@ -20,7 +20,7 @@ from ml_containers.preprocess.checks import CsvCheck
 from ml_containers.schema import DatasetSchema, SchemaError, load_schema
 
 from orchestrator.backends.base import ArtifactStore
-from orchestrator.data.checks import DataError, check_data
+from orchestrator.data.checks import DataError, check_data_files
 from orchestrator.settings.environment import EnvironmentConfig
 
 SCHEMA_NAME = "schema.yaml"
@@ -36,6 +36,7 @@ class StagedDataset:
     schema_uri: str
     schema: DatasetSchema
     check: CsvCheck
+    files: int = 1  # objects under data_uri: at most this many preprocessing hosts get some
 
 
 def choose_sources(
@@ -90,19 +91,25 @@ def stage_dataset(
             dataset_schema = load_bundled_schema(name)
         else:
             csv_path = source
-            if not csv_path.is_file():
-                raise DataError(f"data file {csv_path} does not exist; pass the path of a CSV")
             assert schema_path is not None
             try:
                 dataset_schema = load_schema(schema_path)
             except SchemaError as exc:
                 raise DataError(str(exc)) from None
-        check = check_data(csv_path, dataset_schema, config.pipeline.preprocess.rejection_threshold)
-        digest = _digest(csv_path, schema_path)
+        files = data_files(csv_path)
+        threshold = config.pipeline.preprocess.rejection_threshold
+        check = check_data_files(
+            [csv_path / name if csv_path.is_dir() else csv_path for name in files],
+            dataset_schema,
+            threshold,
+            csv_path,
+        )
+        digest = _digest(csv_path, files, schema_path)
         prefix = f"s3://{bucket}/datasets/{dataset_schema.name}/{digest}"
         data_uri, schema_uri = f"{prefix}/data/", f"{prefix}/schema/"
-        if not store.exists(data_uri + csv_path.name):
-            store.publish(csv_path, data_uri + csv_path.name)
+        for name in files:
+            if not store.exists(data_uri + name):
+                store.publish(csv_path / name if csv_path.is_dir() else csv_path, data_uri + name)
         if not store.exists(schema_uri + SCHEMA_NAME):
             store.publish(schema_path, schema_uri + SCHEMA_NAME)
     return StagedDataset(
@@ -112,12 +119,37 @@ def stage_dataset(
         schema_uri=schema_uri,
         schema=dataset_schema,
         check=check,
+        files=len(files),
     )
 
 
-def _digest(*paths: Path) -> str:
+def data_files(path: Path) -> list[str]:
+    """The names the data is staged under: a CSV file's own name, or every ``*.csv`` below a
+    folder by its relative path, sorted (several files let several preprocessing hosts share
+    the data, docs/scaling.md)."""
+    if path.is_file():
+        return [path.name]
+    if not path.is_dir():
+        raise DataError(
+            f"data {path} does not exist; pass the path of a CSV file or of a folder of CSV files"
+        )
+    names = sorted(
+        p.relative_to(path).as_posix()
+        for p in path.rglob("*")
+        if p.is_file() and p.suffix.lower() == ".csv"
+    )
+    if not names:
+        raise DataError(f"data folder {path} holds no *.csv file; put the CSV files in it")
+    return names
+
+
+def _digest(data: Path, names: list[str], schema: Path) -> str:
+    """A digest of the data's files (names and bytes, in order) and the schema."""
     digest = hashlib.sha256()
-    for path in paths:
+    paths = [data / name if data.is_dir() else data for name in names]
+    for path, name in [*zip(paths, names, strict=True), (schema, "")]:
+        if data.is_dir():  # a folder's file names are part of the data (its order, its shards)
+            digest.update(name.encode() + b"\0")
         with path.open("rb") as handle:
             while block := handle.read(1 << 20):
                 digest.update(block)

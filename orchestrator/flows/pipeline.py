@@ -62,6 +62,14 @@ def choose_dataset(
         f"data: {staged.source} ({staged.check.rows_checked} rows checked against schema "
         f"{staged.name!r}, {staged.check.rows_rejected} will be quarantined)"
     )
+    hosts = config.pipeline.processing.instance_count
+    if hosts > staged.files:
+        # ShardedByS3Key hands out whole objects: the extra hosts get none (docs/scaling.md).
+        note += (
+            f"; preprocessing.instance_count is {hosts} but the data is {staged.files} file(s), "
+            f"so {hosts - staged.files} preprocessing host(s) will have no rows: pass --data a "
+            f"folder of at least {hosts} CSV files to share the work"
+        )
     return Dataset(
         staged.name, staged.source, staged.data_uri, staged.schema_uri, staged.schema, note
     )

@@ -94,3 +94,59 @@ def test_an_environment_file_names_its_dataset_and_schema(demo: Demo, tmp_path: 
     assert workspace.store.exists(staged.data_uri + "wine.csv")
     again = stage_dataset(config, workspace.store, workspace.outputs.data_bucket)
     assert again.data_uri == staged.data_uri  # content-addressed: same bytes, same prefix
+
+
+def _folder_environment(tmp_path: Path, data: str) -> LocalWorkspace:
+    environments = tmp_path / "environments"
+    environments.mkdir(exist_ok=True)
+    (environments / "local.yaml").write_text(
+        f"backend: local\ndataset:\n  data: {data}\n  schema: ../data/wine.yaml\n"
+        f"local:\n  state_dir: {tmp_path / 'state'}\n"
+    )
+    return LocalWorkspace(load_environment("local", environments))
+
+
+def test_a_folder_of_csv_files_is_checked_together_and_staged_file_by_file(
+    tmp_path: Path, demo: Demo
+) -> None:
+    """Several files let several preprocessing hosts share the data (issue #18). Each file holds
+    a single class here: fine, since the target check counts the files together."""
+    folder = tmp_path / "data" / "wine"
+    (folder / "nested").mkdir(parents=True)
+    write_schema("wine", tmp_path / "data" / "wine.yaml")
+    for index, cls in enumerate(["class_0", "class_1", "class_2"]):
+        target = folder / ("nested" if index == 2 else "") / f"{cls}.csv"
+        rewritten(demo("wine"), target, lambda row, cls=cls: row[-1] == cls)
+    (folder / "notes.txt").write_text("not data")
+    workspace = _folder_environment(tmp_path, "../data/wine")
+    config = workspace.config
+    staged = stage_dataset(config, workspace.store, workspace.outputs.data_bucket)
+    assert staged.check.rows_checked == 178
+    for name in ("class_0.csv", "class_1.csv", "nested/class_2.csv"):
+        assert workspace.store.exists(staged.data_uri + name), name
+    assert not workspace.store.exists(staged.data_uri + "notes.txt")
+    (folder / "class_1.csv").rename(folder / "class_9.csv")  # the names are part of the data
+    renamed = stage_dataset(config, workspace.store, workspace.outputs.data_bucket)
+    assert renamed.data_uri != staged.data_uri
+
+
+def test_a_folder_without_csv_files_or_a_missing_path_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "data" / "empty").mkdir(parents=True)
+    write_schema("wine", tmp_path / "data" / "wine.yaml")
+    workspace = _folder_environment(tmp_path, "../data/empty")
+    with pytest.raises(DataError, match=r"holds no \*\.csv file"):
+        stage_dataset(workspace.config, workspace.store, workspace.outputs.data_bucket)
+    workspace = _folder_environment(tmp_path, "../data/absent")
+    with pytest.raises(DataError, match="does not exist; pass the path of a CSV file or of a fold"):
+        stage_dataset(workspace.config, workspace.store, workspace.outputs.data_bucket)
+
+
+def test_a_folder_whose_files_together_hold_one_class_is_refused(tmp_path: Path, demo: Demo):
+    folder = tmp_path / "data" / "wine"
+    folder.mkdir(parents=True)
+    write_schema("wine", tmp_path / "data" / "wine.yaml")
+    for part in range(2):
+        rewritten(demo("wine"), folder / f"p{part}.csv", lambda row: row[-1] == "class_0")
+    workspace = _folder_environment(tmp_path, "../data/wine")
+    with pytest.raises(DataError, match="holds only the class 'class_0'"):
+        stage_dataset(workspace.config, workspace.store, workspace.outputs.data_bucket)

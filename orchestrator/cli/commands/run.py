@@ -16,7 +16,11 @@ DEFAULT_PIPELINE_TIMEOUT_SECONDS = 6 * 3600.0
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
     options.environment(parser)
-    parser.add_argument("--data", type=Path, help="a CSV to train on instead of the environment's")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        help="a CSV file, or a folder of CSV files, to train on instead of the environment's",
+    )
     parser.add_argument("--schema", type=Path, help="the dataset schema for --data")
     options.parameters(parser)
     options.image(parser)

@@ -25,6 +25,11 @@ from .errors import PreprocessError, report_failure
 from .inputs import INPUT_DATA_DIR, INPUT_SCHEMA_DIR, OUTPUT_DIR
 from .pipeline import PreprocessConfig, run_preprocess
 
+# A host reaches the first exchange when its scan ends, so it may wait there as long as the
+# slowest host's scan takes beyond its own (uneven files): far longer than training's all-reduces.
+# The job's MaxRuntimeInSeconds bounds it too; a host that dies is noticed at once (closed socket).
+EXCHANGE_TIMEOUT = 6 * 3600
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -114,7 +119,7 @@ def _run_on_cluster(config: PreprocessConfig) -> dict:
     cluster = read_cluster(processing_resource_config_file())
     tracker = start_tracker(cluster)
     try:
-        with collective(cluster):
+        with collective(cluster, default_timeout=EXCHANGE_TIMEOUT):
             report = run_preprocess(config, cluster)
     except PreprocessError:
         # Every host raises it together (the hosts share their scans' errors and check the same

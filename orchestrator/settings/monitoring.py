@@ -8,9 +8,40 @@ decides for both (docs/monitoring.md).
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from orchestrator.settings.instance_types import ProcessingInstanceType
 from orchestrator.settings.strict import StrictModel
+
+
+class ScheduleResources(StrictModel):
+    """The instance of the endpoint's hourly Model Monitor job on AWS (``monitoring.schedule``;
+    botocore's ``MonitoringClusterConfig``). The type is checked against botocore's
+    ``ProcessingInstanceType`` enum, the list CreateMonitoringSchedule accepts."""
+
+    instance_type: ProcessingInstanceType = Field(
+        "ml.m5.large", description="Instance type of the drift job (a processing type)."
+    )
+    instance_count: int = Field(
+        1, description="Instances of the drift job: 1 (the monitor container is one host)."
+    )
+    volume_size_gb: int = Field(
+        20, ge=1, le=16384, description="Storage volume of the drift job, GB (botocore: 1-16384)."
+    )
+
+    @field_validator("instance_count")
+    @classmethod
+    def _one_instance(cls, value: int) -> int:
+        # MonitoringClusterConfig allows 1-100, but the monitor container judges the whole
+        # window on one host: SageMaker copies the capture to every instance (FullyReplicated),
+        # so a second instance would only repeat the same analysis and bill for it.
+        if value != 1:
+            raise ValueError(
+                f"{value} is not allowed: the monitor container analyses the window on one "
+                "instance, so 1 is the only value; remove the key or set 1 (pick a larger "
+                "monitoring.schedule.instance_type for more memory)"
+            )
+        return value
 
 
 class MonitoringSettings(StrictModel):
@@ -39,6 +70,9 @@ class MonitoringSettings(StrictModel):
     )
     default_window_hours: int = Field(
         24, ge=1, le=24 * 90, description="The window `monitor run` reads without --since."
+    )
+    schedule: ScheduleResources = Field(
+        ScheduleResources(), description="The AWS drift schedule's job instance and volume."
     )
 
 

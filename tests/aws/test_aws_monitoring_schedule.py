@@ -26,10 +26,10 @@ from orchestrator.backends.aws.monitoring_schedule import (
 )
 from orchestrator.backends.model_registry import ModelPackage
 from orchestrator.settings.endpoint import EndpointSettings
-from orchestrator.settings.monitoring import MonitoringSettings, monitor_environment
+from orchestrator.settings.monitoring import MonitoringSettings, ScheduleResources
 from orchestrator.settings.stack_outputs import StackOutputs
 
-THRESHOLDS = monitor_environment(MonitoringSettings(psi_threshold=0.3))
+THRESHOLDS = MonitoringSettings(psi_threshold=0.3)
 
 
 def _package(
@@ -58,9 +58,14 @@ def _package(
     return registry.get_by_arn(arn)
 
 
-def _manager(aws: AwsClients, outputs: StackOutputs, capture: int = 100) -> Any:
+def _manager(
+    aws: AwsClients,
+    outputs: StackOutputs,
+    capture: int = 100,
+    monitoring: MonitoringSettings = THRESHOLDS,
+) -> Any:
     settings = EndpointSettings(data_capture_percent=capture, autoscaling=None)
-    return MonitoredEndpointManager(aws, None, outputs, settings, THRESHOLDS)
+    return MonitoredEndpointManager(aws, None, outputs, settings, monitoring)
 
 
 def _check_against_botocore(name: str, config: dict[str, Any]) -> None:
@@ -102,7 +107,12 @@ def test_deploy_creates_updates_and_rollback_returns_the_schedule(
     assert job["Environment"]["MONITOR_PSI_THRESHOLD"] == "0.3"
     assert job["RoleArn"] == outputs.sagemaker_execution_role_arn
     assert job["MonitoringOutputConfig"]["KmsKeyId"] == outputs.artifacts_kms_key_arn
-    assert job["MonitoringResources"]["ClusterConfig"]["VolumeKmsKeyId"] == outputs.data_kms_key_arn
+    assert job["MonitoringResources"]["ClusterConfig"] == {  # the defaults: as before #19's
+        "InstanceCount": 1,  # settings, one ml.m5.large with 20 GB
+        "InstanceType": "ml.m5.large",
+        "VolumeSizeInGB": 20,
+        "VolumeKmsKeyId": outputs.data_kms_key_arn,
+    }
     vpc = job["NetworkConfig"]["VpcConfig"]
     assert vpc["Subnets"] == sorted(outputs.private_subnet_ids)
     assert job["NetworkConfig"]["EnableNetworkIsolation"] is True
@@ -153,3 +163,28 @@ def test_no_schedule_change_is_said_not_silent(
     assert schedules(backend()) == {}
     expected = "has no drift baseline" if case == "no baseline" else "data capture is off"
     assert any(expected in line for line in said), said
+
+
+def test_the_schedules_instance_comes_from_the_environment_and_a_change_updates_it(
+    aws: AwsClients, outputs: StackOutputs, registry: AwsModelRegistry, fast: PollSettings
+) -> None:
+    put_alarms(aws)
+    package = _package(aws, registry, outputs, 1, baseline=True)
+    larger = ScheduleResources(instance_type="ml.r5.xlarge", volume_size_gb=64)
+    _manager(aws, outputs, monitoring=THRESHOLDS.model_copy(update={"schedule": larger})).deploy(
+        package, fast, lambda _: None
+    )
+    name = schedule_name(outputs)
+    config = schedules(backend())[name]["MonitoringScheduleConfig"]
+    _check_against_botocore(name, config)
+    cluster = config["MonitoringJobDefinition"]["MonitoringResources"]["ClusterConfig"]
+    assert (cluster["InstanceType"], cluster["InstanceCount"], cluster["VolumeSizeInGB"]) == (
+        "ml.r5.xlarge",
+        1,
+        64,
+    )
+    said: list[str] = []
+    _manager(aws, outputs).deploy(package, fast, said.append)  # back to the default instance
+    assert any(f"monitoring schedule {name}: updated" in line for line in said)
+    job = schedules(backend())[name]["MonitoringScheduleConfig"]["MonitoringJobDefinition"]
+    assert job["MonitoringResources"]["ClusterConfig"]["InstanceType"] == "ml.m5.large"

@@ -41,6 +41,7 @@ def test_a_typo_gets_the_closest_names() -> None:
         ("pipeline:\n  training: {{instance_type: {value}}}\n", "training"),
         ("pipeline:\n  processing: {{instance_type: {value}}}\n", "processing"),
         ("transform:\n  instance_type: {value}\n", "transform"),
+        ("monitoring:\n  schedule: {{instance_type: {value}}}\n", "processing"),  # the drift job
     ],
 )
 def test_the_environment_file_names_the_key(tmp_path: Path, section: str, kind: str) -> None:

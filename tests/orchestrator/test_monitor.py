@@ -183,6 +183,36 @@ def test_bad_inputs_exit_2_naming_the_fix(
     assert expected in refused(capsys, environments, *argv)
 
 
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        (
+            "monitoring.schedule.instance_type=ml.m5.huge",
+            "monitoring.schedule.instance_type: 'ml.m5.huge' is not a SageMaker processing "
+            "instance type; did you mean ml.m5.large",
+        ),
+        ("monitoring.schedule.instance_type=ml.c5.large", "not a SageMaker processing instance"),
+        ("monitoring.schedule.instance_count=2", "1 is the only value; remove the key or set 1"),
+        ("monitoring.schedule.volume_size_gb=0", "monitoring.schedule.volume_size_gb"),
+    ],
+)
+def test_a_drift_schedule_instance_botocore_would_refuse_exits_2(
+    capsys: pytest.CaptureFixture[str], environments: Path, setting: str, expected: str
+) -> None:
+    """monitoring.schedule is checked against MonitoringClusterConfig's shapes (the
+    ProcessingInstanceType enum, 1-16384 GB) before any AWS call; the command names the key."""
+    assert expected in refused(capsys, environments, "--env", "dev", "--set", setting)
+
+
+def test_the_drift_schedule_defaults_are_the_previous_constants() -> None:
+    schedule = MonitoringSettings().schedule
+    assert (schedule.instance_type, schedule.instance_count, schedule.volume_size_gb) == (
+        "ml.m5.large",
+        1,
+        20,
+    )
+
+
 def test_a_version_without_a_baseline_is_named(
     capsys: pytest.CaptureFixture[str], environments: Path, tmp_path: Path
 ) -> None:

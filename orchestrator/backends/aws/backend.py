@@ -56,7 +56,6 @@ from orchestrator.backends.polling import PollSettings
 from orchestrator.pipeline import PipelineDefinition
 from orchestrator.settings.endpoint import EndpointSettings
 from orchestrator.settings.environment import EnvironmentConfig
-from orchestrator.settings.monitoring import monitor_environment
 from orchestrator.settings.stack_outputs import StackOutputs
 
 
@@ -377,7 +376,6 @@ def aws_backend(
     check_account(identity, config.account_id, config.name)  # before anything else
     from orchestrator.backends.aws.monitoring_schedule import MonitoredEndpointManager
 
-    monitoring = monitor_environment(config.monitoring)  # the drift schedule's thresholds
     kms_keys = {
         outputs.data_bucket: outputs.data_kms_key_arn,
         outputs.artifacts_bucket: outputs.artifacts_kms_key_arn,
@@ -388,7 +386,7 @@ def aws_backend(
         pipelines=AwsPipelineRunner(clients, outputs),
         registry=AwsModelRegistry(clients.sagemaker),
         endpoints=MonitoredEndpointManager(
-            clients, runtime, outputs, endpoint_settings(config, outputs), monitoring
+            clients, runtime, outputs, endpoint_settings(config, outputs), config.monitoring
         ),
         transformer=AwsBatchTransformer(clients, outputs, config),
         artifacts=S3ArtifactStore(s3, kms_keys),

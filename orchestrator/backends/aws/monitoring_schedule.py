@@ -13,7 +13,9 @@ bring-your-own-container contract (docs/monitoring.md, "The monitor container en
 * reports to ``s3://<artifacts>/monitoring/<endpoint>/reports`` under the artifacts key, the data
   key on the volume, the jobs role, the stack's subnets and security groups, network isolation
   and inter-container encryption, at most an hour per run (``cron(0 * ? * * *)``: hourly, the
-  finest period Model Monitor schedules).
+  finest period Model Monitor schedules);
+* the job's instance type, count and volume: the environment file's ``monitoring.schedule``
+  (default one ``ml.m5.large`` with 20 GB).
 
 A version without a drift baseline (registered before the baseline existed) gets no schedule
 change, and the deploy says so.
@@ -31,11 +33,14 @@ from orchestrator.backends.model_registry import ModelPackage
 from orchestrator.backends.polling import PollSettings
 from orchestrator.pipeline.security import vpc_config
 from orchestrator.settings.endpoint import EndpointSettings
+from orchestrator.settings.monitoring import (
+    MonitoringSettings,
+    ScheduleResources,
+    monitor_environment,
+)
 from orchestrator.settings.stack_outputs import StackOutputs
 
 HOURLY = "cron(0 * ? * * *)"
-INSTANCE_TYPE = "ml.m5.large"
-VOLUME_GB = 20
 MAX_RUNTIME_SECONDS = 3600  # an hourly schedule's job must end within the hour
 INPUT_PATH = "/opt/ml/processing/input/endpoint"
 OUTPUT_PATH = "/opt/ml/processing/resultdata"
@@ -65,8 +70,11 @@ def job_definition(
     image_uri: str,
     baseline: tuple[str, str],
     environment: Mapping[str, str],
+    resources: ScheduleResources | None = None,
 ) -> dict[str, Any]:
-    """The schedule's MonitoringJobDefinition for the ``monitor`` container."""
+    """The schedule's MonitoringJobDefinition for the ``monitor`` container, on ``resources``
+    (the environment file's ``monitoring.schedule``; default one ml.m5.large, 20 GB)."""
+    resources = resources or ScheduleResources()
     statistics, constraints = baseline
     network: dict[str, Any] = {
         "EnableInterContainerTrafficEncryption": True,
@@ -104,9 +112,9 @@ def job_definition(
         },
         "MonitoringResources": {
             "ClusterConfig": {
-                "InstanceCount": 1,
-                "InstanceType": INSTANCE_TYPE,
-                "VolumeSizeInGB": VOLUME_GB,
+                "InstanceCount": resources.instance_count,
+                "InstanceType": resources.instance_type,
+                "VolumeSizeInGB": resources.volume_size_gb,
                 "VolumeKmsKeyId": outputs.data_kms_key_arn,
             }
         },
@@ -130,7 +138,7 @@ def converge_schedule(
     sagemaker: Any,
     outputs: StackOutputs,
     package_arn: str,
-    environment: Mapping[str, str],
+    monitoring: MonitoringSettings,
     say: Progress,
 ) -> str:
     """Create or update the schedule for the package ``package_arn`` serves; returns what was
@@ -147,7 +155,9 @@ def converge_schedule(
         )
         return "skipped"
     image = str(package["InferenceSpecification"]["Containers"][0]["Image"])
-    wanted = schedule_config(job_definition(outputs, image, baseline, environment))
+    environment = monitor_environment(monitoring)
+    definition = job_definition(outputs, image, baseline, environment, monitoring.schedule)
+    wanted = schedule_config(definition)
     current = _describe(sagemaker, name)
     if current is None:
         tags = [
@@ -194,10 +204,10 @@ class MonitoredEndpointManager(AwsEndpointManager):
         runtime: Any,
         outputs: StackOutputs,
         settings: EndpointSettings,
-        monitoring: Mapping[str, str],
+        monitoring: MonitoringSettings,
     ) -> None:
         super().__init__(clients, runtime, outputs, settings)
-        self.monitoring = dict(monitoring)
+        self.monitoring = monitoring
 
     def deploy(
         self,

@@ -462,7 +462,33 @@ resource "aws_cloudwatch_dashboard" "this" {
         }
       },
       {
-        type = "log", x = 0, y = 30, width = 24, height = 6
+        type = "metric", x = 0, y = 30, width = 12, height = 6
+        properties = {
+          title  = "Drift, ad-hoc runs (orchestrator monitor run)"
+          region = var.region
+          stat   = "Maximum"
+          period = 3600
+          metrics = [
+            [local.adhoc_drift_namespace, "drift_detected", "EndpointName", var.endpoint_name],
+            [local.adhoc_drift_namespace, "drifted_features", "EndpointName", var.endpoint_name],
+            [local.adhoc_drift_namespace, "rows_analyzed", "EndpointName", var.endpoint_name, { yAxis = "right" }],
+          ]
+        }
+      },
+      {
+        type = "metric", x = 12, y = 30, width = 12, height = 6
+        properties = {
+          title  = "PSI per feature, ad-hoc runs"
+          region = var.region
+          period = 3600
+          metrics = [[{
+            expression = "SEARCH('{${local.adhoc_drift_namespace},EndpointName,Feature} MetricName=\"feature_psi\" EndpointName=\"${var.endpoint_name}\"', 'Maximum', 3600)"
+            id         = "psi"
+          }]]
+        }
+      },
+      {
+        type = "log", x = 0, y = 36, width = 24, height = 6
         properties = {
           title  = "Slowest requests (last period)"
           region = var.region

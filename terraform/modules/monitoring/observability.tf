@@ -14,6 +14,9 @@
 locals {
   drift_schedule_name = "${var.endpoint_name}-drift"
   drift_namespace     = "/aws/sagemaker/Endpoints/data-metrics"
+  # Where `orchestrator monitor run` publishes (orchestrator/flows/monitor_metrics.py NAMESPACE):
+  # charted, never alarmed, so a person's ad-hoc run cannot move the drift alarm above.
+  adhoc_drift_namespace = "MLOps/ModelMonitor"
   drift_dimensions = {
     Endpoint           = var.endpoint_name
     MonitoringSchedule = local.drift_schedule_name

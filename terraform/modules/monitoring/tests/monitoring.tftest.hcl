@@ -125,6 +125,19 @@ run "drift_alarm_dashboard_and_queries" {
     error_message = "The dashboard must show the predicted classes and the score histogram."
   }
 
+  # `orchestrator monitor run` publishes into MLOps/ModelMonitor (never the alarmed namespace):
+  # charted per endpoint, with a SEARCH over the Feature dimension for the PSI.
+  assert {
+    condition = length([
+      for widget in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : widget
+      if contains([for metric in try(widget.properties.metrics, []) : jsonencode(slice(metric, 0, min(4, length(metric))))], jsonencode(["MLOps/ModelMonitor", "drift_detected", "EndpointName", "mlops-demo-test-endpoint"]))
+      ]) == 1 && length([
+      for widget in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : widget
+      if can(regex("MLOps/ModelMonitor,EndpointName,Feature.*feature_psi", jsonencode(widget)))
+    ]) == 1
+    error_message = "The dashboard must chart monitor run's ad-hoc drift metrics (MLOps/ModelMonitor) and their PSI per feature."
+  }
+
   assert {
     condition = (
       toset([for query in aws_cloudwatch_query_definition.this : query.name]) == toset(["mlops-demo-test/errors-by-endpoint", "mlops-demo-test/request-id", "mlops-demo-test/slowest-requests"]) &&

@@ -24,6 +24,7 @@ from orchestrator.backends.model_registry import ModelRegistry
 
 if TYPE_CHECKING:
     from orchestrator.backends.logs import LogReader
+    from orchestrator.backends.metrics import MetricSink
     from orchestrator.backends.polling import PollSettings
     from orchestrator.pipeline import PipelineDefinition
     from orchestrator.settings.stack_outputs import StackOutputs
@@ -367,11 +368,10 @@ def local_user() -> str:
 class Backend:
     """Everything the flows use for one environment, from one backend.
 
-    ``work_dir``: a folder on this machine for the flows' own files (downloaded inputs, batch
-    outputs). ``serves_after_run``: whether ``orchestrator run`` ends by deploying the approved
-    model and scoring the test split. True locally, where an endpoint lives only as long as the
-    command and the run is the proof that a model serves; false on AWS, where deploying to the
-    shared endpoint is its own gated step (``orchestrator deploy``).
+    ``work_dir``: this machine's folder for the flows' own files (downloads, batch outputs).
+    ``serves_after_run``: whether ``orchestrator run`` ends by deploying the approved model and
+    scoring the test split: true locally, where an endpoint lives only as long as the command and
+    the run proves a model serves; false on AWS, where deploying is its own gated step (`deploy`).
     """
 
     name: BackendName
@@ -385,8 +385,8 @@ class Backend:
     serves_after_run: bool
     work_dir: Path
     logs: LogReader  # where executions and endpoints log, and reading it (backends/logs.py)
-    # What was done to the stack before this backend opened (tfvars rendered, plan applied).
-    infrastructure: dict[str, Any] = field(default_factory=dict)
+    metrics: MetricSink  # where `monitor run` publishes its metrics (backends/metrics.py)
+    infrastructure: dict[str, Any] = field(default_factory=dict)  # what opening did to the stack
     # Who acts, for the deployment history: the caller's ARN on AWS, locally this machine's user.
     identity: Callable[[], str] = field(default=lambda: local_user())
 

@@ -30,6 +30,7 @@ from orchestrator.errors import UserError
 from orchestrator.flows import history
 from orchestrator.flows.models import dataset_group, resolve
 from orchestrator.flows.monitor_locations import baseline_uris, reports_dir
+from orchestrator.flows.monitor_metrics import publish_with_report
 from orchestrator.settings.capture import hour_prefixes, variant_prefix
 from orchestrator.settings.environment import EnvironmentConfig
 from orchestrator.settings.monitoring import MonitoringSettings
@@ -46,6 +47,7 @@ class MonitorRequest:
     version: int | None = None
     dataset: str | None = None
     report_dir: Path | None = None
+    metrics: bool = True  # publish the run's CloudWatch metrics (monitor_metrics.py)
 
 
 def parse_window(
@@ -152,7 +154,8 @@ def read_captured(
 def monitor_run(
     backend: Backend, config: EnvironmentConfig, request: MonitorRequest, now: datetime
 ) -> dict[str, Any]:
-    """The drift report of the window; its files written to the report folder."""
+    """The drift report of the window; its files written to the report folder, then its
+    metrics published (CloudWatch on AWS, EMF lines in the folder locally)."""
     settings = config.monitoring
     start, end = parse_window(request.since, request.until, now, settings.default_window_hours)
     package = served_package(backend, config, request.version, request.dataset)
@@ -177,6 +180,7 @@ def monitor_run(
         raise UserError(
             f"cannot write the report to {folder}: {exc}; pass another --report"
         ) from None
+    publish_with_report(backend, report, folder, now, request.metrics)
     return report
 
 

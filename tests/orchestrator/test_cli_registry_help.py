@@ -128,7 +128,16 @@ FLAGS = {
     "endpoint serve": [*COMMON, "--port", "--version", "--dataset"],
     "endpoint history": [*COMMON, *STACK],
     "endpoint-test": [*COMMON, "--dataset", *STACK, *WAITING],
-    "monitor run": [*COMMON, "--since", "--until", "--version", "--dataset", *STACK, "--report"],
+    "monitor run": [
+        *COMMON,
+        "--since",
+        "--until",
+        "--version",
+        "--dataset",
+        *STACK,
+        "--report",
+        "--no-metrics",
+    ],
     "logs": [*COMMON, "--execution", "--endpoint", "--since", "--follow", *WAITING[::-1], *STACK],
     "batch-transform": [
         *COMMON[:3],

@@ -30,6 +30,8 @@ RESOURCE_STAR_ALLOWLIST: dict[str, str] = {
     "ec2:DescribeSecurityGroups": "EC2 Describe actions support no resource-level permissions",
     "ec2:DescribeSubnets": "EC2 Describe actions support no resource-level permissions",
     "ec2:DescribeVpcs": "EC2 Describe actions support no resource-level permissions",
+    # The jobs role (SageMaker's namespaces) and the orchestrator (`monitor run`'s namespace,
+    # MLOps/ModelMonitor) both publish; each grant must carry CONDITION_REQUIRED's key.
     "cloudwatch:PutMetricData": "no resource type; limited by the cloudwatch:namespace condition",
     "cloudwatch:GetMetricData": "no resource type; reads metric values only (orchestrator ui)",
     "sagemaker:ListModelPackages": "List action without resource types; returns metadata only",
@@ -38,6 +40,11 @@ RESOURCE_STAR_ALLOWLIST: dict[str, str] = {
     "application-autoscaling:DescribeScalableTargets": "Describe action without resource types",
     "application-autoscaling:DescribeScalingPolicies": "Describe action without resource types",
 }
+
+# action on Resource "*" -> the condition key that must limit it (CloudWatch User Guide, "Using
+# condition keys to limit access to CloudWatch namespaces"): without it PutMetricData could write
+# into any namespace, Model Monitor's alarmed aws/sagemaker/Endpoints/data-metrics included.
+CONDITION_REQUIRED: dict[str, str] = {"cloudwatch:PutMetricData": "cloudwatch:namespace"}
 
 POLICY_ATTRIBUTES = ("policy", "assume_role_policy")
 
@@ -107,4 +114,18 @@ def violations(policy: PolicyDocument) -> list[str]:
             for action in actions:
                 if action not in RESOURCE_STAR_ALLOWLIST:
                     found.append(f"{where}: {action} on Resource '*' is not in the allowlist")
+                key = CONDITION_REQUIRED.get(action)
+                if key and not _conditions_on(statement, key):
+                    found.append(f"{where}: {action} on Resource '*' without a {key} condition")
     return found
+
+
+def _conditions_on(statement: dict[str, Any], key: str) -> list[Any]:
+    """The values a statement's positive string conditions (StringEquals, StringLike) give
+    ``key``; empty when none limits it."""
+    condition = statement.get("Condition") or {}
+    return [
+        value
+        for operator in ("StringEquals", "StringLike")
+        for value in _as_list((condition.get(operator) or {}).get(key))
+    ]

@@ -96,3 +96,23 @@ def test_audit_flags_an_endpoint_policy_without_the_account_perimeter() -> None:
     assert violations(_document(perimeter, "aws_vpc_endpoint")) == []
     # The perimeter exemption is for endpoint policies only, never for identity policies.
     assert violations(_document(perimeter)) != []
+
+
+def test_audit_flags_put_metric_data_without_its_namespace_condition() -> None:
+    """PutMetricData on "*" is allowlisted only with a cloudwatch:namespace condition: the
+    orchestrator's grant without it could write into Model Monitor's alarmed namespace."""
+    limited = {
+        "Sid": "PublishAdHocDriftMetrics",
+        "Effect": "Allow",
+        "Action": ["cloudwatch:PutMetricData"],
+        "Resource": "*",
+        "Condition": {"StringEquals": {"cloudwatch:namespace": "MLOps/ModelMonitor"}},
+    }
+    assert violations(_document(limited)) == []
+    unlimited = {key: value for key, value in limited.items() if key != "Condition"}
+    assert violations(_document(unlimited)) == [
+        "module.iam.x (policy) statement PublishAdHocDriftMetrics: cloudwatch:PutMetricData on "
+        "Resource '*' without a cloudwatch:namespace condition"
+    ]
+    other_key = {**limited, "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}}
+    assert violations(_document(other_key)) != []

@@ -12,6 +12,8 @@ import pytest
 from terraform_harness import ENVIRONMENTS
 from test_terraform_plan import of_type
 
+from orchestrator.flows.monitor_metrics import NAMESPACE
+
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_drift_alarm_queries_and_schedule_rights(plans: dict, environment: str) -> None:
@@ -36,6 +38,18 @@ def test_drift_alarm_queries_and_schedule_rights(plans: dict, environment: str) 
     statement = _statement(applied, "ConvergeDriftScheduleInProjectVpcWithProjectKeys")
     assert statement["Resource"][0].endswith(f":monitoring-schedule/{endpoint.lower()}-drift")
     assert set(statement["Condition"]) >= {"ForAllValues:StringEquals", "StringEquals", "Null"}
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_monitor_run_may_publish_only_into_its_own_namespace(plans: dict, environment: str) -> None:
+    """`monitor run`'s PutMetricData is granted on "*" (no resource type) with exactly the
+    namespace the orchestrator publishes into, never Model Monitor's alarmed one."""
+    applied = plans[environment]["applied"]["prior_state"]["values"]["root_module"]
+    statement = _statement(applied, "PublishAdHocDriftMetrics")
+    assert statement["Action"] == ["cloudwatch:PutMetricData"] and statement["Resource"] == "*"
+    assert statement["Condition"] == {"StringEquals": {"cloudwatch:namespace": NAMESPACE}}
+    assert NAMESPACE != "/aws/sagemaker/Endpoints/data-metrics"
+    assert not NAMESPACE.startswith("AWS/")  # reserved for AWS (botocore's Namespace doc)
 
 
 def _statement(root: dict[str, Any], sid: str) -> dict[str, Any]:

@@ -374,6 +374,7 @@ def aws_backend(
         session.client("sts", region_name=outputs.region, config=client_config())
     )
     check_account(identity, config.account_id, config.name)  # before anything else
+    from orchestrator.backends.aws.metrics import CloudWatchMetricSink
     from orchestrator.backends.aws.monitoring_schedule import MonitoredEndpointManager
 
     kms_keys = {
@@ -394,5 +395,6 @@ def aws_backend(
         serves_after_run=False,
         work_dir=Path.cwd() / ".mlops" / "aws" / config.name,
         logs=AwsLogReader(logs, outputs, clients.sagemaker),
+        metrics=CloudWatchMetricSink(clients.cloudwatch),
         identity=identity,
     )

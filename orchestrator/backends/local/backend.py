@@ -10,6 +10,7 @@ from orchestrator.backends.local.pipeline_runner import LocalPipelineRunner
 from orchestrator.backends.local.progress import ProgressCallback
 from orchestrator.backends.local.transformer import LocalBatchTransformer
 from orchestrator.backends.local.workspace import LocalWorkspace
+from orchestrator.backends.metrics import EmfFileSink
 from orchestrator.settings.environment import EnvironmentConfig
 
 
@@ -40,4 +41,5 @@ def local_backend(
         serves_after_run=True,
         work_dir=workspace.batch_root,
         logs=LocalLogReader(workspace.endpoints_root),
+        metrics=EmfFileSink(),
     )

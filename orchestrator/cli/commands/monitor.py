@@ -33,6 +33,12 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         help="write drift_report.json/.html, constraint_violations.json and statistics.json "
         "here (default: <state dir>/monitoring/<env>/<time>)",
     )
+    parser.add_argument(
+        "--no-metrics",
+        action="store_true",
+        help="do not publish the run's metrics (CloudWatch namespace MLOps/ModelMonitor on AWS; "
+        "locally drift_metrics.emf.jsonl in the report folder)",
+    )
 
 
 @command(
@@ -48,7 +54,9 @@ def monitor_run(args: argparse.Namespace) -> int:
     from orchestrator.flows import monitor as flow
 
     config = context.environment(args)
-    request = flow.MonitorRequest(args.since, args.until, args.version, args.dataset, args.report)
+    request = flow.MonitorRequest(
+        args.since, args.until, args.version, args.dataset, args.report, not args.no_metrics
+    )
     with context.backend(args, config) as backend:
         report = flow.monitor_run(backend, config, request, history.now())
     show(args.output, report, _pairs(report))
@@ -67,4 +75,12 @@ def _pairs(report: dict[str, Any]) -> list[tuple[str, Any]]:
         ("drifted", ", ".join(f"{f['name']} (PSI {f['psi']:.3f})" for f in drifted) or "none"),
         *(("violation", f"{v['feature_name']}: {v['description']}") for v in report["violations"]),
         ("report", report["report_dir"]),
+        ("metrics", _metrics(report["metrics"])),
     ]
+
+
+def _metrics(metrics: dict[str, Any]) -> str:
+    if not metrics["published"]:
+        return f"not published ({metrics.get('reason', 'failed')})"
+    where = metrics.get("file") or "CloudWatch"
+    return f"{metrics['datapoints']} datapoints in {metrics['namespace']} ({where})"

@@ -36,7 +36,10 @@ locals {
   transform_arn    = "${local.sagemaker_arn}:transform-job/${lower(var.name_prefix)}-transform-*"
   # The endpoint's Model Monitor schedule, <endpoint_name>-drift (backends/aws/monitoring_schedule.py).
   drift_schedule_arn = "${local.sagemaker_arn}:monitoring-schedule/${lower(var.endpoint_name)}-drift"
-  alarm_arn          = "${local.arn_prefix}:cloudwatch:${var.region}:${var.account_id}:alarm"
+  # The namespace `orchestrator monitor run` publishes into (orchestrator/flows/monitor_metrics.py
+  # NAMESPACE): the project's own, never Model Monitor's aws/sagemaker/Endpoints/data-metrics.
+  adhoc_drift_namespace = "MLOps/ModelMonitor"
+  alarm_arn             = "${local.arn_prefix}:cloudwatch:${var.region}:${var.account_id}:alarm"
   # The stack's endpoint alarms are all named <endpoint_name>-... (modules/monitoring).
   project_alarms_arn = "${local.alarm_arn}:${var.endpoint_name}-*"
   # Target-tracking alarms Application Auto Scaling creates for the endpoint's variant.
@@ -625,6 +628,20 @@ resource "aws_iam_policy" "orchestrator_data" {
         Effect   = "Allow"
         Action   = ["logs:FilterLogEvents", "logs:GetLogEvents"]
         Resource = concat(local.job_logs, local.serving_logs)
+      },
+      {
+        # `orchestrator monitor run` publishes its drift metrics. PutMetricData has no resource
+        # type (Service Authorization Reference, "Actions, resources, and condition keys for
+        # Amazon CloudWatch"), so Resource "*", limited to exactly one namespace with the
+        # cloudwatch:namespace condition key, as AWS documents it (CloudWatch User Guide, "Using
+        # condition keys to limit access to CloudWatch namespaces",
+        # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html).
+        # Not Model Monitor's namespace: an ad-hoc run must never move the <endpoint>-drift alarm.
+        Sid       = "PublishAdHocDriftMetrics"
+        Effect    = "Allow"
+        Action    = ["cloudwatch:PutMetricData"]
+        Resource  = "*"
+        Condition = { StringEquals = { "cloudwatch:namespace" = local.adhoc_drift_namespace } }
       },
     ]
   })

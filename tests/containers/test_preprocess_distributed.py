@@ -197,7 +197,7 @@ def test_files_out_of_order_and_an_idle_host_give_the_same_rows(tmp_path):
         merged = _merged(outputs, folder, stem).splitlines()
         assert sorted(merged) == sorted(_split_bytes(single, folder, stem).splitlines()), folder
     assert (outputs[1] / "test" / "test-part-00001.csv").read_bytes() == b""
-    quarantined = sorted(sum((_quarantined(out) for out in outputs), []))
+    quarantined = sorted(line for out in outputs for line in _quarantined(out))
     assert quarantined == _quarantined(single)
 
 
@@ -287,9 +287,12 @@ def test_fitters_on_different_files_merge_into_the_one_host_fit(monkeypatch):
     )
     rng = np.random.default_rng(1)
     blocks = [
-        ({"v": rng.normal(size=n), "w": rng.exponential(size=n)}, rng.integers(0, 2**63, n, dtype=np.uint64))
+        (
+            {"v": rng.normal(size=n), "w": rng.exponential(size=n)},
+            rng.integers(0, 2**63, n, dtype=np.uint64),
+        )
         for n in (300, 5, 250, 180)
-    ]  # fmt: skip
+    ]
     one = TransformFitter(schema)
     for index, (columns, priorities) in enumerate(blocks):
         one.update(columns, priorities)

@@ -69,11 +69,7 @@ def run_processing(
     outputs = (arguments.get("ProcessingOutputConfig") or {}).get("Outputs") or []
     for index, root in enumerate(roots):
         _lay_out(step, arguments, store, root, index, count)
-    # The hosts of one job find its collective's tracker (the first host) on 127.0.0.1 at a port
-    # of their own, as training jobs do (preprocess exchanges through it, docs/scaling.md).
-    environment = {str(k): str(v) for k, v in (arguments.get("Environment") or {}).items()}
-    if count > 1:
-        environment |= collective_environment(free_port())
+    environment = _hosts_environment(arguments, count)
     commands = [
         HostCommand(
             [resolve_program(str(entrypoint[0]))]
@@ -105,6 +101,16 @@ def run_processing(
         "ProcessingEndTime": datetime.now(UTC).isoformat(),
     }
     return StepOutcome(properties, published)
+
+
+def _hosts_environment(arguments: dict[str, Any], count: int) -> dict[str, str]:
+    """The job's Environment; on several hosts also where they find the collective's tracker
+    (the first host) on 127.0.0.1 at a port of their own, as training jobs do (preprocess
+    exchanges through it, docs/scaling.md)."""
+    environment = {str(k): str(v) for k, v in (arguments.get("Environment") or {}).items()}
+    if count > 1:
+        environment |= collective_environment(free_port())
+    return environment
 
 
 def _lay_out(

@@ -276,8 +276,8 @@ def test_a_test_split_in_parts_from_several_hosts_is_read_whole_and_in_order(
     assert result.returncode == 0, result.stderr
     report = json.loads((root / "processing/evaluation/evaluation.json").read_text())
     _, single = evaluated["breast_cancer"]
-    # every row, in the one-file order: the same figures (feature importance samples rows by
-    # position, so a reordered or shortened split would move it)
+    # every row, in the one-file order: the same figures (permutation importance shuffles rows
+    # by position, so a reordered or shortened split would move it)
     assert report["metrics"] == single["metrics"]
     assert report["feature_importance"] == single["feature_importance"]
 

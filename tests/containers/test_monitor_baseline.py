@@ -120,8 +120,8 @@ def test_the_train_split_of_several_preprocessing_hosts_is_read_whole_in_order( 
     built, features = wine
     features = features.astype(np.float32)
     test = LabeledData(features=features[:3], labels=np.zeros(3))
-    # two preprocessing hosts x two training hosts: train-part-HHHHH-KKKKK.csv; host 1's first
-    # part is empty
+    # two training hosts x two preprocessing hosts: train-part-KKKKK-HHHHH.csv; preprocessing
+    # host 0's part for training host 1 is empty
     cut = features.shape[0] // 3
     blocks = {
         "train-part-00000-00000.csv": features[:cut],

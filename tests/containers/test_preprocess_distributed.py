@@ -168,7 +168,7 @@ def test_two_hosts_in_key_order_write_the_one_host_output_byte_for_byte(tmp_path
         assert _report(output) == _report(single)
     assert json.loads((outputs[0] / "report" / "report.json").read_text())["hosts"] == 2
     assert sorted(p.name for p in (outputs[1] / "train").iterdir()) == [
-        "train-part-00001-00000.csv",
+        "train-part-00000-00001.csv",  # training host first, then this (second) host
         "train-part-00001-00001.csv",
     ]
     for folder, stem in [("train", "train"), ("validation", "validation"), ("test", "test"),

@@ -2,9 +2,10 @@
 
 One preprocessing host writes ``<split>.csv`` (or, for the train split, ``train-part-KKKKK.csv``
 per training host); P > 1 hosts each write their own parts, ``<split>-part-HHHHH.csv`` (train:
-``train-part-HHHHH-KKKKK.csv``), and the batch split's ``batch-part-HHHHH.csv`` pairs row for row
+``train-part-KKKKK-HHHHH.csv``), and the batch split's ``batch-part-HHHHH.csv`` pairs row for row
 with ``labels-part-HHHHH.csv``. A split's rows are its parts concatenated in name order (the
-indexes are zero padded, so name order is host order). Any part may be empty.
+indexes are zero padded, so name order is host order; train: training host, then preprocessing
+host). Any part may be empty.
 
 Every reader of a split goes through :func:`split_names`: it takes the single file or every part,
 never only ``test.csv`` when parts exist beside it, and a folder holding both forms or neither is

@@ -11,7 +11,7 @@ completeness is 1 (docs/monitoring.md). The capture records raw requests, which 
 baseline must be raw too.
 
 The train input holds ``train.csv``, ``train-part-KKKKK.csv`` per training host, or
-``train-part-HHHHH-KKKKK.csv`` per preprocessing and training host; all of its parts are read, in
+``train-part-KKKKK-HHHHH.csv`` per preprocessing and training host; all of its parts are read, in
 name order (``ml_containers.split_layout``). Without a ``train`` input (an older pipeline
 definition) the test split stands in, and the statistics say so under ``dataset.source``.
 """

@@ -8,7 +8,7 @@ the ``train.csv`` one part gives. K = 1 keeps ``train/train.csv``.
 
 On P > 1 preprocessing hosts every host writes its own rows under names carrying its index H
 (five digits), since SageMaker uploads every host's output folder to the same prefix:
-``train/train-part-HHHHH-KKKKK.csv``, ``validation/validation-part-HHHHH.csv``,
+``train/train-part-KKKKK-HHHHH.csv``, ``validation/validation-part-HHHHH.csv``,
 ``test/test-part-HHHHH.csv``, ``batch/batch-part-HHHHH.csv`` with its row-aligned
 ``batch/labels-part-HHHHH.csv`` and ``report/quarantine-part-HHHHH.csv``; ``report/report.json``
 and ``transform/`` are the same on every host. A split is its parts concatenated in name order.
@@ -26,9 +26,13 @@ SINGLE_NAME = "train.csv"
 
 
 def part_names(parts: int, host: int = 0, hosts: int = 1) -> list[str]:
-    """The train split's file names on host ``host`` of ``hosts`` for ``parts`` training hosts."""
+    """The train split's file names on host ``host`` of ``hosts`` for ``parts`` training hosts.
+    On several hosts the training host's index comes first (``train-part-KKKKK-HHHHH.csv``): in
+    key order the objects run part 0 of every preprocessing host, then part 1, ..., so when
+    ``ShardedByS3Key`` hands out contiguous blocks (the local runner) training host k gets part k
+    of every preprocessing host, a share of each even when one preprocessing host got no file."""
     if hosts > 1:
-        return [f"train-part-{host:05d}-{k:05d}.csv" for k in range(parts)]
+        return [f"train-part-{k:05d}-{host:05d}.csv" for k in range(parts)]
     if parts == 1:
         return [SINGLE_NAME]
     return [f"train-part-{k:05d}.csv" for k in range(parts)]

@@ -16,7 +16,7 @@ from orchestrator.backends.aws.images import repository_images
 from orchestrator.backends.base import Progress
 from orchestrator.backends.select import StackSource
 from orchestrator.errors import UserError
-from orchestrator.images.build import BuiltImage, build_image
+from orchestrator.images.build import BuiltImage, build_image, variant_tag
 from orchestrator.images.engine import EngineName, find_engine
 from orchestrator.images.push import PushedImage, push_image
 from orchestrator.images.reference import Repository
@@ -30,13 +30,14 @@ def build(
     engine_name: EngineName | None,
     base_image: str | None,
     progress: Progress,
+    variant: str = "cpu",
 ) -> BuiltImage:
-    """Build ``containers/`` as ``ml-containers:<commit tag>``."""
-    tag = source_tag()
+    """Build ``containers/`` as ``ml-containers:<commit tag>`` (``-gpu`` for that variant)."""
+    tag = variant_tag(source_tag(), variant)
     refuse_dirty(tag, config.name, "image build")
     engine = find_engine(engine_name)
-    progress(f"building ml-containers:{tag} with {engine.name}")
-    return build_image(engine, tag, base_image=base_image, progress=progress)
+    progress(f"building ml-containers:{tag} ({variant} variant) with {engine.name}")
+    return build_image(engine, tag, base_image=base_image, variant=variant, progress=progress)
 
 
 def push(
@@ -45,10 +46,12 @@ def push(
     engine_name: EngineName | None,
     tag: str | None,
     progress: Progress,
+    variant: str = "cpu",
 ) -> PushedImage:
-    """Push the local build of ``tag`` (default: this commit's) to the stack's repository."""
+    """Push the local build of ``tag`` (default: this commit's ``variant`` build) to the stack's
+    repository."""
     require_aws(config, "image push")
-    tag = tag or source_tag()
+    tag = tag or variant_tag(source_tag(), variant)
     refuse_dirty(tag, config.name, "image push")
     engine = find_engine(engine_name)
     outputs = stack_outputs(config, stack.outputs_file, stack.module_dir, progress=progress)

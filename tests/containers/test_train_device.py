@@ -36,9 +36,15 @@ def test_auto_trains_on_cuda_when_a_gpu_and_a_cuda_xgboost_are_there(monkeypatch
     assert "device" not in parse_hyperparameters({"device": "cpu"}, schema, cores=2).params
 
 
-def test_auto_stays_on_the_cpu_when_xgboost_has_no_cuda(monkeypatch, schema):
+def test_auto_stays_on_the_cpu_when_xgboost_has_no_cuda_and_says_so(monkeypatch, schema, capsys):
     _fake(monkeypatch, gpus=1, cuda=False)
     assert "device" not in parse_hyperparameters({}, schema, cores=2).params
+    said = capsys.readouterr().err
+    assert "1 NVIDIA GPU(s) visible but this XGBoost is built without CUDA" in said
+    assert "--variant gpu" in said
+    _fake(monkeypatch, gpus=0, cuda=False)  # no GPU: nothing to say
+    parse_hyperparameters({}, schema, cores=2)
+    assert capsys.readouterr().err == ""
 
 
 @pytest.mark.parametrize(

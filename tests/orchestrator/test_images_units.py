@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from orchestrator.errors import UserError
-from orchestrator.images.engine import NoContainerEngine, find_engine, is_loopback_registry
+from orchestrator.images.build import build_image, variant_tag
+from orchestrator.images.engine import (
+    ContainerEngine,
+    NoContainerEngine,
+    find_engine,
+    is_loopback_registry,
+)
 from orchestrator.images.reference import (
     BadImageReference,
     Repository,
@@ -19,7 +25,12 @@ from orchestrator.images.reference import (
     split_reference,
 )
 from orchestrator.images.repository import protection_tag
-from orchestrator.images.source import NotAGitCheckout, refuse_dirty, source_tag
+from orchestrator.images.source import (
+    REPOSITORY_ROOT,
+    NotAGitCheckout,
+    refuse_dirty,
+    source_tag,
+)
 from orchestrator.settings.names import IMAGE_TAG_PATTERN
 
 ECR = Repository("111122223333.dkr.ecr.eu-west-1.amazonaws.com", "mlops-demo-dev")
@@ -139,3 +150,44 @@ def test_the_protection_tag_is_a_valid_tag_unique_to_the_digest() -> None:
     tag = protection_tag(DIGEST)
     assert re.fullmatch(IMAGE_TAG_PATTERN, tag) and tag.startswith("keep-")
     assert protection_tag("sha256:" + "cd" * 32) != tag
+
+
+def test_the_gpu_variant_is_tagged_apart_and_a_dirty_build_stays_refusable() -> None:
+    assert variant_tag("0123456789ab", "cpu") == "0123456789ab"
+    assert variant_tag("0123456789ab", "gpu") == "0123456789ab-gpu"
+    dirty = variant_tag("0123456789ab-dirty", "gpu")
+    assert dirty == "0123456789ab-gpu-dirty" and re.match(IMAGE_TAG_PATTERN, dirty)
+    with pytest.raises(UserError, match="uncommitted changes"):
+        refuse_dirty(dirty, "prod", "image build")
+    with pytest.raises(ValueError, match="not one of"):
+        variant_tag("0123456789ab", "tpu")
+
+
+def test_build_passes_the_variant_and_base_image_to_the_engine(tmp_path: Path) -> None:
+    """A recording engine: the gpu build gets VARIANT=gpu, the cpu build no VARIANT at all (the
+    Dockerfile's default), and the id is read back from `image inspect`."""
+    log = tmp_path / "calls"
+    script = tmp_path / "engine"
+    script.write_text(
+        f'#!/bin/sh\necho "$@" >> {log}\n[ "$1" = image ] && echo sha256:abc\nexit 0\n'
+    )
+    script.chmod(0o755)
+    engine = ContainerEngine("podman", str(script))
+    built = build_image(engine, "t-gpu", base_image="base:1", variant="gpu", progress=print)
+    build_image(engine, "t", variant="cpu", progress=print)
+    calls = log.read_text().splitlines()
+    assert "--build-arg BASE_IMAGE=base:1 --build-arg VARIANT=gpu" in calls[0]
+    assert "VARIANT" not in calls[2] and "ml-containers:t " in calls[2]
+    assert built.reference == "ml-containers:t-gpu" and built.image_id == "sha256:abc"
+
+
+def test_the_dockerfile_swaps_xgboost_for_the_cuda_wheel_of_the_same_version() -> None:
+    """The gpu variant replaces the CPU-only wheel with PyPI's full one at the version pip
+    resolved for xgboost-cpu, refuses any other VARIANT, and labels the image with it."""
+    text = (REPOSITORY_ROOT / "containers" / "Dockerfile").read_text()
+    assert 'm.version("xgboost-cpu")' in text
+    assert "pip uninstall -y -q xgboost-cpu" in text
+    assert 'pip install --no-compile "xgboost==${version}"' in text
+    assert "VARIANT must be cpu or gpu" in text
+    assert text.count("ARG VARIANT=cpu") == 2  # both stages (an ARG ends at its FROM)
+    assert 'ml-containers.variant="${VARIANT}"' in text

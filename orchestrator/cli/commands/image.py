@@ -8,6 +8,7 @@ import sys
 from orchestrator.cli import options
 from orchestrator.cli.console import ProgressPrinter, show
 from orchestrator.cli.registry import command, group
+from orchestrator.images.build import VARIANTS
 
 group("image", "the container image: build it, push it to the stack's repository")
 
@@ -20,9 +21,20 @@ def _engine(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _variant(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--variant",
+        choices=VARIANTS,
+        default="cpu",
+        help="cpu (default): XGBoost without CUDA, the smaller image; gpu: XGBoost with CUDA for "
+        "GPU training instances (ml.g*/ml.p*), tagged <sha>-gpu",
+    )
+
+
 def _build_arguments(parser: argparse.ArgumentParser) -> None:
     options.environment(parser)
     _engine(parser)
+    _variant(parser)
     parser.add_argument(
         "--base-image",
         metavar="IMAGE",
@@ -33,8 +45,10 @@ def _build_arguments(parser: argparse.ArgumentParser) -> None:
 def _push_arguments(parser: argparse.ArgumentParser) -> None:
     options.environment(parser)
     _engine(parser)
+    _variant(parser)
     parser.add_argument(
-        "--tag", help="the local build to push, ml-containers:TAG (default: this commit's)"
+        "--tag",
+        help="the local build to push, ml-containers:TAG (default: this commit's --variant build)",
     )
     options.stack(parser)
 
@@ -51,7 +65,7 @@ def image_build(args: argparse.Namespace) -> int:
 
     config = context.environment(args)
     printer = ProgressPrinter(sys.stderr)
-    built = build(config, args.engine, args.base_image, printer.note)
+    built = build(config, args.engine, args.base_image, printer.note, variant=args.variant)
     show(args.output, built.to_dict(), [("image", built.reference), ("id", built.image_id)])
     return 0
 
@@ -68,7 +82,9 @@ def image_push(args: argparse.Namespace) -> int:
 
     config = context.environment(args)
     printer = ProgressPrinter(sys.stderr)
-    pushed = push(config, context.stack_source(args), args.engine, args.tag, printer.note)
+    pushed = push(
+        config, context.stack_source(args), args.engine, args.tag, printer.note, args.variant
+    )
     rows = [("image", f"{pushed.repository}:{pushed.tag}"), ("digest", pushed.digest)]
     show(args.output, pushed.to_dict(), [*rows, ("pushed", "yes" if pushed.pushed else "no")])
     return 0

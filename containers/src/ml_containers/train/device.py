@@ -12,6 +12,7 @@ overrides the choice; ``cuda`` without a usable GPU fails the job saying which h
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from .failure import JobFailure
@@ -48,5 +49,13 @@ def choose_device(requested: str) -> str:
         raise JobFailure(
             f"hyperparameter device=cuda, but {missing}; use a GPU instance type (ml.g*/ml.p*) "
             "with an image whose XGBoost has CUDA, or set device to auto or cpu"
+        )
+    if gpus and not cuda:  # said, not silently ignored: the GPU the job pays for stays idle
+        print(
+            f"device=auto: {gpus} NVIDIA GPU(s) visible but this XGBoost is built without CUDA, "
+            "so training runs on the CPU; build the image with `orchestrator image build "
+            "--variant gpu` to train on the GPU",
+            file=sys.stderr,
+            flush=True,
         )
     return "cuda" if gpus and cuda else "cpu"

@@ -92,14 +92,16 @@ def _free_port() -> int:
 ARGS = ("--rejection-threshold", "1", "--train-parts", "2", "--chunk-rows", "97")
 
 
-def _run_hosts(tmp_path: Path, shares: list[list[Path]], schema: Path) -> list[Path]:
-    """Run one ``preprocess`` process per share; returns each host's output folder."""
+def _hosts(
+    tmp_path: Path, shares: list[list[Path]], schema: Path
+) -> list[tuple[subprocess.Popen[bytes], Path]]:
+    """Start one ``preprocess`` process per share, each with its /opt/ml root, resourceconfig.json
+    and the tracker on 127.0.0.1; returns (process, its root) per host, output in <host>.log."""
     hosts = [f"algo-{i + 1}" for i in range(len(shares))]
     port = _free_port()
-    processes, roots = [], []
+    started = []
     for host, share in zip(hosts, shares, strict=True):
         root = lay_out_processing_inputs(tmp_path / host, share, schema)
-        (root / "processing" / "input" / "data").mkdir(parents=True, exist_ok=True)
         (root / "config").mkdir(parents=True, exist_ok=True)
         config = {"current_host": host, "hosts": hosts}
         (root / "config" / "resourceconfig.json").write_text(json.dumps(config))
@@ -112,16 +114,25 @@ def _run_hosts(tmp_path: Path, shares: list[list[Path]], schema: Path) -> list[P
         }
         log = (tmp_path / f"{host}.log").open("wb")
         command = [str(VENV_BIN / "preprocess"), *ARGS]
-        processes.append(subprocess.Popen(command, env=env, stdout=log, stderr=log))
-        roots.append(root)
+        started.append((subprocess.Popen(command, env=env, stdout=log, stderr=log), root))
+    return started
+
+
+def _wait(tmp_path: Path, started) -> list[int]:
     try:
-        codes = [p.wait(timeout=120) for p in processes]
+        return [process.wait(timeout=120) for process, _ in started]
     finally:
-        for process in processes:
+        for process, _ in started:
             process.kill()
-    logs = {h: (tmp_path / f"{h}.log").read_text() for h in hosts}
-    assert codes == [0] * len(hosts), logs
-    return [root / "processing" / "output" for root in roots]
+
+
+def _run_hosts(tmp_path: Path, shares: list[list[Path]], schema: Path) -> list[Path]:
+    """Run one ``preprocess`` process per share; returns each host's output folder."""
+    started = _hosts(tmp_path, shares, schema)
+    codes = _wait(tmp_path, started)
+    logs = [(tmp_path / f"algo-{i + 1}.log").read_text() for i in range(len(shares))]
+    assert codes == [0] * len(shares), logs
+    return [root / "processing" / "output" for _, root in started]
 
 
 def _single(tmp_path: Path, files: list[Path], schema: Path) -> Path:
@@ -213,24 +224,9 @@ def test_a_host_that_fails_its_scan_fails_every_host_with_its_reason(tmp_path, b
     files = _files(tmp_path, regression=False)
     files[3].write_bytes(BROKEN_FILES[broken])
     schema = _schema(tmp_path, regression=False)
-    hosts = ["algo-1", "algo-2"]
-    port = _free_port()
-    processes = []
-    for host, share in zip(hosts, [files[:2], files[2:]], strict=True):
-        root = lay_out_processing_inputs(tmp_path / host, share, schema)
-        (root / "config").mkdir(parents=True, exist_ok=True)
-        (root / "config" / "resourceconfig.json").write_text(
-            json.dumps({"current_host": host, "hosts": hosts})
-        )
-        env = dict(os.environ) | {
-            "OPT_ML_ROOT": str(root),
-            "COLLECTIVE_TRACKER_ADDRESS": "127.0.0.1",
-            "COLLECTIVE_TRACKER_PORT": str(port),
-        }
-        command = [str(VENV_BIN / "preprocess"), *ARGS]
-        processes.append(subprocess.Popen(command, env=env, stderr=subprocess.PIPE))
-    errors = [p.communicate(timeout=120)[1].decode() for p in processes]
-    assert [p.returncode for p in processes] == [1, 1], errors
+    codes = _wait(tmp_path, _hosts(tmp_path, [files[:2], files[2:]], schema))
+    errors = [(tmp_path / f"{host}.log").read_text() for host in ("algo-1", "algo-2")]
+    assert codes == [1, 1], errors
     for error in errors:
         assert "host algo-2:" in error and "part-3.csv" in error, error
     message = (tmp_path / "algo-1" / "output" / "message").read_text()

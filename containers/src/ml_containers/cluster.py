@@ -179,6 +179,30 @@ def start_tracker(cluster: Cluster) -> Tracker | None:
 
 
 @contextmanager
+def tracking(
+    cluster: Cluster, shared_errors: tuple[type[BaseException], ...] = ()
+) -> Iterator[None]:
+    """Run the tracker for the body when this is the first host of several (start it before
+    loading data, so the others find it up when they have loaded theirs). After success, or an
+    error of ``shared_errors`` (one every host raises together), the tracker waits for the others
+    to leave: freed at once, a host still leaving would retry a tracker that is gone. After any
+    other error it is freed at once, so a lost host cannot keep this one waiting."""
+    tracker = start_tracker(cluster)
+    try:
+        yield
+    except shared_errors:
+        if tracker is not None:
+            tracker.close()
+        raise
+    except BaseException:
+        if tracker is not None:
+            tracker.abandon()
+        raise
+    if tracker is not None:
+        tracker.close()
+
+
+@contextmanager
 def collective(cluster: Cluster, default_timeout: int = DEFAULT_TIMEOUT) -> Iterator[None]:
     """Join the cluster's collective for the body (nothing to do on one host). Each collective
     operation may wait ``default_timeout`` seconds (``COLLECTIVE_TIMEOUT`` overrides it): long

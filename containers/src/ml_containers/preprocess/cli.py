@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from .. import paths
 from ..cliargs import fraction, positive_int, seed
-from ..cluster import collective, processing_resource_config_file, read_cluster, start_tracker
+from ..cluster import collective, processing_resource_config_file, read_cluster, tracking
 from ..schema import SchemaError
 from ..train.failure import JobFailure
 from .errors import PreprocessError, report_failure
@@ -117,24 +117,13 @@ def _run_on_cluster(config: PreprocessConfig) -> dict:
     """Run on this host of the job's cluster; the first of several hosts keeps the tracker up
     until every host has left (or frees it at once after a failure)."""
     cluster = read_cluster(processing_resource_config_file())
-    tracker = start_tracker(cluster)
-    try:
-        with collective(cluster, default_timeout=EXCHANGE_TIMEOUT):
-            report = run_preprocess(config, cluster)
-    except PreprocessError:
-        # Every host raises it together (the hosts share their scans' errors and check the same
-        # merged report), so the tracker waits for the others to leave as after a success: freed
-        # at once, a host still leaving would retry a tracker that is gone.
-        if tracker is not None:
-            tracker.close()
-        raise
-    except BaseException:
-        if tracker is not None:
-            tracker.abandon()  # a lost host must not keep this one waiting
-        raise
-    if tracker is not None:
-        tracker.close()
-    return report
+    # Every host raises a PreprocessError together (the hosts share their scans' errors and
+    # check the same merged report), so the tracker lets them leave as after a success.
+    with (
+        tracking(cluster, shared_errors=(PreprocessError,)),
+        collective(cluster, default_timeout=EXCHANGE_TIMEOUT),
+    ):
+        return run_preprocess(config, cluster)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .. import paths
-from ..cluster import SINGLE_HOST, Cluster, collective, global_sum, read_cluster, start_tracker
+from ..cluster import SINGLE_HOST, Cluster, collective, global_sum, read_cluster, tracking
 from ..schema import DatasetSchema, ProblemType
 from ..transform import FittedTransform
 from .booster import build_matrices, fit
@@ -69,15 +69,8 @@ def train() -> None:
     check_input_data_config(read_input_data_config(paths.input_data_config_file()))
     schema, transform, transform_dir = load_preprocessing_bundle()
     config = parse_hyperparameters(read_hyperparameters(), schema, job_cores())
-    tracker = start_tracker(cluster)  # before loading data: the others join once loaded theirs
-    try:
+    with tracking(cluster):  # before loading data: the others join once they loaded theirs
         _train(cluster, schema, transform, transform_dir, config, started)
-    except BaseException:
-        if tracker is not None:
-            tracker.abandon()  # a lost host must not keep this one waiting
-        raise
-    if tracker is not None:
-        tracker.close()
 
 
 def _read_split(

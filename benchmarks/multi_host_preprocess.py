@@ -6,7 +6,7 @@ Both cases run the real ``preprocess`` program through the local runner's proces
 files in key order, XGBoost's collective on 127.0.0.1), on the same files. The local runner puts
 N hosts on this machine's cores, so 2 hosts on 2 cores is the best case for a speed-up here; the
 figure also carries the distributed path's own costs (rows kept in a spool until the hosts agree
-on duplicates, validated once more when routed, and the two exchanges). Identity: every split's
+on duplicates, and the two exchanges). Identity: every split's
 files concatenated in name order (one train part per host here, so name order is host order),
 the transform and the report (host count and per-host hash memory aside) are compared byte for
 byte. Not part of ``make bench``:

@@ -63,7 +63,9 @@ def _files(tmp_path: Path, regression: bool) -> list[Path]:
         rows.append(",".join([f"r{i}", *fields] if regression else fields))
     rows[100] = rows[5]  # duplicates inside file 0
     rows[700] = rows[10]  # file 1 repeats a row of file 0
-    rows[1900] = rows[650]  # file 3 repeats a row of file 1
+    rows[650] = " NA ," + rows[650].split(",", 1)[1] if not regression else rows[650]
+    rows[650] = rows[650].replace(",red,", ", red ,")  # padded: trimmed in the outputs only
+    rows[1900] = rows[650]  # file 3 repeats a row of file 1 (the quarantine keeps it as written)
     rows[1300] = rows[1950]  # file 2 has first what file 3 repeats later
     rows[200] = rows[200].replace(rows[200].split(",")[-1], "maybe")  # unknown class / fine
     rows[820] = "1,2,3,4,5,6,7"  # malformed

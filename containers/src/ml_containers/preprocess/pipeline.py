@@ -50,11 +50,16 @@ from .spools import FILE_COLUMN, HASH_COLUMN, ROW_COLUMN, Quarantine, ScannedSpo
 
 
 class ScanSink(Protocol):
-    """Where the scan hands each file's validated chunks (with the rows' numbers in the file and
-    their key hashes), then says the file ended."""
+    """Where the scan hands each file's chunks (as read, validated, the rows' numbers in the file
+    and their key hashes), then says the file ended."""
 
     def chunk(
-        self, index: int, checked: ValidatedChunk, rows: np.ndarray, hashes: np.ndarray
+        self,
+        index: int,
+        table: pa.Table,
+        checked: ValidatedChunk,
+        rows: np.ndarray,
+        hashes: np.ndarray,
     ) -> None: ...
 
     def end_file(self, index: int, rows: int) -> None: ...
@@ -153,7 +158,12 @@ class _RouteAtOnce:
         self.started = False
 
     def chunk(
-        self, index: int, checked: ValidatedChunk, rows: np.ndarray, hashes: np.ndarray
+        self,
+        index: int,
+        table: pa.Table,
+        checked: ValidatedChunk,
+        rows: np.ndarray,
+        hashes: np.ndarray,
     ) -> None:
         if not self.started:
             self.router.start_file(self.rows_before)
@@ -175,10 +185,15 @@ class _KeepForAgreement:
         self.firsts: list[tuple[np.ndarray, int, np.ndarray, np.ndarray]] = []
 
     def chunk(
-        self, index: int, checked: ValidatedChunk, rows: np.ndarray, hashes: np.ndarray
+        self,
+        index: int,
+        table: pa.Table,
+        checked: ValidatedChunk,
+        rows: np.ndarray,
+        hashes: np.ndarray,
     ) -> None:
         mask = checked.accepted
-        self.spool.write(checked.text, mask, index, rows, hashes)
+        self.spool.write(table, checked, index, rows, hashes)
         if mask.any():
             self.firsts.append((hashes[mask], index, rows[mask], checked.labels[mask]))
 
@@ -223,7 +238,7 @@ def _scan(
                 checked = validate_chunk(table, schema)
                 hashes = scan_duplicates(checked, schema, key_columns, seen)
                 row_numbers = np.arange(file_rows, file_rows + rows, dtype=np.int64)
-                sink.chunk(index, checked, row_numbers, hashes)
+                sink.chunk(index, table, checked, row_numbers, hashes)
                 rejected = ~checked.accepted
                 if rejected.any():
                     reasons = checked.problems.filter(pa.array(rejected))
@@ -256,7 +271,7 @@ def _scan_and_agree(
 ) -> None:
     """Several hosts: scan into a spool, agree with the other hosts, then route the spool."""
     report = router.report
-    scanned = ScannedSpool(work / "scanned.arrows", schema.required_columns())
+    scanned = ScannedSpool(work / "scanned.arrows", schema)
     classification = schema.problem_type.is_classification
     keep = _KeepForAgreement(scanned, classification)
     error = None
@@ -285,7 +300,6 @@ def _route_scanned(
     rejected, each file starts at its agreed offsets."""
     report = router.report
     current = -1
-    columns = schema.required_columns()
     classification = schema.problem_type.is_classification
     for batch in scanned.batches():
         local = int(batch.column(FILE_COLUMN)[0].as_py())
@@ -297,8 +311,7 @@ def _route_scanned(
                 int(plan.row_offsets[file]), plan.class_offsets[file] if classification else None
             )
             current = file
-        table = pa.Table.from_batches([batch]).select(columns)
-        checked = validate_chunk(table, schema)
+        table, checked = scanned.chunk(batch)
         rows = batch.column(ROW_COLUMN).to_numpy()
         hashes = batch.column(HASH_COLUMN).to_numpy()
         duplicate = plan.duplicates(hashes)

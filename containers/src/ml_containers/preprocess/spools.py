@@ -4,6 +4,7 @@ hosts agreed on duplicates, :class:`ScannedSpool`)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -12,12 +13,17 @@ import numpy as np
 import pyarrow as pa
 
 from ..csvio import MalformedRow, csv_lines, write_lines
+from ..schema import ColumnType, DatasetSchema
+from ..validation import ValidatedChunk
 
 _MALFORMED_TEXT_CHARS = 80
 
-# Columns a ScannedSpool adds to the row's text: its input file (index in this host's files), its
-# row number in that file (0-based, well-formed rows) and its key hash.
-FILE_COLUMN, ROW_COLUMN, HASH_COLUMN = "__file", "__row", "__hash"
+# Columns a ScannedSpool keeps beside the row's cleaned text: its input file (index in this host's
+# files), its row number in that file (0-based, well-formed rows), its key hash, its parsed label,
+# (prefixes) each numeric feature's parsed value, so routing needs no second parse, and each
+# column as written, which the quarantine shows if another host's row turns out to precede it.
+FILE_COLUMN, ROW_COLUMN, HASH_COLUMN, LABEL_COLUMN = "__file", "__row", "__hash", "__label"
+NUMBER_PREFIX, RAW_PREFIX = "__number:", "__raw:"
 
 
 class Quarantine:
@@ -92,37 +98,69 @@ class SplitSpool:
 
 
 class ScannedSpool:
-    """A host's accepted rows with where they came from and their key hash, kept until every host
-    has said which keys it saw first (:mod:`.distributed`)."""
+    """A host's accepted rows, parsed, with where they came from and their key hash, kept until
+    every host has said which keys it saw first (:mod:`.distributed`)."""
 
-    def __init__(self, path: Path, columns: list[str]) -> None:
+    def __init__(self, path: Path, schema: DatasetSchema) -> None:
         self.path = path
-        self.columns = columns
-        fields = [(name, pa.string()) for name in columns]
+        self.columns = schema.required_columns()
+        self.features = schema.features
+        self.numbers = [c.name for c in schema.features if c.type is not ColumnType.CATEGORICAL]
+        label = pa.int64() if schema.problem_type.is_classification else pa.float64()
+        fields = [(name, pa.string()) for name in self.columns]
         fields += [(FILE_COLUMN, pa.int32()), (ROW_COLUMN, pa.int64()), (HASH_COLUMN, pa.uint64())]
+        fields += [(LABEL_COLUMN, label)]
+        fields += [(NUMBER_PREFIX + name, pa.float64()) for name in self.numbers]
+        fields += [(RAW_PREFIX + name, pa.string()) for name in self.columns]
         self.schema = pa.schema(fields)
         self.sink = pa.OSFile(str(path), "wb")
         self.writer = pa.ipc.new_stream(self.sink, self.schema)
 
     def write(
         self,
-        text: dict[str, pa.Array],
-        mask: np.ndarray,
+        table: pa.Table,
+        checked: ValidatedChunk,
         file: int,
         rows: np.ndarray,
         hashes: np.ndarray,
     ) -> None:
+        """The chunk's accepted rows (``table``: the chunk as read)."""
+        mask = checked.accepted
         if not mask.any():
             return
         selector = pa.array(mask, type=pa.bool_())
-        arrays = [text[name].filter(selector) for name in self.columns]
+        arrays = [checked.text[name].filter(selector) for name in self.columns]
         count = int(mask.sum())
         arrays += [
             pa.array(np.full(count, file, dtype=np.int32)),
             pa.array(rows[mask]),
             pa.array(hashes[mask]),
+            pa.array(checked.labels[mask], type=self.schema.field(LABEL_COLUMN).type),
         ]
+        arrays += [pa.array(checked.numeric[name][mask]) for name in self.numbers]
+        raw = table.filter(selector)
+        arrays += [raw.column(name).combine_chunks().cast(pa.string()) for name in self.columns]
         self.writer.write_batch(pa.record_batch(arrays, schema=self.schema))
+
+    def chunk(self, batch: pa.RecordBatch) -> tuple[pa.Table, ValidatedChunk]:
+        """A spooled batch as read and as the validated chunk it was (every row accepted),
+        without parsing the text again."""
+        text = {name: batch.column(name) for name in self.columns}
+        raw = pa.table({name: batch.column(RAW_PREFIX + name) for name in self.columns})
+        return raw, ValidatedChunk(
+            rows=batch.num_rows,
+            problems=pa.nulls(batch.num_rows, type=pa.string()),
+            reason_counts=Counter(),
+            numeric={
+                name: batch.column(NUMBER_PREFIX + name).to_numpy(zero_copy_only=False)
+                for name in self.numbers
+            },
+            categorical={
+                c.name: text[c.name] for c in self.features if c.type is ColumnType.CATEGORICAL
+            },
+            labels=batch.column(LABEL_COLUMN).to_numpy(zero_copy_only=False),
+            text=text,
+        )
 
     def close(self) -> None:
         self.writer.close()

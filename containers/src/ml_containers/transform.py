@@ -28,38 +28,30 @@ RESERVOIR_SIZE = 100_000
 
 
 class NumericStats:
-    """Statistics of one numeric column: count, sum and sum of squares per input file (added up
-    in file order at the end, so hosts holding different files add them exactly as one host
-    would) and a mergeable sample for the median (:class:`~ml_containers.bottom_k.BottomK`)."""
+    """Count, sum and sum of squares of one numeric column per input file, added up in file order
+    at the end, so hosts holding different files add them exactly as one host would."""
 
     def __init__(self) -> None:
         self.count = 0  # the current file's
         self.total = 0.0
         self.total_sq = 0.0
         self.files: dict[int, tuple[int, float, float]] = {}
-        self.sample = BottomK(RESERVOIR_SIZE)
 
-    def update(self, values: np.ndarray, priorities: np.ndarray) -> None:
-        present = ~np.isnan(values)
-        values, priorities = values[present], priorities[present]
+    def update(self, values: np.ndarray) -> None:
+        values = values[~np.isnan(values)]
         if values.size == 0:
             return
         self.count += values.size
         self.total += float(values.sum())
         self.total_sq += float(np.square(values).sum())
-        self.sample.add(priorities, values)
 
     def end_file(self, index: int) -> None:
         if self.count:
             self.files[index] = (self.count, self.total, self.total_sq)
         self.count, self.total, self.total_sq = 0, 0.0, 0.0
 
-    def absorb(self, other: NumericStats) -> None:
-        """Take in another host's statistics (files it read, its sample)."""
-        self.files.update(other.files)
-        self.sample.merge(other.sample)
-
-    def result(self) -> dict[str, float]:
+    def result(self, sampled: np.ndarray) -> dict[str, float]:
+        """The column's impute value (the median of its ``sampled`` values), mean and scale."""
         count, total, total_sq = 0, 0.0, 0.0
         for index in sorted(self.files):  # file order, whichever host read which file
             file_count, file_total, file_total_sq = self.files[index]
@@ -71,8 +63,10 @@ class NumericStats:
         mean = total / count
         variance = max(total_sq / count - mean * mean, 0.0)
         std = float(np.sqrt(variance))
+        present = sampled[~np.isnan(sampled)]
         return {
-            "impute": float(np.median(self.sample.values())),
+            # the sample's rows may hold none of a sparse column's values: its mean stands in
+            "impute": float(np.median(present)) if present.size else float(mean),
             "mean": float(mean),
             "scale": std if std > 1e-12 else 1.0,
         }
@@ -82,7 +76,8 @@ class TransformFitter:
     """Accumulates training rows batch by batch, then yields a :class:`FittedTransform`.
 
     Rows come with a priority each (distinct per row; preprocess mixes the row's key hash with the
-    seed) that decides the median's sample, and are grouped by input file (:meth:`end_file`), so
+    seed) that decides which rows the medians are taken from (one sample of whole rows, so one
+    priority serves every numeric column), and are grouped by input file (:meth:`end_file`), so
     fitters on several hosts can be merged (:meth:`absorb`) into exactly the fit one host makes.
     Without priorities a row's position among the rows fed so far stands in for its key.
     """
@@ -93,6 +88,7 @@ class TransformFitter:
         self._numeric = {
             c.name: NumericStats() for c in schema.features if c.type is not ColumnType.CATEGORICAL
         }
+        self._sample = BottomK(RESERVOIR_SIZE, width=len(self._numeric))
         self._counts = {
             c.name: np.zeros(len(c.categories or []), dtype=np.int64)
             for c in schema.features
@@ -105,13 +101,17 @@ class TransformFitter:
         """Add a batch of validated training rows: numeric columns as float arrays (NaN = missing),
         categorical columns as arrays/lists of strings (None = missing)."""
         sizes = set()
+        numbers = []
         for name, stats in self._numeric.items():
             values = np.asarray(columns[name], dtype=np.float64)
-            if priorities is None:
-                positions = np.arange(self.rows, self.rows + values.size, dtype=np.uint64)
-                priorities = mix64(positions, self.seed)
-            stats.update(values, priorities)
+            stats.update(values)
+            numbers.append(values)
             sizes.add(values.size)
+        if numbers:
+            if priorities is None:
+                positions = np.arange(self.rows, self.rows + numbers[0].size, dtype=np.uint64)
+                priorities = mix64(positions, self.seed)
+            self._sample.add(priorities, np.column_stack(numbers))
         for column in self.schema.features:
             if column.type is ColumnType.CATEGORICAL:
                 codes = category_codes(columns[column.name], column.categories or [])
@@ -132,7 +132,8 @@ class TransformFitter:
         """Merge another host's fitter (it read other files); the result does not depend on the
         order hosts are absorbed in."""
         for name, stats in self._numeric.items():
-            stats.absorb(other._numeric[name])
+            stats.files.update(other._numeric[name].files)
+        self._sample.merge(other._sample)
         for name, counts in self._counts.items():
             counts += other._counts[name]
         self.rows += other.rows
@@ -140,6 +141,8 @@ class TransformFitter:
 
     def finish(self) -> FittedTransform:
         self.end_file(self._last_file + 1)  # rows fed without end_file form a last file
+        sampled = self._sample.values()
+        position = {name: j for j, name in enumerate(self._numeric)}
         columns: list[dict[str, Any]] = []
         for column in self.schema.features:
             if column.type is ColumnType.CATEGORICAL:
@@ -157,7 +160,11 @@ class TransformFitter:
                 )
             else:
                 columns.append(
-                    {"name": column.name, "kind": "numeric", **self._numeric[column.name].result()}
+                    {
+                        "name": column.name,
+                        "kind": "numeric",
+                        **self._numeric[column.name].result(sampled[:, position[column.name]]),
+                    }
                 )
         return FittedTransform(columns=columns, fitted_rows=self.rows)
 

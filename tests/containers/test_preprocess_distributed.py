@@ -307,3 +307,25 @@ def test_fitters_on_different_files_merge_into_the_one_host_fit(monkeypatch):
     expected = one.finish().to_dict()
     assert merged_forward.finish().to_dict() == expected == merged_backward.finish().to_dict()
     assert expected["fitted_rows"] == 735
+
+
+def test_a_column_without_a_value_among_the_sampled_rows_is_imputed_with_its_mean(monkeypatch):
+    monkeypatch.setattr(transform, "RESERVOIR_SIZE", 2)
+    schema = parse_schema(
+        {
+            "version": 1,
+            "name": "m",
+            "problem_type": "binary_classification",
+            "target": {"name": "y", "classes": ["a", "b"]},
+            "features": [{"name": "v", "type": "numeric"}, {"name": "w", "type": "numeric"}],
+        }
+    )
+    fitter = TransformFitter(schema)
+    # w has values only in the two rows of largest priority, which the 2-row sample drops
+    fitter.update(
+        {"v": np.array([1.0, 2.0, 3.0, 4.0]), "w": np.array([np.nan, np.nan, 10.0, 20.0])},
+        np.array([1, 2, 3, 4], dtype=np.uint64),
+    )
+    fitted = {c["name"]: c for c in fitter.finish().to_dict()["columns"]}
+    assert fitted["v"]["impute"] == 1.5  # the median of the sampled rows 1.0 and 2.0
+    assert fitted["w"]["impute"] == fitted["w"]["mean"] == 15.0

@@ -270,19 +270,22 @@ def test_the_plan_refuses_a_file_on_two_hosts_and_no_file_anywhere():
         plan_for([_scan("algo-1", [], [], [], [], []), _scan("algo-2", [], [], [], [], [])], 0, 2)
 
 
+TWO_NUMBERS = parse_schema(
+    {
+        "version": 1,
+        "name": "m",
+        "problem_type": "binary_classification",
+        "target": {"name": "y", "classes": ["a", "b"]},
+        "features": [{"name": "v", "type": "numeric"}, {"name": "w", "type": "numeric"}],
+    }
+)
+
+
 def test_fitters_on_different_files_merge_into_the_one_host_fit(monkeypatch):
     """With a sample smaller than the rows (so the bottom-k cut matters) the merged fit equals
     the fit of one fitter that saw every file, whatever the hosts' order."""
     monkeypatch.setattr(transform, "RESERVOIR_SIZE", 40)
-    schema = parse_schema(
-        {
-            "version": 1,
-            "name": "m",
-            "problem_type": "binary_classification",
-            "target": {"name": "y", "classes": ["a", "b"]},
-            "features": [{"name": "v", "type": "numeric"}, {"name": "w", "type": "numeric"}],
-        }
-    )
+    schema = TWO_NUMBERS
     rng = np.random.default_rng(1)
     blocks = [
         (
@@ -311,15 +314,7 @@ def test_fitters_on_different_files_merge_into_the_one_host_fit(monkeypatch):
 
 def test_a_column_without_a_value_among_the_sampled_rows_is_imputed_with_its_mean(monkeypatch):
     monkeypatch.setattr(transform, "RESERVOIR_SIZE", 2)
-    schema = parse_schema(
-        {
-            "version": 1,
-            "name": "m",
-            "problem_type": "binary_classification",
-            "target": {"name": "y", "classes": ["a", "b"]},
-            "features": [{"name": "v", "type": "numeric"}, {"name": "w", "type": "numeric"}],
-        }
-    )
+    schema = TWO_NUMBERS
     fitter = TransformFitter(schema)
     # w has values only in the two rows of largest priority, which the 2-row sample drops
     fitter.update(

@@ -105,8 +105,7 @@ def run_preprocess(config: PreprocessConfig, cluster: Cluster = SINGLE_HOST) -> 
             if cluster.distributed:
                 _scan_and_agree(config, cluster, schema, files, router, quarantine, Path(work))
             else:
-                headers = _checked_headers(config, schema, files)
-                _scan(config, schema, files, headers, report, quarantine, _RouteAtOnce(router))
+                _scan(config, schema, files, report, quarantine, _RouteAtOnce(router))
         finally:
             quarantine.close()
             for spool in spools:
@@ -155,7 +154,7 @@ class _RouteAtOnce:
     def __init__(self, router: Router) -> None:
         self.router = router
         self.rows_before = 0  # rows of the files already scanned
-        self.started = False
+        router.start_file(0)
 
     def chunk(
         self,
@@ -165,15 +164,12 @@ class _RouteAtOnce:
         rows: np.ndarray,
         hashes: np.ndarray,
     ) -> None:
-        if not self.started:
-            self.router.start_file(self.rows_before)
-            self.started = True
         self.router.route(checked, rows, hashes)
 
     def end_file(self, index: int, rows: int) -> None:
         self.router.end_file(index)
         self.rows_before += rows
-        self.started = False
+        self.router.start_file(self.rows_before)
 
 
 class _KeepForAgreement:
@@ -217,13 +213,13 @@ def _scan(
     config: PreprocessConfig,
     schema: DatasetSchema,
     files: list[Path],
-    headers: dict[Path, list[str]],
     report: Report,
     quarantine: Quarantine,
     sink: ScanSink,
 ) -> None:
-    """Validate and de-duplicate every row of this host's files, quarantine the rejected ones and
-    hand each chunk to ``sink``."""
+    """Check every file's header, then validate and de-duplicate every row of this host's files,
+    quarantine the rejected ones and hand each chunk to ``sink``."""
+    headers = _checked_headers(config, schema, files)
     columns = schema.required_columns()
     key_columns = schema.id_columns or columns
     seen = SeenHashes()
@@ -276,8 +272,7 @@ def _scan_and_agree(
     keep = _KeepForAgreement(scanned, classification)
     error = None
     try:
-        headers = _checked_headers(config, schema, files)
-        _scan(config, schema, files, headers, report, quarantine, keep)
+        _scan(config, schema, files, report, quarantine, keep)
     except PreprocessError as exc:  # every host must hear of it, or the others would wait
         error = str(exc)
     finally:
@@ -300,16 +295,13 @@ def _route_scanned(
     rejected, each file starts at its agreed offsets."""
     report = router.report
     current = -1
-    classification = schema.problem_type.is_classification
     for batch in scanned.batches():
         local = int(batch.column(FILE_COLUMN)[0].as_py())
         file = plan.global_file[local]
         if file != current:
             if current >= 0:
                 router.end_file(current)
-            router.start_file(
-                int(plan.row_offsets[file]), plan.class_offsets[file] if classification else None
-            )
+            router.start_file(int(plan.row_offsets[file]), plan.class_offsets[file])
             current = file
         table, checked = scanned.chunk(batch)
         rows = batch.column(ROW_COLUMN).to_numpy()
@@ -324,9 +316,7 @@ def _route_scanned(
                 table.filter(selector),
                 checked.problems.filter(selector),
             )
-            count = int(duplicate.sum())
-            report.reject_duplicates(duplicate_code(schema), count)
-            report.distinct_keys -= count
+            report.reject_duplicates(duplicate_code(schema), int(duplicate.sum()))
         router.route(checked, rows, hashes)
     if current >= 0:
         router.end_file(current)

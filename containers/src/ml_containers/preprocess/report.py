@@ -52,10 +52,12 @@ class Report:
         self.hosts += other.hosts
 
     def reject_duplicates(self, code: str, count: int) -> None:
-        """Rows counted as accepted by their host's scan that an earlier host's row duplicates."""
+        """Rows counted as accepted (and as first of their key) by their host's scan that an
+        earlier host's row duplicates."""
         self.rows_accepted -= count
         self.rows_rejected += count
         self.reasons[code] += count
+        self.distinct_keys -= count
 
     def check_invariant(self) -> None:
         if self.rows_in != self.rows_accepted + self.rows_rejected:

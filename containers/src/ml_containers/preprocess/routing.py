@@ -57,7 +57,7 @@ class Router:
     def start_file(self, row_offset: int, class_offsets: np.ndarray | None = None) -> None:
         """The next rows come from a file whose first row is row ``row_offset`` of the whole
         input and before which ``class_offsets`` accepted rows of each class came (None: as
-        many as this router has routed)."""
+        many as this router has routed; ignored for regression)."""
         self.row_offset = row_offset
         if class_offsets is not None and self.stratified is not None:
             self.stratified.start_at(class_offsets)

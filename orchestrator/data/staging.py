@@ -98,18 +98,14 @@ def stage_dataset(
                 raise DataError(str(exc)) from None
         files = data_files(csv_path)
         threshold = config.pipeline.preprocess.rejection_threshold
-        check = check_data_files(
-            [csv_path / name if csv_path.is_dir() else csv_path for name in files],
-            dataset_schema,
-            threshold,
-            csv_path,
-        )
-        digest = _digest(csv_path, files, schema_path)
+        check = check_data_files(list(files.values()), dataset_schema, threshold, csv_path)
+        # a folder's file names are part of the data (their order, the hosts' shares)
+        digest = _digest(files, schema_path, with_names=csv_path.is_dir())
         prefix = f"s3://{bucket}/datasets/{dataset_schema.name}/{digest}"
         data_uri, schema_uri = f"{prefix}/data/", f"{prefix}/schema/"
-        for name in files:
+        for name, path in files.items():
             if not store.exists(data_uri + name):
-                store.publish(csv_path / name if csv_path.is_dir() else csv_path, data_uri + name)
+                store.publish(path, data_uri + name)
         if not store.exists(schema_uri + SCHEMA_NAME):
             store.publish(schema_path, schema_uri + SCHEMA_NAME)
     return StagedDataset(
@@ -123,32 +119,32 @@ def stage_dataset(
     )
 
 
-def data_files(path: Path) -> list[str]:
-    """The names the data is staged under: a CSV file's own name, or every ``*.csv`` below a
-    folder by its relative path, sorted (several files let several preprocessing hosts share
-    the data, docs/scaling.md)."""
+def data_files(path: Path) -> dict[str, Path]:
+    """The data's files by the names they are staged under: a CSV file's own name, or every
+    ``*.csv`` below a folder by its relative path, sorted (several files let several
+    preprocessing hosts share the data, docs/scaling.md)."""
     if path.is_file():
-        return [path.name]
+        return {path.name: path}
     if not path.is_dir():
         raise DataError(
             f"data {path} does not exist; pass the path of a CSV file or of a folder of CSV files"
         )
-    names = sorted(
-        p.relative_to(path).as_posix()
+    files = {
+        p.relative_to(path).as_posix(): p
         for p in path.rglob("*")
         if p.is_file() and p.suffix.lower() == ".csv"
-    )
-    if not names:
+    }
+    if not files:
         raise DataError(f"data folder {path} holds no *.csv file; put the CSV files in it")
-    return names
+    return dict(sorted(files.items()))
 
 
-def _digest(data: Path, names: list[str], schema: Path) -> str:
-    """A digest of the data's files (names and bytes, in order) and the schema."""
+def _digest(files: dict[str, Path], schema: Path, with_names: bool) -> str:
+    """A digest of the data's files (bytes, in order, and their names ``with_names``) and the
+    schema."""
     digest = hashlib.sha256()
-    paths = [data / name if data.is_dir() else data for name in names]
-    for path, name in [*zip(paths, names, strict=True), (schema, "")]:
-        if data.is_dir():  # a folder's file names are part of the data (its order, its shards)
+    for name, path in [*files.items(), ("", schema)]:
+        if with_names:
             digest.update(name.encode() + b"\0")
         with path.open("rb") as handle:
             while block := handle.read(1 << 20):

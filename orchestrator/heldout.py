@@ -13,16 +13,19 @@ SageMaker does with an S3Prefix input), so the layout is decided on the names th
 
 from __future__ import annotations
 
+import csv
 import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ml_containers.schema import DatasetSchema
 from ml_containers.split_layout import SplitLayoutError, paired_names
 
 from orchestrator.backends.base import Backend
-from orchestrator.errors import OperationFailed
+from orchestrator.backends.model_registry import ModelPackage
+from orchestrator.errors import OperationFailed, UserError
 
 
 @contextmanager
@@ -68,6 +71,25 @@ def read_held_out(backend: Backend, prefix: str) -> tuple[list[str], list[str]]:
             rows.extend(these)
             labels.extend(their_labels)
     return rows, labels
+
+
+def package_held_out(
+    backend: Backend, package: ModelPackage, schema: DatasetSchema
+) -> tuple[list[str], list[str]]:
+    """(a registered version's held-out rows without their ID columns, their labels), from the
+    ``test_data`` prefix its registration recorded; endpoint-test and recommend send these."""
+    prefix = package.metadata.get("test_data")
+    if not prefix:
+        raise UserError(
+            f"{package.group} v{package.version} records no test_data (registered before "
+            "versions recorded their held-out rows); train a new version with `orchestrator run`"
+        )
+    rows, labels = read_held_out(backend, prefix)
+    if not rows:
+        raise OperationFailed(f"{prefix.rstrip('/')}: holds no held-out rows; the set is damaged")
+    ids = len(schema.id_columns)
+    features = [",".join(next(csv.reader([row]))[ids:]) if ids else row for row in rows]
+    return features, labels
 
 
 def write_held_out_rows(backend: Backend, prefix: str, target: Path) -> Path:

@@ -15,7 +15,6 @@ environment's latest Approved version (recorded in the deployment history like a
 
 from __future__ import annotations
 
-import csv
 import math
 import time
 from dataclasses import asdict, dataclass
@@ -33,7 +32,7 @@ from orchestrator.errors import OperationFailed, UserError
 from orchestrator.flows.deploy import serve
 from orchestrator.flows.models import GroupChoice, resolve
 from orchestrator.flows.pipeline import read_dataset_schema
-from orchestrator.heldout import read_held_out
+from orchestrator.heldout import package_held_out
 from orchestrator.settings.endpoint import EndpointTestSettings
 
 
@@ -142,17 +141,7 @@ def _held_out(
     backend: Backend, package: ModelPackage, schema: DatasetSchema, limit: int
 ) -> tuple[list[str], list[str]]:
     """(the held-out rows without their ID columns, their labels), row-aligned."""
-    prefix = package.metadata.get("test_data")
-    if not prefix:
-        raise UserError(
-            f"{package.group} v{package.version} records no test_data (registered before "
-            "versions recorded their held-out rows); train a new version with `orchestrator run`"
-        )
-    rows, labels = read_held_out(backend, prefix)  # one file or a part per preprocessing host
-    if not rows:
-        raise OperationFailed(f"{prefix.rstrip('/')}: holds no held-out rows; the set is damaged")
-    ids = len(schema.id_columns)
-    features = [",".join(next(csv.reader([row]))[ids:]) if ids else row for row in rows]
+    features, labels = package_held_out(backend, package, schema)
     return features[:limit], labels[:limit]
 
 

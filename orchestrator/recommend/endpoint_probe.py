@@ -10,7 +10,6 @@ the endpoint lives only as long as the command.
 
 from __future__ import annotations
 
-import csv
 import statistics
 import time
 
@@ -19,8 +18,8 @@ from ml_containers.schema import DatasetSchema
 from orchestrator.backends.base import Backend, Progress
 from orchestrator.backends.model_registry import ModelPackage
 from orchestrator.backends.polling import PollSettings
-from orchestrator.errors import OperationFailed, UserError
-from orchestrator.heldout import read_held_out
+from orchestrator.errors import OperationFailed
+from orchestrator.heldout import package_held_out
 from orchestrator.recommend import procfs
 from orchestrator.recommend.measurements import MIB, EndpointMeasurement
 
@@ -30,18 +29,12 @@ WARM_UP_REQUESTS = 10
 def held_out_rows(backend: Backend, package: ModelPackage, schema: DatasetSchema) -> list[str]:
     """The version's held-out rows (Preprocess's ``batch.csv``, or its parts from several
     preprocessing hosts) without their ID columns."""
-    prefix = package.metadata.get("test_data")
-    if not prefix:
-        raise UserError(
-            f"{package.group} v{package.version} records no test_data (registered before "
-            "versions recorded their held-out rows); train a new version with `orchestrator run`"
-        )
-    stored, _ = read_held_out(backend, prefix)  # one file or a part per preprocessing host
-    ids = len(schema.id_columns)
-    rows = [",".join(next(csv.reader([r]))[ids:]) if ids else r for r in stored]
-    rows = [r for r in rows if r]
+    features, _ = package_held_out(backend, package, schema)
+    rows = [r for r in features if r]
     if not rows:
-        raise OperationFailed(f"{prefix} holds no held-out rows; the held-out set is damaged")
+        raise OperationFailed(
+            f"{package.metadata['test_data']} holds no held-out rows; the held-out set is damaged"
+        )
     return rows
 
 

@@ -43,6 +43,8 @@ ARTIFACTS = f"{PREFIX}-artifacts-{ACCOUNT}"
 ENDPOINT = f"{PREFIX}-endpoint"
 RNG = np.random.default_rng(5)
 HOUR = datetime(2026, 12, 5, 9, tzinfo=UTC)
+# the window of put_capture(aws, 70, ...): the next hour's folder, shifted rows
+DRIFT_WINDOW = (HOUR + timedelta(minutes=30), HOUR + timedelta(hours=2))
 
 
 def register_with_baseline(aws: dict[str, Any]) -> None:
@@ -109,8 +111,7 @@ def test_capture_in_s3_is_judged_against_the_served_versions_baseline(
     assert report["rows"] == 300 and report["status"] == "ok"
     assert report["model"]["group"] == GROUP and report["model"]["version"] == 1
 
-    window = (HOUR + timedelta(minutes=30), HOUR + timedelta(hours=2))
-    drifted = monitor(environments, flags, *window, tmp_path / "drift")
+    drifted = monitor(environments, flags, *DRIFT_WINDOW, tmp_path / "drift")
     report = json.loads(capsys.readouterr().out)
     assert drifted == 1
     assert report["rows"] == 300 and report["drifted_features"] == ["spend"]

@@ -27,7 +27,14 @@ from test_cli_aws import (  # noqa: F401  (fixtures)
     outputs_file,
     stack,
 )
-from test_cli_monitor_aws import ENDPOINT, HOUR, monitor, put_capture, register_with_baseline
+from test_cli_monitor_aws import (
+    DRIFT_WINDOW,
+    ENDPOINT,
+    HOUR,
+    monitor,
+    put_capture,
+    register_with_baseline,
+)
 
 from orchestrator.backends.aws import metrics as aws_metrics
 from orchestrator.backends.aws.metrics import MAX_DATA_PER_CALL, CloudWatchMetricSink
@@ -35,7 +42,6 @@ from orchestrator.backends.metrics import Datapoint
 from orchestrator.flows.monitor_metrics import NAMESPACE
 
 MODEL_MONITOR_NAMESPACE = "/aws/sagemaker/Endpoints/data-metrics"
-DRIFT_WINDOW = (HOUR + timedelta(minutes=30), HOUR + timedelta(hours=2))
 
 
 def _value(aws: dict[str, Any], name: str, dimensions: list[dict[str, str]]) -> float:

@@ -19,6 +19,7 @@ from ecr_images import create_repository, put_image
 from ml_containers.data.bundled import write_schema
 from moto_extensions import ACCOUNT, REGION
 from promote_kit import calls_made, writes
+from test_dr_registry import stack as registry_stack
 
 from orchestrator.backends.aws import AwsModelRegistry
 from orchestrator.backends.aws.clients import AwsClients
@@ -36,18 +37,8 @@ FAST = ["--poll-interval", "0.01", "--timeout", "30"]
 
 
 def stack(region: str) -> StackOutputs:
-    return StackOutputs(
-        region=region, account_id=ACCOUNT, environment="dev", project="mlops",
-        data_bucket=f"mlops-dev-data-{region}", artifacts_bucket=f"mlops-dev-artifacts-{region}",
-        data_kms_key_arn=f"arn:aws:kms:{region}:{ACCOUNT}:key/data",
-        artifacts_kms_key_arn=f"arn:aws:kms:{region}:{ACCOUNT}:key/artifacts",
-        sagemaker_execution_role_arn=f"arn:aws:iam::{ACCOUNT}:role/mlops-dev-execution",
-        pipeline_role_arn=f"arn:aws:iam::{ACCOUNT}:role/mlops-dev-pipeline",
-        orchestrator_policy_arn=f"arn:aws:iam::{ACCOUNT}:policy/mlops-dev-orchestrator",
-        model_package_group_name=BASE, pipeline_name="mlops-dev-training",
-        endpoint_name="mlops-dev-endpoint",
-        ecr_repository_url=f"{ACCOUNT}.dkr.ecr.{region}.amazonaws.com/mlops-dev",
-    )  # fmt: skip
+    """The dev stack in ``region`` (the registry drill's, with the region's artifacts bucket)."""
+    return registry_stack(region, f"mlops-dev-artifacts-{region}")
 
 
 class Drill:
